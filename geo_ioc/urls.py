@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from geo_ioc.health import healthz
+from layers import pages, views
+
+api = [
+    path("layers/", views.LayerList.as_view(), name="layer-list"),
+    path("layers/<slug:slug>/", views.LayerDetail.as_view(), name="layer-detail"),
+    path("layers/<slug:slug>/features/", views.FeatureCollection.as_view(), name="layer-features"),
+    path("layers/<slug:slug>/features/<str:feature_id>/", views.FeatureDetail.as_view(), name="layer-feature"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("api/", include(api)),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "layers.errors.bad_request"
+handler403 = "layers.errors.permission_denied"
+handler404 = "layers.errors.page_not_found"
+handler500 = "layers.errors.server_error"

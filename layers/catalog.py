@@ -1,0 +1,40 @@
+"""Changes to the catalog that every writer goes through: version bumps, counts and extents."""
+
+from django.db import connection
+
+from layers.models import Layer
+
+
+def publish_changes(layer: Layer) -> Layer:
+    """Recount features, recompute the extent (SRID 4326) and bump the version, in one statement.
+
+    Call it inside the transaction that changed the features, so readers see the new data and the
+    new version together. Returns the layer refreshed from the database.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE layers_layer AS l
+               SET feature_count = s.n,
+                   extent = CASE WHEN s.box IS NULL THEN NULL
+                                 ELSE ST_SetSRID(ST_Envelope(ST_Buffer(s.box::geometry, 0.000001)), 4326) END,
+                   version = l.version + 1,
+                   updated_at = now()
+              FROM (SELECT count(*) AS n, ST_Extent(geom) AS box
+                      FROM layers_feature WHERE layer_id = %s) AS s
+             WHERE l.id = %s
+            """,
+            [layer.pk, layer.pk],
+        )
+    layer.refresh_from_db()
+    return layer
+
+
+def bump_version(layer: Layer) -> Layer:
+    """Bump the version after a change that does not touch features (style, access, titles)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE layers_layer SET version = version + 1, updated_at = now() WHERE id = %s", [layer.pk]
+        )
+    layer.refresh_from_db()
+    return layer

@@ -1,0 +1,163 @@
+"""One error shape for every response: {"detail": str, "code": str, "fields": {...}?}.
+
+Public messages are for people; the details go to the log. Never SQL, paths or tracebacks.
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status_code = 400
+    code = "invalid_request"
+    default_detail = _("The request is not valid.")
+
+    def __init__(self, detail: Any = None, *, fields: dict[str, Any] | None = None, code: str | None = None):
+        self.detail = detail if detail is not None else self.default_detail
+        self.fields = fields
+        if code:
+            self.code = code
+        super().__init__(str(self.detail))
+
+
+class InvalidParameter(ApiError):
+    code = "invalid_parameter"
+
+
+class InvalidBbox(InvalidParameter):
+    code = "invalid_bbox"
+
+
+class InvalidDatetime(InvalidParameter):
+    code = "invalid_datetime"
+
+
+class UnknownParameter(InvalidParameter):
+    code = "unknown_parameter"
+
+
+class NotFound(ApiError):
+    status_code = 404
+    code = "not_found"
+    default_detail = _("Nothing was found at this address.")
+
+
+class LayerNotFound(NotFound):
+    """Raised for unknown layers and for layers the caller may not see, alike."""
+
+    code = "layer_not_found"
+
+
+class FeatureNotFound(NotFound):
+    code = "feature_not_found"
+
+
+class AuthenticationFailed(ApiError):
+    status_code = 401
+    code = "authentication_failed"
+    default_detail = _("The credentials are not valid.")
+
+
+class PermissionDenied(ApiError):
+    status_code = 403
+    code = "permission_denied"
+    default_detail = _("You do not have permission to do this.")
+
+
+def error_body(detail: Any, code: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": str(detail), "code": code}
+    if fields:
+        body["fields"] = {name: _flatten(messages) for name, messages in fields.items()}
+    return body
+
+
+def error_response(detail: Any, code: str, status: int, fields: dict[str, Any] | None = None) -> JsonResponse:
+    return JsonResponse(error_body(detail, code, fields), status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _flatten(messages: Any) -> Any:
+    if isinstance(messages, dict):
+        return {k: _flatten(v) for k, v in messages.items()}
+    if isinstance(messages, (list, tuple)):
+        return [str(m) if not isinstance(m, (dict, list)) else _flatten(m) for m in messages]
+    return [str(messages)]
+
+
+# DRF codes that clients see, for DRF's own exceptions.
+_DRF_CODES = {
+    drf_exceptions.NotAuthenticated: "not_authenticated",
+    drf_exceptions.AuthenticationFailed: "authentication_failed",
+    drf_exceptions.PermissionDenied: "permission_denied",
+    drf_exceptions.NotFound: "not_found",
+    drf_exceptions.MethodNotAllowed: "method_not_allowed",
+    drf_exceptions.NotAcceptable: "not_acceptable",
+    drf_exceptions.UnsupportedMediaType: "unsupported_media_type",
+    drf_exceptions.Throttled: "throttled",
+    drf_exceptions.ParseError: "parse_error",
+    drf_exceptions.ValidationError: "validation_error",
+}
+
+
+def drf_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every API error in the one shape. Unknown exceptions propagate (500)."""
+    if isinstance(exc, ApiError):
+        return Response(error_body(exc.detail, exc.code, exc.fields), status=exc.status_code)
+    if isinstance(exc, Http404):
+        return Response(error_body(NotFound.default_detail, NotFound.code), status=404)
+    if isinstance(exc, DjangoPermissionDenied):
+        return Response(error_body(PermissionDenied.default_detail, PermissionDenied.code), status=403)
+    if isinstance(exc, drf_exceptions.APIException):
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if isinstance(exc, drf_exceptions.ValidationError):
+            detail = exc.detail
+            if isinstance(detail, dict):
+                return Response(
+                    error_body(_("Some fields are not valid."), "validation_error", detail), status=exc.status_code
+                )
+            messages = detail if isinstance(detail, list) else [detail]
+            return Response(error_body(" ".join(str(m) for m in messages), code), status=exc.status_code)
+        return Response(error_body(exc.detail, code), status=exc.status_code, headers=headers)
+    return None
+
+
+class ApiErrorMiddleware:
+    """Turns an ApiError raised in a plain Django view into the one error shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception):
+        if isinstance(exc, ApiError):
+            return error_response(exc.detail, exc.code, exc.status_code, exc.fields)
+        return None
+
+
+# Django's handler400/403/404/500 for plain views (wired in geo_ioc/urls.py).
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return error_response(_("The request is not valid."), "bad_request", 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return error_response(PermissionDenied.default_detail, PermissionDenied.code, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return error_response(NotFound.default_detail, NotFound.code, 404)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return error_response(_("Something went wrong on our side. It has been logged."), "server_error", 500)

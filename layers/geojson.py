@@ -1,0 +1,120 @@
+"""GeoJSON (RFC 7946) built by PostGIS. Python only joins the bytes PostgreSQL returns.
+
+All geometry is stored and returned in EPSG:4326 lon/lat degrees, 7 decimals (~1 cm).
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from layers.filters import FeatureQuery, equals_as_jsonb
+from layers.models import Layer, TimeKind
+
+COORDINATE_DECIMALS = 7
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    features: bytes  # comma-separated Feature objects, ready to sit inside "features": [...]
+    returned: int
+    last_id: int | None
+    has_more: bool
+
+
+def _where(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
+    """The WHERE clause for a query on one layer: constant SQL, every value bound."""
+    clauses = ["f.layer_id = %s"]
+    params: list = [layer.pk]
+    if query.bbox is not None:
+        clauses.append("f.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
+        clauses.append("ST_Intersects(f.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))")
+        params += [*query.bbox, *query.bbox]
+    # Instants are stored with time_start == time_end, so one overlap test serves both time kinds.
+    if query.start is not None:
+        clauses.append("f.time_end >= %s")
+        params.append(query.start)
+    if query.end is not None:
+        clauses.append("f.time_start <= %s")
+        params.append(query.end)
+    if query.equals:
+        clauses.append("f.properties @> %s::jsonb")
+        params.append(equals_as_jsonb(query.equals))
+    return " AND ".join(clauses), params
+
+
+def _properties_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
+    """The jsonb of a feature's properties: chosen keys only, plus its time in STAC-style names."""
+    params: list = []
+    if query.properties is None:
+        sql = "f.properties"
+    else:
+        sql = (
+            "(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb)"
+            " FROM jsonb_each(f.properties) AS e WHERE e.key = ANY(%s))"
+        )
+        params.append(query.properties)
+    if layer.time_kind == TimeKind.INSTANT:
+        sql = "(" + sql + " || jsonb_strip_nulls(jsonb_build_object('datetime', f.time_start)))"
+    elif layer.time_kind == TimeKind.INTERVAL:
+        sql = "(" + sql + " || jsonb_build_object('start_datetime', f.time_start, 'end_datetime', f.time_end))"
+    return sql, params
+
+
+def _feature_sql(props_sql: str) -> str:
+    """A Feature as text; its placeholders are the coordinate decimals, then props_sql's."""
+    return (
+        "json_build_object('type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(f.geom, %s)::json,"
+        " 'properties', " + props_sql + ")::text"
+    )
+
+
+def count_features(layer: Layer, query: FeatureQuery) -> int:
+    """numberMatched. Without filters the catalog's maintained count answers without a scan."""
+    if not query.is_filtered:
+        return layer.feature_count
+    where, params = _where(layer, query)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM layers_feature AS f WHERE " + where, params)
+        return cur.fetchone()[0]
+
+
+def feature_page(layer: Layer, query: FeatureQuery) -> FeaturePage:
+    """One page of features in id order (keyset paging: late pages cost what early ones do).
+
+    Fetches limit + 1 rows to know whether a next page exists without counting.
+    """
+    where, where_params = _where(layer, query)
+    props_sql, props_params = _properties_sql(layer, query)
+    if query.after is not None:
+        where += " AND f.id > %s"
+        where_params.append(query.after)
+    sql = (
+        "WITH page AS (SELECT f.id, " + _feature_sql(props_sql) + " AS doc"
+        " FROM layers_feature AS f WHERE " + where + """
+             ORDER BY f.id
+             LIMIT %s
+        ), numbered AS (
+            SELECT id, doc, row_number() OVER (ORDER BY id) AS n FROM page
+        )
+        SELECT coalesce(string_agg(doc, ',' ORDER BY id) FILTER (WHERE n <= %s), ''),
+               count(*) FILTER (WHERE n <= %s),
+               max(id) FILTER (WHERE n <= %s),
+               count(*) > %s
+          FROM numbered
+    """
+    )
+    limit = query.limit
+    params = [COORDINATE_DECIMALS, *props_params, *where_params, limit + 1, limit, limit, limit, limit]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        docs, returned, last_id, has_more = cur.fetchone()
+    return FeaturePage(features=docs.encode(), returned=returned, last_id=last_id, has_more=has_more)
+
+
+def single_feature(layer: Layer, feature_id: int, query: FeatureQuery) -> bytes | None:
+    props_sql, props_params = _properties_sql(layer, query)
+    sql = "SELECT " + _feature_sql(props_sql) + " FROM layers_feature AS f WHERE f.layer_id = %s AND f.id = %s"
+    with connection.cursor() as cur:
+        cur.execute(sql, [COORDINATE_DECIMALS, *props_params, layer.pk, feature_id])
+        row = cur.fetchone()
+    return row[0].encode() if row else None

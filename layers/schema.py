@@ -1,0 +1,69 @@
+"""Validation of a layer's property schema and style (both JSON stored on the catalog row)."""
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+PROPERTY_TYPES = ("string", "integer", "number", "boolean", "date", "datetime")
+STYLE_TYPES = ("circle", "line", "fill", "raster")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def validate_property_schema(schema: Any) -> None:
+    """A list of {name, type, unit?, label_vi, label_en}; names unique and safe as JSON keys."""
+    if not isinstance(schema, list):
+        raise ValidationError("The property schema must be a list of properties.")
+    seen: set[str] = set()
+    for i, prop in enumerate(schema):
+        if not isinstance(prop, dict):
+            raise ValidationError(f"Property #{i + 1} must be an object.")
+        name = prop.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValidationError(f"Property #{i + 1} needs a name of letters, digits and '_'.")
+        if name in seen:
+            raise ValidationError(f"Property '{name}' is declared twice.")
+        seen.add(name)
+        if prop.get("type") not in PROPERTY_TYPES:
+            raise ValidationError(f"Property '{name}' has type {prop.get('type')!r}; use one of {PROPERTY_TYPES}.")
+        for label in ("label_vi", "label_en"):
+            if not isinstance(prop.get(label), str) or not prop[label].strip():
+                raise ValidationError(f"Property '{name}' needs a {label}.")
+        unknown = set(prop) - {"name", "type", "unit", "label_vi", "label_en", "description"}
+        if unknown:
+            raise ValidationError(f"Property '{name}' has unknown keys: {sorted(unknown)}.")
+
+
+def validate_style(style: Any) -> None:
+    """Our compact style: {type, color, opacity?, radius?, width?, outline_color?, categories?, label?}.
+
+    `categories` = {"property": name, "stops": [{"value", "color", "label_vi", "label_en"}]} colours
+    features by a property; `label` = {"property": name, "min_zoom": n} draws text.
+    """
+    if not isinstance(style, dict):
+        raise ValidationError("The style must be an object.")
+    if style.get("type") not in STYLE_TYPES:
+        raise ValidationError(f"The style type must be one of {STYLE_TYPES}.")
+    for key in ("color", "outline_color"):
+        if key in style and not (isinstance(style[key], str) and _COLOR.match(style[key])):
+            raise ValidationError(f"Style '{key}' must be a colour like #1f78b4.")
+    if "opacity" in style and not (isinstance(style["opacity"], (int, float)) and 0 <= style["opacity"] <= 1):
+        raise ValidationError("Style 'opacity' must be between 0 and 1.")
+    for key in ("radius", "width"):
+        if key in style and not (isinstance(style[key], (int, float)) and 0 <= style[key] <= 50):
+            raise ValidationError(f"Style '{key}' must be a number of pixels between 0 and 50.")
+    categories = style.get("categories")
+    if categories is not None:
+        if not isinstance(categories, dict) or not isinstance(categories.get("property"), str):
+            raise ValidationError("Style 'categories' needs a 'property'.")
+        for stop in categories.get("stops", []):
+            if not isinstance(stop, dict) or "value" not in stop or not _COLOR.match(str(stop.get("color", ""))):
+                raise ValidationError("Each category stop needs a 'value' and a 'color'.")
+    label = style.get("label")
+    if label is not None and not (isinstance(label, dict) and isinstance(label.get("property"), str)):
+        raise ValidationError("Style 'label' needs a 'property'.")
+
+
+def schema_property(schema: list[dict], name: str) -> dict | None:
+    return next((p for p in schema if p.get("name") == name), None)

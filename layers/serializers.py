@@ -1,0 +1,44 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from layers.models import Layer
+
+
+class LayerSerializer(serializers.ModelSerializer):
+    """A catalog entry. Which groups a restricted layer belongs to is not disclosed."""
+
+    title = serializers.SerializerMethodField()
+    properties = serializers.JSONField(source="property_schema")
+    bbox = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Layer
+        fields = [
+            "slug", "title", "title_vi", "title_en", "description", "domain", "kind", "geometry_type",
+            "properties", "style", "source_department", "license", "access", "time_kind", "version",
+            "bbox", "feature_count", "updated_at", "links",
+        ]
+
+    def get_title(self, layer: Layer) -> str:
+        lang = getattr(self.context.get("request"), "LANGUAGE_CODE", "vi")
+        return layer.title_en if lang == "en" else layer.title_vi
+
+    def get_bbox(self, layer: Layer) -> list[float] | None:
+        if layer.extent is None:
+            return None
+        minx, miny, maxx, maxy = layer.extent.extent
+        return [round(minx, 7), round(miny, 7), round(maxx, 7), round(maxy, 7)]
+
+    def get_links(self, layer: Layer) -> list[dict]:
+        request = self.context["request"]
+        links = [
+            {"rel": "self", "type": "application/json",
+             "href": request.build_absolute_uri(reverse("layer-detail", args=[layer.slug]))},
+        ]
+        if layer.kind == "vector":
+            links.append(
+                {"rel": "items", "type": "application/geo+json",
+                 "href": request.build_absolute_uri(reverse("layer-features", args=[layer.slug]))}
+            )
+        return links

@@ -1,0 +1,90 @@
+"""API tokens for apps: `Authorization: Token <key>`. Only a SHA-256 digest of a key is stored,
+so a database dump does not hand out working credentials."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication
+
+from layers.errors import AuthenticationFailed, error_response
+from layers.models import ApiToken
+
+KEYWORD = "Token"
+# Writing last_used_at on every request would turn each read into a write; once a minute is enough.
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_token(user: AbstractBaseUser, *, name: str = "") -> str:
+    """Create a token for `user` and return its key. The key is shown once and never stored."""
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, prefix=key[:8], digest=_digest(key))
+    return key
+
+
+def user_for_key(key: str) -> AbstractBaseUser:
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(key)).first()
+    if token is None or not token.user.is_active:
+        raise AuthenticationFailed(_("The API token is not valid. Ask for a new one with create_api_token."))
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def key_from_header(request: HttpRequest) -> str | None:
+    """The key of an `Authorization: Token <key>` header, None when there is no such header."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _sep, key = header.partition(" ")
+    if scheme != KEYWORD:
+        return None
+    key = key.strip()
+    if not key or " " in key:
+        raise AuthenticationFailed(_("The Authorization header must be 'Token <key>'."))
+    return key
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """DRF authentication for apps."""
+
+    def authenticate(self, request):
+        key = key_from_header(request)
+        if key is None:
+            return None
+        return user_for_key(key), None
+
+    def authenticate_header(self, request) -> str:
+        return KEYWORD
+
+
+class TokenMiddleware:
+    """The same token check for plain Django views (tiles, exports, pages), after the session middleware.
+
+    A request with a token header is authenticated by the token alone; a bad token is a 401.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        try:
+            key = key_from_header(request)
+            if key is not None:
+                user = user_for_key(key)
+                request.user = SimpleLazyObject(lambda: user)
+                # Token callers are apps, not browsers: no CSRF cookie is involved.
+                request._dont_enforce_csrf_checks = True
+        except AuthenticationFailed as exc:
+            response = error_response(exc.detail, exc.code, exc.status_code)
+            response["WWW-Authenticate"] = KEYWORD
+            return response
+        return self.get_response(request)

@@ -1,0 +1,140 @@
+"""Thin HTTP edges of the layers API: parse, call one function, shape the response."""
+
+import hashlib
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from layers import geojson
+from layers.access import access_scope, get_visible_layer, visible_layers
+from layers.errors import FeatureNotFound
+from layers.filters import parse_feature_query
+from layers.models import Access, Layer
+from layers.serializers import LayerSerializer
+
+GEOJSON = "application/geo+json"
+
+_FEATURE_PARAMS = [
+    OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat in WGS 84 degrees."),
+    OpenApiParameter(
+        "datetime", str,
+        description="RFC 3339 instant or date, or interval start/end with '..' for an open end.",
+    ),
+    OpenApiParameter("properties", str, description="Comma-separated property names to return."),
+    OpenApiParameter("limit", int, description="Page size (default and maximum from settings; clamped)."),
+    OpenApiParameter("after", int, description="Cursor from the 'next' link."),
+]
+
+
+class LayerList(APIView):
+    @extend_schema(
+        responses=LayerSerializer(many=True),
+        parameters=[OpenApiParameter("domain", str, description="Only layers of this domain.")],
+        summary="The layer catalog the caller may see",
+    )
+    def get(self, request: Request) -> Response:
+        layers = visible_layers(request.user)
+        if request.query_params.get("domain"):
+            layers = layers.filter(domain=request.query_params["domain"])
+        data = LayerSerializer(layers, many=True, context={"request": request}).data
+        return Response({"layers": data, "count": len(data)})
+
+
+class LayerDetail(APIView):
+    @extend_schema(responses=LayerSerializer, summary="One catalog entry")
+    def get(self, request: Request, slug: str) -> Response:
+        layer = get_visible_layer(request.user, slug)
+        return Response(LayerSerializer(layer, context={"request": request}).data)
+
+
+class FeatureCollection(APIView):
+    @extend_schema(
+        parameters=_FEATURE_PARAMS,
+        responses={(200, GEOJSON): OpenApiResponse(OpenApiTypes.OBJECT, description="RFC 7946 FeatureCollection")},
+        summary="Features of a layer as GeoJSON, built in PostGIS",
+        description="Any other query parameter named after a property of the layer's schema filters by equality.",
+    )
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        layer = get_visible_layer(request.user, slug)
+        query = parse_feature_query(layer, request.query_params.dict())
+        etag = _etag(layer, request)
+        if _matches(request, etag):
+            return _not_modified(etag, layer)
+        page = geojson.feature_page(layer, query)
+        matched = geojson.count_features(layer, query)
+        links = [{"rel": "self", "type": GEOJSON, "href": request.build_absolute_uri()}]
+        if page.has_more:
+            params = request.query_params.dict() | {"after": str(page.last_id)}
+            links.append(
+                {"rel": "next", "type": GEOJSON,
+                 "href": request.build_absolute_uri(request.path) + "?" + urlencode(params)}
+            )
+        head = {
+            "type": "FeatureCollection",
+            "numberMatched": matched,
+            "numberReturned": page.returned,
+            "timeStamp": timezone.now().isoformat(timespec="seconds"),
+            "layer": {"slug": layer.slug, "version": layer.version},
+            "links": links,
+        }
+        body = _json_bytes(head)[:-1] + b',"features":[' + page.features + b"]}"
+        return _geojson_response(body, etag, layer)
+
+
+class FeatureDetail(APIView):
+    @extend_schema(
+        parameters=[_FEATURE_PARAMS[2]],
+        responses={(200, GEOJSON): OpenApiResponse(OpenApiTypes.OBJECT, description="RFC 7946 Feature")},
+        summary="One feature of a layer",
+    )
+    def get(self, request: Request, slug: str, feature_id: str) -> HttpResponse:
+        layer = get_visible_layer(request.user, slug)
+        query = parse_feature_query(layer, {k: v for k, v in request.query_params.items() if k == "properties"})
+        if not feature_id.isdigit() or len(feature_id) > 18:
+            raise FeatureNotFound()
+        etag = _etag(layer, request)
+        if _matches(request, etag):
+            return _not_modified(etag, layer)
+        body = geojson.single_feature(layer, int(feature_id), query)
+        if body is None:
+            raise FeatureNotFound()
+        return _geojson_response(body, etag, layer)
+
+
+def _json_bytes(data: dict) -> bytes:
+    import json
+
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _etag(layer: Layer, request: HttpRequest) -> str:
+    """Same layer version + same query + same access scope = same bytes."""
+    key = f"{layer.pk}:{layer.version}:{access_scope(request.user)}:{request.get_full_path()}"
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _matches(request: HttpRequest, etag: str) -> bool:
+    return etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+
+
+def _cache_headers(response: HttpResponse, etag: str, layer: Layer) -> HttpResponse:
+    response["ETag"] = etag
+    # Only open data may sit in shared caches; everything else is private to the caller.
+    response["Cache-Control"] = "public, max-age=60" if layer.access == Access.PUBLIC else "private, no-cache"
+    patch_vary_headers(response, ["Authorization", "Cookie", "Accept-Language"])
+    return response
+
+
+def _not_modified(etag: str, layer: Layer) -> HttpResponse:
+    return _cache_headers(HttpResponseNotModified(), etag, layer)
+
+
+def _geojson_response(body: bytes, etag: str, layer: Layer) -> HttpResponse:
+    return _cache_headers(HttpResponse(body, content_type=GEOJSON), etag, layer)

@@ -1,0 +1,173 @@
+"""Named actors and small, deliberately awkward layers, on the real PostGIS."""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone as dt_timezone
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection
+from rest_framework.test import APIClient
+
+from layers.catalog import publish_changes
+from layers.models import Access, Feature, Layer, TimeKind
+from layers.tokens import create_token
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+SCHOOL_SCHEMA = [
+    {"name": "name", "type": "string", "label_vi": "Tên", "label_en": "Name"},
+    {"name": "level", "type": "string", "label_vi": "Cấp học", "label_en": "Level"},
+    {"name": "pupils", "type": "integer", "unit": "pupils", "label_vi": "Số học sinh", "label_en": "Pupils"},
+    {"name": "public", "type": "boolean", "label_vi": "Công lập", "label_en": "Public"},
+]
+
+
+def make_layer(slug: str, *, access: str = Access.PUBLIC, groups=(), time_kind=TimeKind.NONE, **fields) -> Layer:
+    defaults = dict(
+        title_vi=f"Lớp {slug}", title_en=f"Layer {slug}", domain="education", geometry_type="Point",
+        property_schema=SCHOOL_SCHEMA, style={"type": "circle", "color": "#1f78b4"},
+        source_department="Sở Giáo dục và Đào tạo",
+    )
+    layer = Layer.objects.create(slug=slug, access=access, time_kind=time_kind, **(defaults | fields))
+    layer.groups.set(groups)
+    return layer
+
+
+def add_features(layer: Layer, rows: list[tuple]) -> Layer:
+    """rows: (source_id, wkt, properties[, time_start[, time_end]])."""
+    Feature.objects.bulk_create(
+        Feature(
+            layer=layer, source_id=row[0], geom=GEOSGeometry(row[1], srid=4326), properties=row[2],
+            time_start=row[3] if len(row) > 3 else None,
+            time_end=(row[4] if len(row) > 4 else row[3]) if len(row) > 3 else None,
+        )
+        for row in rows
+    )
+    return publish_changes(layer)
+
+
+@pytest.fixture
+def health_group(db) -> Group:
+    return Group.objects.create(name="health")
+
+
+@pytest.fixture
+def official(db) -> User:
+    """Provincial staff: sees public and internal layers."""
+    return User.objects.create_user("official", password="pw-official", is_staff=True)
+
+
+@pytest.fixture
+def health_officer(db, health_group) -> User:
+    """Not staff, but in the health group: public + health-restricted layers."""
+    user = User.objects.create_user("health", password="pw-health")
+    user.groups.add(health_group)
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Signed in, no group, not staff: public layers only."""
+    return User.objects.create_user("outsider", password="pw-outsider")
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("root", password="pw-root")
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def token_client(user: User) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + create_token(user))
+    return client
+
+
+@pytest.fixture
+def schools(db) -> Layer:
+    layer = make_layer("schools")
+    return add_features(layer, [
+        ("s1", "POINT(106.4027 10.5327)", {"name": "Trường THPT Tân An", "level": "thpt", "pupils": 1200, "public": True}),
+        ("s2", "POINT(106.6685 10.5830)", {"name": "Trường Tiểu học Cần Giuộc", "level": "tieu_hoc", "pupils": 640, "public": True}),
+        ("s3", "POINT(105.6865 10.8332)", {"name": "Trường Mầm non Tân Hưng", "level": "mam_non", "pupils": 210, "public": False}),
+        ("s4", "POINT(106.4512 10.6918)", {"name": "Trường THCS Bến Lức", "level": "thcs", "pupils": 980, "public": True}),
+    ])
+
+
+@pytest.fixture
+def incidents(db) -> Layer:
+    layer = make_layer("incidents", access=Access.INTERNAL, time_kind=TimeKind.INSTANT, domain="traffic",
+                       property_schema=[{"name": "kind", "type": "string", "label_vi": "Loại", "label_en": "Kind"}])
+    t = lambda *a: datetime(*a, tzinfo=dt_timezone.utc)  # noqa: E731
+    return add_features(layer, [
+        ("i1", "POINT(106.40 10.55)", {"kind": "va chạm"}, t(2022, 3, 1, 2, 0)),
+        ("i2", "POINT(106.48 10.64)", {"kind": "ùn tắc"}, t(2022, 6, 15, 10, 30)),
+        ("i3", "POINT(106.60 10.51)", {"kind": "va chạm"}, t(2022, 12, 31, 16, 0)),
+    ])
+
+
+@pytest.fixture
+def dengue(db, health_group) -> Layer:
+    layer = make_layer("dengue", access=Access.RESTRICTED, groups=[health_group], domain="health",
+                       property_schema=[{"name": "cases", "type": "integer", "label_vi": "Số ca", "label_en": "Cases"}])
+    return add_features(layer, [("d1", "POINT(106.41 10.54)", {"cases": 7})])
+
+
+@pytest.fixture
+def world(schools, incidents, dengue) -> dict[str, Layer]:
+    """One layer of each access level."""
+    return {"public": schools, "internal": incidents, "restricted": dengue}
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test broker and the test database."""
+    db = settings.DATABASES["default"]
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"postgis://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    log = open(ROOT / "var" / "test-worker.log", "w") if (ROOT / "var").is_dir() else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "geo_ioc", "worker", "--pool", "solo", "--loglevel", "INFO",
+         "--hostname", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    from geo_ioc.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("The test Celery worker exited; see var/test-worker.log")
+        if app.control.ping(timeout=0.5):
+            break
+    else:
+        proc.terminate()
+        raise RuntimeError("The test Celery worker did not answer within 60 s")
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def feature_count_sql(layer: Layer) -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM layers_feature WHERE layer_id = %s", [layer.pk])
+        return cur.fetchone()[0]
