@@ -148,8 +148,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Layers: paging of the GeoJSON API.
-LAYERS_PAGE_DEFAULT = env.int("LAYERS_PAGE_DEFAULT", default=1000)
-LAYERS_PAGE_MAX = env.int("LAYERS_PAGE_MAX", default=10000)
+LAYERS_PAGE_DEFAULT = env.int("LAYERS_PAGE_DEFAULT", default=10000)
+LAYERS_PAGE_MAX = env.int("LAYERS_PAGE_MAX", default=50000)
 # Health check: how long to wait for a Celery worker to answer a ping.
 HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=2.0)
 

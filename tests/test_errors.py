@@ -19,8 +19,10 @@ def assert_error(response, status: int, code: str):
 
 @pytest.mark.parametrize("bbox", ["106.7,10.4,106.3,10.7", "106.3,10.7,106.7,10.4"])
 def test_an_inverted_bbox_is_refused(api, schools, bbox):
-    body = assert_error(api.get(FEATURES, {"bbox": bbox}), 400, "invalid_bbox")
+    body = assert_error(api.get(FEATURES, {"bbox": bbox}, HTTP_ACCEPT_LANGUAGE="en"), 400, "invalid_bbox")
     assert "inverted" in body["detail"]
+    vietnamese = assert_error(api.get(FEATURES, {"bbox": bbox}), 400, "invalid_bbox")
+    assert "đảo ngược" in vietnamese["detail"]
 
 
 @pytest.mark.parametrize("bbox", ["a,b,c,d", "106,10,107", "106,10,107,11,12", "nan,10,107,11", "200,10,210,11", ""])
@@ -36,12 +38,12 @@ def test_a_bad_datetime_is_refused(official, incidents, value):
 
 
 def test_datetime_on_a_layer_without_time_is_refused(api, schools):
-    body = assert_error(api.get(FEATURES, {"datetime": "2022-01-01"}), 400, "invalid_datetime")
+    body = assert_error(api.get(FEATURES, {"datetime": "2022-01-01"}, HTTP_ACCEPT_LANGUAGE="en"), 400, "invalid_datetime")
     assert "no time" in body["detail"]
 
 
 def test_an_unknown_property_filter_is_refused_and_named(api, schools):
-    body = assert_error(api.get(FEATURES, {"colour": "red"}), 400, "unknown_parameter")
+    body = assert_error(api.get(FEATURES, {"colour": "red"}, HTTP_ACCEPT_LANGUAGE="en"), 400, "unknown_parameter")
     assert "colour" in body["detail"] and "level" in body["detail"]
     assert "colour" in body["fields"]
 
@@ -51,8 +53,8 @@ def test_an_unknown_property_in_properties_is_refused(api, schools):
 
 
 def test_a_wrongly_typed_property_value_is_refused(api, schools):
-    body = assert_error(api.get(FEATURES, {"pupils": "many"}), 400, "invalid_parameter")
-    assert body["fields"] == {"pupils": ["Expected a integer."]} or "pupils" in body["fields"]
+    body = assert_error(api.get(FEATURES, {"pupils": "many"}, HTTP_ACCEPT_LANGUAGE="en"), 400, "invalid_parameter")
+    assert body["fields"] == {"pupils": ["Expected a integer."]}
 
 
 @pytest.mark.parametrize("limit", ["0", "-5", "ten", "1.5"])
