@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 
 from layers.errors import AuthenticationFailed, error_response
@@ -88,3 +89,14 @@ class TokenMiddleware:
             response["WWW-Authenticate"] = KEYWORD
             return response
         return self.get_response(request)
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """Describes the token header in the OpenAPI schema (and the docs page's Authorize dialog)."""
+
+    target_class = "layers.tokens.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Token <key>`; create a key with `manage.py create_api_token <username>`."}

@@ -19,6 +19,7 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint():
             "/api/layers/{slug}/features/{feature_id}/"} <= paths
     params = {p["name"] for p in schema["paths"]["/api/layers/{slug}/features/"]["get"]["parameters"]}
     assert {"bbox", "datetime", "limit", "properties", "after"} <= params
+    assert schema["components"]["securitySchemes"]["tokenAuth"]["name"] == "Authorization"
 
 
 def test_the_docs_page_loads_its_assets_from_this_server_only():
