@@ -1,0 +1,50 @@
+"""`make bench`: the benchmarks, side by side with their anchors in one run; medians and ratios.
+
+Runs against a database of its own (`<name>_bench` next to the configured one), so bench data never
+shows up in the catalog of the running platform.
+"""
+
+import argparse
+import os
+import sys
+
+import environ
+
+from bench import report
+
+
+def _use_bench_database() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_ioc.settings")
+    from django.conf import settings
+
+    env = environ.Env()
+    base = settings.BASE_DIR
+    if (base / "var" / "local.env").is_file():
+        environ.Env.read_env(base / "var" / "local.env", overwrite=False)
+    url = env.db_url("DATABASE_URL")
+    name = url["NAME"] + "_bench"
+    os.environ["DATABASE_URL"] = env.str("DATABASE_URL").rsplit("/", 1)[0] + "/" + name
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--points", type=int, default=200_000, help="size of the bench point layer")
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs per measurement")
+    args = parser.parse_args()
+
+    _use_bench_database()
+    from bench.database import ensure_bench_database
+
+    ensure_bench_database()
+    import django
+
+    django.setup()
+    from bench import geojson_bench
+
+    rows = geojson_bench.run(points=args.points, repeat=args.repeat)
+    report.print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
