@@ -178,7 +178,7 @@ def _coerce(layer: Layer, name: str, raw: str) -> Any:
         raise InvalidParameter(
             _("'%(value)s' is not a valid %(type)s for property %(name)s.")
             % {"value": raw[:40], "type": prop_type, "name": name},
-            fields={name: [_("Expected a %(type)s.") % {"type": prop_type}]},
+            fields={name: [_("Expected a value of type %(type)s.") % {"type": prop_type}]},
         ) from None
     return raw
 

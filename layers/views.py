@@ -1,6 +1,7 @@
 """Thin HTTP edges of the layers API: parse, call one function, shape the response."""
 
 import hashlib
+import json
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
@@ -109,8 +110,6 @@ class FeatureDetail(APIView):
 
 
 def _json_bytes(data: dict) -> bytes:
-    import json
-
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -54,7 +54,7 @@ def test_an_unknown_property_in_properties_is_refused(api, schools):
 
 def test_a_wrongly_typed_property_value_is_refused(api, schools):
     body = assert_error(api.get(FEATURES, {"pupils": "many"}, HTTP_ACCEPT_LANGUAGE="en"), 400, "invalid_parameter")
-    assert body["fields"] == {"pupils": ["Expected a integer."]}
+    assert body["fields"] == {"pupils": ["Expected a value of type integer."]}
 
 
 @pytest.mark.parametrize("limit", ["0", "-5", "ten", "1.5"])
