@@ -42,7 +42,8 @@ def _redis() -> str:
 
 
 def _celery() -> str:
-    replies = celery_app.control.ping(timeout=settings.HEALTHZ_CELERY_TIMEOUT)
+    # limit=1: answer as soon as one worker replies instead of waiting out the whole timeout.
+    replies = celery_app.control.ping(timeout=settings.HEALTHZ_CELERY_TIMEOUT, limit=1)
     if not replies:
         raise TimeoutError("no worker answered")
     return f"{len(replies)} worker(s)"
