@@ -5,12 +5,16 @@ shows up in the catalog of the running platform.
 """
 
 import argparse
+import importlib
 import os
 import sys
 
 import environ
 
 from bench import report
+
+# Each module has run(args) -> list[report.Row]; they run in this order, in one process.
+BENCHES = ["geojson_bench"]
 
 
 def _use_bench_database() -> None:
@@ -30,6 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--points", type=int, default=200_000, help="size of the bench point layer")
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per measurement")
+    parser.add_argument("--only", action="append", choices=BENCHES, help="run only these benches")
     args = parser.parse_args()
 
     _use_bench_database()
@@ -39,9 +44,10 @@ def main() -> int:
     import django
 
     django.setup()
-    from bench import geojson_bench
-
-    rows = geojson_bench.run(points=args.points, repeat=args.repeat)
+    rows = []
+    for name in args.only or BENCHES:
+        module = importlib.import_module(f"bench.{name}")
+        rows += module.run(args)
     report.print_table(rows)
     return 0
 

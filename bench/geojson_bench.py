@@ -51,7 +51,8 @@ def ensure_points(n: int) -> Layer:
     return layer
 
 
-def run(*, points: int, repeat: int) -> list[Row]:
+def run(args) -> list[Row]:
+    points, repeat = args.points, args.repeat
     layer = ensure_points(points)
     client = Client(HTTP_HOST="127.0.0.1")
     rows: list[Row] = []

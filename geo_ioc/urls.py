@@ -18,6 +18,7 @@ api = [
 urlpatterns = [
     path("", pages.home, name="home"),
     path("api/", include(api)),
+    path("tiles/", include("tiles.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

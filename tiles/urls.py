@@ -1,0 +1,3 @@
+"""Tile endpoints (vector MVT, raster PNG/WebP, TileJSON, MapLibre styles)."""
+
+urlpatterns: list = []
