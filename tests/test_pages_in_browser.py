@@ -46,3 +46,22 @@ def test_the_api_docs_page_renders_from_local_assets(live_server):
         assert "/api/layers/{slug}/features/" in page.inner_text(".swagger-ui")
         screenshot(page, "api-docs")
         assert outside == []
+
+
+def test_an_outsider_signs_in_and_out_through_the_page(live_server, world, outsider):
+    with offline_page() as (page, outside):
+        page.goto(live_server.url + "/")
+        page.click("text=Đăng nhập")
+        page.fill("#id_username", "outsider")
+        page.fill("#id_password", "wrong")
+        page.click("button[type=submit]")
+        assert "không đúng" in page.inner_text("main")
+        page.fill("#id_username", "outsider")
+        page.fill("#id_password", "pw-outsider")
+        page.click("button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        assert "outsider" in page.inner_text("header")
+        page.click("text=Đăng xuất")
+        page.wait_for_url(live_server.url + "/")
+        assert "Đăng nhập" in page.inner_text("header")
+        assert outside == []
