@@ -48,7 +48,7 @@ def get_visible_layer(user: Caller, slug: str) -> Layer:
     """The layer with this slug if `user` may see it; LayerNotFound otherwise (unknown or hidden alike)."""
     layer = visible_layers(user).filter(slug=slug).first()
     if layer is None:
-        raise LayerNotFound(fields=None)
+        raise LayerNotFound()
     return layer
 
 

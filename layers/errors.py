@@ -44,6 +44,12 @@ class UnknownParameter(InvalidParameter):
     code = "unknown_parameter"
 
 
+class InvalidZoneGeometry(InvalidParameter):
+    """A polygon sent for a zone or a zone summary that cannot be one (layers.polygons)."""
+
+    code = "invalid_geometry"
+
+
 class NotFound(ApiError):
     status_code = 404
     code = "not_found"
@@ -54,10 +60,12 @@ class LayerNotFound(NotFound):
     """Raised for unknown layers and for layers the caller may not see, alike."""
 
     code = "layer_not_found"
+    default_detail = _("There is no such layer, or you are not allowed to see it. Check the slug in /api/layers/.")
 
 
 class FeatureNotFound(NotFound):
     code = "feature_not_found"
+    default_detail = _("This layer has no feature with that id.")
 
 
 class AuthenticationFailed(ApiError):
