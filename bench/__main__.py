@@ -8,6 +8,7 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
 
 import environ
 
@@ -19,10 +20,10 @@ BENCHES = ["geojson_bench"]
 
 def _use_bench_database() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_ioc.settings")
-    from django.conf import settings
-
     env = environ.Env()
-    base = settings.BASE_DIR
+    # Not settings.BASE_DIR: reading settings here would fix DATABASES to the platform's database
+    # before DATABASE_URL points at the bench one.
+    base = Path(__file__).resolve().parent.parent
     if (base / "var" / "local.env").is_file():
         environ.Env.read_env(base / "var" / "local.env", overwrite=False)
     url = env.db_url("DATABASE_URL")
