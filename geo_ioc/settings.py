@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "layers.apps.LayersConfig",
     "tiles",
     "fixtures",
+    "dashboard",
+    "wall",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +157,13 @@ LAYERS_PAGE_MAX = env.int("LAYERS_PAGE_MAX", default=50000)
 # Health check: how long to wait for a Celery worker to answer a ping.
 HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=2.0)
 
+# Planners' zones: the layer they are saved in, the group that may edit them (and superusers),
+# the district layer that names a zone's district, and the most vertices a zone may have.
+LAYERS_ZONES_LAYER = env.str("LAYERS_ZONES_LAYER", default="planning-zones")
+LAYERS_ZONE_EDITORS_GROUP = env.str("LAYERS_ZONE_EDITORS_GROUP", default="planners")
+LAYERS_ZONE_DISTRICTS_LAYER = env.str("LAYERS_ZONE_DISTRICTS_LAYER", default="admin-districts")
+LAYERS_ZONE_MAX_VERTICES = env.int("LAYERS_ZONE_MAX_VERTICES", default=20_000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -162,3 +171,54 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Tiles: vector (MVT) and raster tiles, their cache and seeding. tiles/checks.py checks they agree.
+# Where rendered tiles are kept: "redis" (TILES_CACHE_URL), "disk" (TILES_CACHE_DIR) or "none".
+TILES_CACHE = env.str("TILES_CACHE", default="redis")
+TILES_CACHE_URL = env.str("TILES_CACHE_URL", default=REDIS_URL)
+TILES_CACHE_DIR = env.path("TILES_CACHE_DIR", default=VAR_DIR / "tiles")
+# Old versions are never deleted, they expire (seconds).
+TILES_CACHE_TTL = env.int("TILES_CACHE_TTL", default=7 * 24 * 3600)
+TILES_MIN_ZOOM = env.int("TILES_MIN_ZOOM", default=0)
+TILES_MAX_ZOOM = env.int("TILES_MAX_ZOOM", default=22)
+# No vector tile is larger (bytes, before gzip); above it, or above TILES_MAX_FEATURES features,
+# a tile is drawn as grid clusters with counts and sums.
+TILES_MAX_BYTES = env.int("TILES_MAX_BYTES", default=512 * 1024)
+TILES_MAX_FEATURES = env.int("TILES_MAX_FEATURES", default=5_000)
+# Cluster cells per tile side (32 = 16 px cells on a 512 px vector tile).
+TILES_CLUSTER_CELLS = env.int("TILES_CLUSTER_CELLS", default=32)
+# Clusters of layers above TILES_MAX_FEATURES are precomputed per version up to this zoom.
+TILES_CLUSTER_MAX_ZOOM = env.int("TILES_CLUSTER_MAX_ZOOM", default=12)
+TILES_GZIP_LEVEL = env.int("TILES_GZIP_LEVEL", default=6)
+TILES_STATEMENT_TIMEOUT_MS = env.int("TILES_STATEMENT_TIMEOUT_MS", default=30_000)
+TILES_RASTER_SIZE = env.int("TILES_RASTER_SIZE", default=256)
+# Seeding covers this box (WGS 84: minLon,minLat,maxLon,maxLat), by default Long An province.
+TILES_SEED_BBOX = env.list("TILES_SEED_BBOX", cast=float, default=[105.49, 10.39, 106.76, 11.04])
+
+# Imports and exports. Caps on what a file may make the server do; layers/checks.py checks they agree.
+LAYERS_IMPORT_DIR = Path(env.str("LAYERS_IMPORT_DIR", default=str(Path(MEDIA_ROOT) / "imports")))
+LAYERS_EXPORT_DIR = Path(env.str("LAYERS_EXPORT_DIR", default=str(Path(MEDIA_ROOT) / "exports")))
+LAYERS_RASTER_DIR = Path(env.str("LAYERS_RASTER_DIR", default=str(Path(MEDIA_ROOT) / "rasters")))
+LAYERS_IMPORT_MAX_UPLOAD_BYTES = env.int("LAYERS_IMPORT_MAX_UPLOAD_BYTES", default=1024 * 1024 * 1024)
+LAYERS_IMPORT_MAX_ARCHIVE_MEMBERS = env.int("LAYERS_IMPORT_MAX_ARCHIVE_MEMBERS", default=200)
+LAYERS_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("LAYERS_IMPORT_MAX_UNCOMPRESSED_BYTES", default=4 * 1024**3)
+# A zip member that inflates more than this many times its compressed size is a bomb, not data.
+LAYERS_IMPORT_MAX_COMPRESSION_RATIO = env.int("LAYERS_IMPORT_MAX_COMPRESSION_RATIO", default=100)
+# width × height × bands of a raster, checked from its header before any pixel is read.
+LAYERS_IMPORT_MAX_RASTER_PIXELS = env.int("LAYERS_IMPORT_MAX_RASTER_PIXELS", default=2_000_000_000)
+# Features per COPY batch: bounds the worker's memory on big files.
+LAYERS_IMPORT_BATCH = env.int("LAYERS_IMPORT_BATCH", default=200_000)
+# Per-row problems kept in a job's report (all of them are counted).
+LAYERS_IMPORT_REPORT_ROWS = env.int("LAYERS_IMPORT_REPORT_ROWS", default=1000)
+# Above this many features a GeoPackage/Shapefile/KML/CSV export is built by a Celery job.
+LAYERS_EXPORT_ASYNC_FEATURES = env.int("LAYERS_EXPORT_ASYNC_FEATURES", default=50_000)
+# A job whose worker died is taken back by the broker after this many seconds (Redis transport);
+# the job's advisory lock makes a second delivery of a running job harmless.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+
+# Wall. WALL_NOW pins "now" for time windows (RFC 3339 with an offset; empty = the real clock);
+# the demo scenes carry their own as-of time, since the demo data is from 2022.
+WALL_NOW = env.str("WALL_NOW", default="")
+WALL_STATE_POLL_MS = env.int("WALL_STATE_POLL_MS", default=1000)
+WALL_DATA_POLL_MS = env.int("WALL_DATA_POLL_MS", default=10_000)
+WALL_DEFAULT_PLAYLIST = env.str("WALL_DEFAULT_PLAYLIST", default="long-an-ioc")

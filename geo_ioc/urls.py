@@ -5,21 +5,30 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from geo_ioc.health import healthz
-from layers import pages, views
+from layers import export_views, import_views, pages, views
 
 api = [
     path("layers/", views.LayerList.as_view(), name="layer-list"),
     path("layers/<slug:slug>/", views.LayerDetail.as_view(), name="layer-detail"),
     path("layers/<slug:slug>/features/", views.FeatureCollection.as_view(), name="layer-features"),
     path("layers/<slug:slug>/features/<str:feature_id>/", views.FeatureDetail.as_view(), name="layer-feature"),
+    path("layers/<slug:slug>/export.<str:fmt>", export_views.LayerExport.as_view(), name="layer-export"),
+    path("exports/<int:export_id>/", export_views.ExportDetail.as_view(), name="export-detail"),
+    path("exports/<int:export_id>/download", export_views.ExportDownload.as_view(), name="export-download"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 urlpatterns = [
-    path("", pages.home, name="home"),
+    path("", include("dashboard.urls")),
+    path("catalog/", pages.home, name="catalog"),
     path("api/", include(api)),
+    path("api/imports/", include("layers.import_urls")),
+    path("imports/", import_views.import_page, name="import-page"),
+    path("api/", include("layers.spatial_urls")),
     path("tiles/", include("tiles.urls")),
+    path("wall/", include("wall.urls")),
+    path("api/wall/", include("wall.api_urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

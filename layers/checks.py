@@ -33,3 +33,32 @@ def check_postgis_version(app_configs, **kwargs):
     if (major, minor) < (3, 1):
         return [Error(f"PostGIS {version} is too old; 3.1 or newer is needed.", id="layers.E002")]
     return []
+
+
+@register()
+def check_import_settings(app_configs, **kwargs):
+    """The import caps must make sense together, and GDAL must have been hardened before it loaded."""
+    import os
+
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    errors = []
+    caps = ("LAYERS_IMPORT_MAX_UPLOAD_BYTES", "LAYERS_IMPORT_MAX_ARCHIVE_MEMBERS", "LAYERS_IMPORT_MAX_UNCOMPRESSED_BYTES",
+            "LAYERS_IMPORT_MAX_COMPRESSION_RATIO", "LAYERS_IMPORT_MAX_RASTER_PIXELS", "LAYERS_IMPORT_BATCH",
+            "LAYERS_EXPORT_ASYNC_FEATURES")
+    for name in caps:
+        if getattr(settings, name) < 1:
+            errors.append(Error(f"{name} must be at least 1.", id="layers.E010"))
+    if settings.LAYERS_IMPORT_MAX_UNCOMPRESSED_BYTES < settings.LAYERS_IMPORT_MAX_UPLOAD_BYTES:
+        errors.append(Error("LAYERS_IMPORT_MAX_UNCOMPRESSED_BYTES is below LAYERS_IMPORT_MAX_UPLOAD_BYTES: an "
+                            "uncompressed upload that may be sent could not be unpacked.", id="layers.E011"))
+    if "VRT" not in os.environ.get("GDAL_SKIP", "").replace(" ", ",").split(","):
+        errors.append(Error("GDAL_SKIP does not name VRT: a VRT disguised as another file could be opened.",
+                            hint="Do not override GDAL_SKIP, or keep VRT and OGR_VRT in it (layers/gdal_env.py).",
+                            id="layers.E012"))
+    try:
+        Transformer.from_pipeline("urn:ogc:def:coordinateOperation:EPSG::6960")
+    except ProjError:
+        errors.append(Error("PROJ does not know EPSG:6960 (VN-2000 to WGS 84): install proj-data.", id="layers.E013"))
+    return errors

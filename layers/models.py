@@ -79,6 +79,10 @@ class Layer(models.Model):
     feature_count = models.PositiveIntegerField(default=0)
     # For raster layers: the Cloud-Optimized GeoTIFF under MEDIA_ROOT.
     raster_path = models.CharField(max_length=500, blank=True)
+    # What an import does with an invalid geometry (layers.imports.geometry).
+    invalid_geometry = models.CharField(
+        max_length=10, choices=[("repair", "Repair"), ("reject", "Reject")], default="repair"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now_add=True)
 
@@ -133,3 +137,78 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    NEEDS_INPUT = "needs_input", "Waiting for the steward"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ImportMode(models.TextChoices):
+    REPLACE = "replace", "Replace all features"
+    APPEND = "append", "Append new features"
+    UPSERT = "upsert", "Insert or update by source id"
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way into a layer. The file lives in its own directory under
+    MEDIA_ROOT/imports/<id>/; the worker writes nothing outside it (layers.imports.jobs)."""
+
+    layer_slug = models.SlugField(max_length=80)
+    # Only for a layer that does not exist yet.
+    new_title = models.CharField(max_length=200, blank=True)
+    new_domain = models.CharField(max_length=20, choices=Domain.choices, blank=True)
+    mode = models.CharField(max_length=10, choices=ImportMode.choices, default=ImportMode.REPLACE)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    # What the steward chose (or confirmed later); empty = read from the file.
+    crs = models.CharField(max_length=40, blank=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    source_layer = models.CharField(max_length=200, blank=True)
+    id_field = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    stage = models.CharField(max_length=20, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # {"format", "counts": {...}, "warnings": [...], "errors": [...], "rows": [...], "needs": [...], ...}
+    report = models.JSONField(default=dict, blank=True)
+    layer_version = models.PositiveBigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status"], name="importjob_status")]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} → {self.layer_slug} ({self.status})"
+
+
+class ExportJob(models.Model):
+    """A download too big to build during the request; the file is kept per layer version."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="+")
+    layer_version = models.PositiveBigIntegerField()
+    fmt = models.CharField(max_length=10)
+    crs = models.CharField(max_length=40)
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    file_path = models.CharField(max_length=500, blank=True)
+    error = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # One build per layer version, format and CRS: asking twice reuses the first job.
+            models.UniqueConstraint(fields=["layer", "layer_version", "fmt", "crs"], name="exportjob_once_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} {self.layer_id}.{self.fmt} v{self.layer_version} ({self.status})"

@@ -63,6 +63,33 @@ def validate_style(style: Any) -> None:
     label = style.get("label")
     if label is not None and not (isinstance(label, dict) and isinstance(label.get("property"), str)):
         raise ValidationError("Style 'label' needs a 'property'.")
+    if style["type"] == "raster":
+        validate_raster_style(style)
+
+
+def validate_raster_style(style: dict) -> None:
+    """Raster keys: {"type": "raster", "colormap": name?, "rescale": [min, max]?, "band": n?, "opacity"?}.
+
+    `colormap` is a rio-tiler colormap name (e.g. "rdylgn", "blues", "viridis"); `rescale` maps
+    [min, max] of the band's values onto the colormap; `band` is 1-based.
+    """
+    from rio_tiler.colormap import cmap  # only raster styles need it
+
+    unknown = set(style) - {"type", "colormap", "rescale", "band", "opacity"}
+    if unknown:
+        raise ValidationError(f"A raster style has no keys {sorted(unknown)}.")
+    if "colormap" in style and style["colormap"] not in cmap.list():
+        raise ValidationError(f"Style 'colormap' {style['colormap']!r} is not a known colormap (e.g. 'rdylgn').")
+    rescale = style.get("rescale")
+    if rescale is not None and not (
+        isinstance(rescale, list) and len(rescale) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rescale)
+        and rescale[0] < rescale[1]
+    ):
+        raise ValidationError("Style 'rescale' must be [min, max] with min < max.")
+    band = style.get("band")
+    if band is not None and not (isinstance(band, int) and not isinstance(band, bool) and band >= 1):
+        raise ValidationError("Style 'band' must be a band number from 1.")
 
 
 def schema_property(schema: list[dict], name: str) -> dict | None:

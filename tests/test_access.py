@@ -68,12 +68,12 @@ def test_a_restricted_layer_never_leaks_its_groups_in_the_catalog(world, health_
     assert '"health_group"' not in json.dumps(entry) and str(health_officer.groups.get().pk) not in entry["links"][0]["href"]
 
 
-def test_the_home_page_lists_only_visible_layers(world, official, health_officer):
-    anonymous_page = Client().get("/").content.decode()
+def test_the_catalog_page_lists_only_visible_layers(world, official, health_officer):
+    anonymous_page = Client().get("/catalog/").content.decode()
     assert "schools" in anonymous_page and "incidents" not in anonymous_page and "dengue" not in anonymous_page
     staff_client = Client()
     staff_client.force_login(official)
-    staff_page = staff_client.get("/").content.decode()
+    staff_page = staff_client.get("/catalog/").content.decode()
     assert "incidents" in staff_page and "dengue" not in staff_page
 
 
@@ -85,14 +85,14 @@ def test_an_app_token_gives_the_tokens_owner_its_access(world, official):
 
 def test_an_app_token_works_on_plain_views_too(world, official):
     client = token_client(official)
-    assert "incidents" in client.get("/").content.decode()
+    assert "incidents" in client.get("/catalog/").content.decode()
 
 
 def test_a_bad_token_is_refused_with_401_and_never_falls_back_to_anonymous(world):
     response = Client().get("/api/layers/", HTTP_AUTHORIZATION="Token not-a-real-token")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
-    assert Client().get("/", HTTP_AUTHORIZATION="Token not-a-real-token").status_code == 401
+    assert Client().get("/catalog/", HTTP_AUTHORIZATION="Token not-a-real-token").status_code == 401
 
 
 def test_an_inactive_users_token_stops_working(world, official):

@@ -13,9 +13,9 @@ pytestmark = [
 ]
 
 
-def test_the_home_page_lists_public_layers_in_vietnamese_with_the_bundled_font(live_server, world):
+def test_the_catalog_page_lists_public_layers_in_vietnamese_with_the_bundled_font(live_server, world):
     with offline_page() as (page, outside):
-        page.goto(live_server.url + "/")
+        page.goto(live_server.url + "/catalog/")
         page.wait_for_load_state("networkidle")
         assert "Trung tâm Điều hành thông minh Long An" in page.inner_text("header")
         assert page.locator("code", has_text="schools").count() == 1
@@ -24,18 +24,18 @@ def test_the_home_page_lists_public_layers_in_vietnamese_with_the_bundled_font(l
         assert page.evaluate("document.fonts.check('16px \"Noto Sans\"', 'Điều hành')")
         loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
         assert any("Noto Sans" in family for family in loaded)
-        screenshot(page, "home-vi-1366x768")
+        screenshot(page, "catalog-vi-1366x768")
         assert outside == []
 
 
 def test_the_language_switch_shows_english(live_server, world):
     with offline_page() as (page, outside):
-        page.goto(live_server.url + "/")
+        page.goto(live_server.url + "/catalog/")
         page.select_option("select[name=language]", "en")
         page.wait_for_load_state("networkidle")
         assert "Long An operations center" in page.inner_text("header")
         assert "Layer schools" in page.inner_text("main")
-        screenshot(page, "home-en-1366x768")
+        screenshot(page, "catalog-en-1366x768")
         assert outside == []
 
 
@@ -50,7 +50,7 @@ def test_the_api_docs_page_renders_from_local_assets(live_server):
 
 def test_an_outsider_signs_in_and_out_through_the_page(live_server, world, outsider):
     with offline_page() as (page, outside):
-        page.goto(live_server.url + "/")
+        page.goto(live_server.url + "/catalog/")
         page.click("text=Đăng nhập")
         page.fill("#id_username", "outsider")
         page.fill("#id_password", "wrong")
@@ -59,7 +59,7 @@ def test_an_outsider_signs_in_and_out_through_the_page(live_server, world, outsi
         page.fill("#id_username", "outsider")
         page.fill("#id_password", "pw-outsider")
         page.click("button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
+        page.wait_for_url(live_server.url + "/catalog/")
         assert "outsider" in page.inner_text("header")
         page.click("text=Đăng xuất")
         page.wait_for_url(live_server.url + "/")

@@ -1,0 +1,188 @@
+"""Tiles against their anchors, on 1,000,000 points, 200,000 parcels, 50,000 roads and a
+20,000 × 16,000 COG over the province, at z8, z10, z12 and z14:
+
+- the floor: our tile statement run directly in PostgreSQL (the web layer should add little to it);
+- our app uncached (TILES_CACHE=none) and tipg 1.6 on the same rows (a view of layers_feature), both
+  with 2 worker processes: p50/p95 one request at a time, throughput with 8 concurrent clients;
+- our app cached (Redis, tiles gzip-compressed once) with 8 clients, against tipg's uncached rate;
+- raster PNG tiles of the COG, ours against titiler 2.4 (2 workers each, same rescale and colormap).
+
+Servers listen on 127.0.0.1 only; every run is bounded in time and requests.
+"""
+
+import random
+import signal
+import time
+import urllib.request
+
+import mapbox_vector_tile
+
+from bench import tiles_data
+from bench.report import Row
+from bench.tiles_load import LoadResult, run_load
+from bench.tiles_servers import ours, tipg, titiler
+from layers.filters import FeatureQuery
+from tiles.grid import Tile, tiles_covering
+from tiles.mvt import LayerPart, render_mvt
+
+ZOOMS = (8, 10, 12, 14)
+WORKERS = 2
+CLIENTS = 8
+SAMPLE = 24  # tiles per zoom (all of them when fewer)
+SECONDS = 3.0  # per throughput run
+LATENCY_REQUESTS = 48  # per sequential run (also bounded by SECONDS)
+
+
+def sample_tiles(z: int) -> list[Tile]:
+    tiles = tiles_covering(tiles_data.BOX, z)
+    return sorted(random.Random(z).sample(tiles, min(SAMPLE, len(tiles))), key=lambda t: (t.y, t.x))
+
+
+def _sql_floor(layer, tiles: list[Tile]) -> LoadResult:
+    """Our statement, run directly (one connection, no HTTP, no Django request)."""
+    part = LayerPart(layer, FeatureQuery())
+    result = LoadResult()
+    for tile in tiles:
+        render_mvt([part], tile)  # warm the plan cache and the buffers, as the HTTP runs are
+    deadline = time.perf_counter() + SECONDS
+    started = time.perf_counter()
+    while result.requests < LATENCY_REQUESTS and time.perf_counter() < deadline:
+        tile = tiles[result.requests % len(tiles)]
+        t0 = time.perf_counter()
+        data = render_mvt([part], tile).data
+        result.latencies_ms.append((time.perf_counter() - t0) * 1000)
+        result.max_bytes = max(result.max_bytes, len(data))
+        result.requests += 1
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _sequential(port: int, paths: list[str]) -> LoadResult:
+    run_load(port, paths, clients=1, seconds=SECONDS, max_requests=len(paths))  # warm-up pass
+    return run_load(port, paths, clients=1, seconds=SECONDS, max_requests=LATENCY_REQUESTS)
+
+
+def _throughput(port: int, paths: list[str], *, gzip: bool = False) -> LoadResult:
+    return run_load(port, paths, clients=CLIENTS, seconds=SECONDS, gzip=gzip)
+
+
+def _count_points(port: int, path: str, *, layer_name: str, key: str | None) -> int:
+    """Features a tile accounts for, decoded: the sum of `key` (cluster counts) or the features."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
+        body = response.read()
+    features = mapbox_vector_tile.decode(body).get(layer_name, {}).get("features", [])
+    if key:
+        return sum(int(f["properties"].get(key, 1)) for f in features)
+    return len(features)
+
+
+def _vector_rows(layers: dict, tipg_rates: dict) -> list[Row]:
+    """Floor, ours and tipg, uncached; fills tipg_rates[(slug, z)] with tipg's req/s."""
+    rows: list[Row] = []
+    specs = tiles_data.VECTOR_SETS
+    with ours(workers=WORKERS, cache="none", probe=f"/tiles/{specs[0].slug}.json") as uncached_port, \
+         tipg(workers=WORKERS, tables=[s.view for s in specs]) as tipg_port:
+        for spec in specs:
+            layer = layers[spec.slug]
+            for z in ZOOMS:
+                tiles = sample_tiles(z)
+                ours_paths = [f"/tiles/{spec.slug}/{t}.pbf?v={layer.version}" for t in tiles]
+                tipg_paths = [f"/collections/public.{spec.view}/tiles/WebMercatorQuad/{t}" for t in tiles]
+                group = f"{spec.slug.removeprefix('tiles-')} z{z}"
+                floor = _sql_floor(layer, tiles)
+                mine = _sequential(uncached_port, ours_paths)
+                theirs = _sequential(tipg_port, tipg_paths)
+                mine_rps = _throughput(uncached_port, ours_paths)
+                theirs_rps = _throughput(tipg_port, tipg_paths)
+                rows.append(Row(group, "SQL statement, direct (floor)", floor.p50, floor.p95,
+                                f"max tile {floor.max_bytes / 1024:.0f} KB"))
+                rows.append(Row(group, "ours uncached, 1 client", mine.p50, mine.p95,
+                                f"+{mine.p50 - floor.p50:.1f} ms over SQL; {mine_rps.rps:.0f} req/s with 8 clients;"
+                                f" max {mine.max_bytes / 1024:.0f} KB; {_statuses(mine, mine_rps)}"))
+                rows.append(Row(group, "tipg 1.6 uncached, 1 client", theirs.p50, theirs.p95,
+                                f"{theirs_rps.rps:.0f} req/s with 8 clients; ours/tipg throughput"
+                                f" {_ratio(mine_rps.rps, theirs_rps.rps)}; {_statuses(theirs, theirs_rps)}"))
+                tipg_rates[(spec.slug, z)] = theirs_rps.rps
+        # What a z8 tile of a million points holds: all of them (clusters) or a capped sample.
+        z8 = sample_tiles(8)[0]
+        mine_total = _count_points(uncached_port, f"/tiles/{tiles_data.POINTS.slug}/{z8}.pbf",
+                                   layer_name=tiles_data.POINTS.slug, key="cluster_count")
+        tipg_total = _count_points(tipg_port, f"/collections/public.{tiles_data.POINTS.view}/tiles/WebMercatorQuad/{z8}",
+                                   layer_name="default", key=None)
+        rows.append(Row("points z8", "features accounted for in one tile", 0, 0,
+                        f"ours {mine_total:,} (grid clusters with counts) vs tipg {tipg_total:,} (LIMIT)"))
+    return rows
+
+
+def _cached_rows(layers: dict, tipg_rates: dict) -> list[Row]:
+    rows: list[Row] = []
+    specs = tiles_data.VECTOR_SETS
+    with ours(workers=WORKERS, cache="redis", probe=f"/tiles/{specs[0].slug}.json") as port:
+        for spec in specs:
+            layer = layers[spec.slug]
+            for z in ZOOMS:
+                paths = [f"/tiles/{spec.slug}/{t}.pbf?v={layer.version}" for t in sample_tiles(z)]
+                run_load(port, paths, clients=1, seconds=30, max_requests=len(paths), gzip=True)  # fill the cache
+                result = _throughput(port, paths, gzip=True)
+                tipg_rps = tipg_rates[(spec.slug, z)]
+                rows.append(Row(f"{spec.slug.removeprefix('tiles-')} z{z}", "ours cached, 8 clients", result.p50,
+                                result.p95, f"{result.rps:.0f} req/s = {_ratio(result.rps, tipg_rps)} tipg uncached"
+                                f" (gzip stored once); {_statuses(result)}"))
+    return rows
+
+
+def _raster_rows(cog) -> list[Row]:
+    rows: list[Row] = []
+    path = tiles_data.cog_path()
+    query = f"url={path}&rescale=0,255&colormap_name=rdylgn"
+    with ours(workers=WORKERS, cache="none", probe=f"/tiles/{cog.slug}.json") as our_port, \
+         titiler(workers=WORKERS, probe=f"/cog/info?url={path}") as their_port:
+        for z in ZOOMS:
+            tiles = sample_tiles(z)
+            ours_paths = [f"/tiles/{cog.slug}/{t}.png?v={cog.version}" for t in tiles]
+            their_paths = [f"/cog/tiles/WebMercatorQuad/{t}.png?{query}" for t in tiles]
+            mine, theirs = _sequential(our_port, ours_paths), _sequential(their_port, their_paths)
+            mine_rps, theirs_rps = _throughput(our_port, ours_paths), _throughput(their_port, their_paths)
+            group = f"raster z{z}"
+            rows.append(Row(group, "ours PNG uncached, 1 client", mine.p50, mine.p95,
+                            f"{mine_rps.rps:.0f} req/s with 8 clients; {_statuses(mine, mine_rps)}"))
+            rows.append(Row(group, "titiler 2.4 PNG, 1 client", theirs.p50, theirs.p95,
+                            f"{theirs_rps.rps:.0f} req/s with 8 clients; ours/titiler throughput"
+                            f" {_ratio(mine_rps.rps, theirs_rps.rps)}; {_statuses(theirs, theirs_rps)}"))
+    return rows
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def _statuses(*results: LoadResult) -> str:
+    merged: dict[int, int] = {}
+    for r in results:
+        for status, n in r.statuses.items():
+            merged[status] = merged.get(status, 0) + n
+    return "HTTP " + ",".join(f"{s}×{n}" for s, n in sorted(merged.items()))
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    # SystemExit unwinds the `with` blocks, so the servers this bench started are stopped too.
+    raise SystemExit(128 + signum)
+
+
+def run(args) -> list[Row]:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    started = time.perf_counter()
+    layers = tiles_data.ensure_vector_sets()
+    cog = tiles_data.ensure_cog()
+    print(f"tiles bench data ready in {time.perf_counter() - started:.1f} s", flush=True)
+    tipg_rates: dict = {}
+    rows = _vector_rows(layers, tipg_rates)
+    rows += _cached_rows(layers, tipg_rates)
+    rows += _raster_rows(cog)
+    order = {name: i for i, name in enumerate(
+        ["SQL statement, direct (floor)", "ours uncached, 1 client", "tipg 1.6 uncached, 1 client",
+         "ours cached, 8 clients", "features accounted for in one tile"])}
+    vector = sorted([r for r in rows if not r.group.startswith("raster")],
+                    key=lambda r: (r.group.split(" z")[0], int(r.group.split(" z")[1]), order.get(r.name, 9)))
+    print(f"tiles bench ran in {time.perf_counter() - started:.0f} s", flush=True)
+    return vector + [r for r in rows if r.group.startswith("raster")]

@@ -1,0 +1,59 @@
+"""The map dashboard at `/`: one server-rendered shell whose script reads the public API.
+
+The page carries only what the script cannot ask the API for: the caller's name and rights, the
+URLs, the page language and the translated interface strings.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+
+from dashboard.domains import domain_groups
+from dashboard.legends import raster_ramps
+from dashboard.messages import translated_messages
+from layers.zones import can_edit_zones
+
+# Where the map opens without a shared link: the whole province.
+PROVINCE_CENTER = (106.17, 10.73)
+PROVINCE_BOUNDS = (105.49, 10.39, 106.76, 11.04)
+# Layers switched on for a first visit, when the caller may see them.
+DEFAULT_LAYERS = ("land-use-plan", "industrial-parks", "health-facilities", "feedback-1022")
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    config = {
+        "lang": get_language(),
+        "user": {
+            "signed_in": user.is_authenticated,
+            "name": user.get_username() if user.is_authenticated else "",
+            "can_edit_zones": can_edit_zones(user),
+        },
+        "csrf_token": get_token(request),
+        "center": PROVINCE_CENTER,
+        "bounds": PROVINCE_BOUNDS,
+        "default_layers": DEFAULT_LAYERS,
+        "zones_layer": settings.LAYERS_ZONES_LAYER,
+        "domains": domain_groups(),
+        "raster_ramps": raster_ramps(user),
+        "urls": {
+            "layers": reverse("layer-list"),
+            "features": "/api/layers/{slug}/features/",
+            "feature": "/api/layers/{slug}/features/{id}/",
+            "feature_summary": "/api/layers/{slug}/features/{id}/summary/",
+            "search": reverse("search"),
+            "counts": reverse("counts"),
+            "timeline": reverse("timeline"),
+            "summary": reverse("polygon-summary"),
+            "zones": reverse("zone-list"),
+            "zone": "/api/zones/{id}/",
+            "basemap": reverse("tiles-basemap"),
+            "style": "/tiles/styles/{slug}.json",
+            "tilejson": "/tiles/{slug}.json",
+        },
+        "messages": translated_messages(),
+    }
+    return render(request, "dashboard/index.html", {"config": config})

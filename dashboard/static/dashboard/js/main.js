@@ -1,0 +1,260 @@
+// The dashboard: wires the map, the panels and the API together. Every piece of data comes from the
+// public API and the tiles endpoints, exactly as another app would read them.
+import { getJSON, url } from "./api.js";
+import { debounce, el } from "./dom.js";
+import { PolygonTool } from "./draw.js";
+import { config, formatNumber, t } from "./i18n.js";
+import { Inspector } from "./inspector.js";
+import { LayerPanel } from "./layer-panel.js";
+import { createMap, loadLabelFont, whenLoaded } from "./map.js";
+import { Overlays } from "./overlays.js";
+import { UI_SCALE } from "./scale.js";
+import { Search } from "./search.js";
+import { readState, writeState } from "./state.js";
+import { FeatureTable, geometryBounds } from "./table.js";
+import { Timeline } from "./timeline.js";
+import { ZonesPanel } from "./zones.js";
+
+const statusLine = document.getElementById("status");
+let statusTimer = null;
+function status(text) {
+  statusLine.textContent = text;
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => { statusLine.textContent = ""; }, 8000);
+}
+
+function setupTabs() {
+  const tabs = [...document.querySelectorAll('.tabs [role="tab"]')];
+  const select = (tab) => {
+    for (const other of tabs) {
+      const on = other === tab;
+      other.setAttribute("aria-selected", String(on));
+      other.tabIndex = on ? 0 : -1;
+      document.getElementById(other.getAttribute("aria-controls")).hidden = !on;
+    }
+  };
+  tabs.forEach((tab, index) => {
+    tab.addEventListener("click", () => select(tab));
+    tab.addEventListener("keydown", (event) => {
+      if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+      const next = tabs[(index + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+      select(next);
+      next.focus();
+    });
+  });
+  return (id) => select(document.getElementById(id));
+}
+
+function setupLanguageForm() {
+  // Come back to the same view after switching language: the fragment rides along in `next`.
+  const form = document.getElementById("language-form");
+  const select = document.getElementById("language");
+  select.addEventListener("change", () => {
+    form.elements.next.value = location.pathname + location.hash;
+    form.submit();
+  });
+  document.getElementById("sign-in")?.addEventListener("click", (event) => {
+    event.currentTarget.href = `${event.currentTarget.pathname}?next=${encodeURIComponent(location.pathname + location.hash)}`;
+  });
+}
+
+function exportPng(map) {
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");
+  map.once("render", () => {
+    map.getCanvas().toBlob((blob) => {
+      const link = el("a", { href: URL.createObjectURL(blob), download: `geo-ioc-long-an-${stamp}.png` });
+      document.body.append(link);
+      link.click();
+      setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+    }, "image/png");
+  });
+  map.triggerRepaint();
+}
+
+async function main() {
+  const view = readState();
+  const selectTab = setupTabs();
+  setupLanguageForm();
+  const [catalogBody, timelineBody, basemap] = await Promise.all([
+    getJSON(config.urls.layers), getJSON(config.urls.timeline), getJSON(config.urls.basemap), loadLabelFont(),
+  ]);
+  const catalog = catalogBody.layers;
+  const bySlug = new Map(catalog.map((layer) => [layer.slug, layer]));
+  document.getElementById("layers-note").textContent = t("%(n)s layers you may see. Tick a layer to show it.", { n: catalog.length });
+
+  const map = createMap("map", view, basemap);
+  await whenLoaded(map);
+  const overlays = new Overlays(map, catalog);
+  const opacity = {};
+  let timeParam = null;
+
+  const saveView = () => writeState({ map, layers: overlays.visibleSlugs(), opacity, time: timeline.param() ? { kind: timeline.kind, start: timeline.window().start.toISOString() } : null });
+
+  const bbox = () => {
+    const b = map.getBounds();
+    return [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())];
+  };
+  const updateCounts = debounce(async () => {
+    try {
+      const body = await getJSON(config.urls.counts, { bbox: bbox().map((v) => v.toFixed(5)).join(","), datetime: timeParam });
+      panel.setCounts(body.counts);
+    } catch (error) {
+      status(error.message);
+    }
+  }, 300);
+
+  async function toggle(slug, on) {
+    panel.setChecked(slug, on);
+    if (on) {
+      try {
+        await overlays.show(slug);
+      } catch (error) {
+        panel.setChecked(slug, false);
+        status(error.message);
+      }
+    } else {
+      overlays.hide(slug);
+    }
+    timeline.setActive(overlays.visibleSlugs().filter((s) => bySlug.get(s)?.time_kind !== "none"));
+    if (table.isOpen) table.refresh();
+    saveView();
+  }
+
+  const panel = new LayerPanel(document.getElementById("layer-groups"), catalog, {
+    toggle,
+    opacity: (slug, value) => { opacity[slug] = value; overlays.setOpacity(slug, value); saveView(); },
+    zoom: (slug) => {
+      const b = bySlug.get(slug).bbox;
+      if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, maxZoom: 15 });
+    },
+    table: async (slug) => {
+      if (!overlays.isVisible(slug)) await toggle(slug, true);
+      openTable(slug);
+    },
+  });
+
+  const timeline = new Timeline(document.getElementById("timeline"), timelineBody.layers, (param) => {
+    timeParam = param;
+    overlays.setWindow(param);
+    updateCounts();
+    if (table.isOpen) table.refresh();
+    zones.refreshSummary();
+    saveView();
+  });
+
+  const inspector = new Inspector(map, overlays, catalog, {
+    summarize: (slug, id, name) => { selectTab("tab-zones"); zones.choosePlace({ layer: slug, id, name }); },
+    timeWindow: () => timeline.window(),
+    status,
+  });
+  inspector.attach();
+
+  const tool = new PolygonTool(map, {
+    change: (polygon) => zones.reshaped(polygon),
+    finish: (polygon) => zones.drawn(polygon),
+    cancel: () => zones.setState({ kind: "idle" }),
+  });
+
+  const zones = new ZonesPanel(document.getElementById("zones"), {
+    map, tool, catalog, inspector, overlays, status,
+    datetime: () => timeParam,
+    onZonesChanged: async () => {
+      if (!bySlug.has(config.zones_layer)) return;
+      if (overlays.isVisible(config.zones_layer)) await overlays.refresh(config.zones_layer);
+      else await toggle(config.zones_layer, true);
+    },
+  });
+  zones.load();
+
+  const tableToggle = document.getElementById("table-toggle");
+  const table = new FeatureTable(document.getElementById("table-drawer"), catalog, {
+    visibleSlugs: () => overlays.visibleSlugs(),
+    bbox,
+    datetime: () => timeParam,
+    open: (slug, feature) => {
+      const [a, b, c, d] = geometryBounds(feature.geometry);
+      if (a === c && b === d) map.flyTo({ center: [a, b], zoom: Math.max(map.getZoom(), 14) });
+      else map.fitBounds([[a, b], [c, d]], { padding: 60, maxZoom: 16 });
+      const center = feature.geometry.type === "Point" ? feature.geometry.coordinates : [(a + c) / 2, (b + d) / 2];
+      inspector.open(slug, feature.id, center);
+    },
+    close: () => { tableToggle.setAttribute("aria-pressed", "false"); map.resize(); },
+  });
+  function openTable(slug) {
+    table.open(slug);
+    tableToggle.setAttribute("aria-pressed", "true");
+    map.resize();
+  }
+  tableToggle.addEventListener("click", () => (table.isOpen ? table.close() : openTable(null)));
+
+  const hitSource = "search-hit";
+  map.addSource(hitSource, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+  map.addLayer({ id: "search-hit-line", type: "line", source: hitSource, paint: { "line-color": "#0b62a4", "line-width": 3 * UI_SCALE, "line-dasharray": [2, 1] } });
+  let coordinateMarker = null;
+  new Search(document.getElementById("search-input"), document.getElementById("search-results"), {
+    go: async (result) => {
+      coordinateMarker?.remove();
+      const [a, b, c, d] = result.bbox;
+      if (a === c && b === d) map.flyTo({ center: result.center, zoom: Math.max(map.getZoom(), 15) });
+      else map.fitBounds([[a, b], [c, d]], { padding: 60, maxZoom: 16 });
+      const feature = await inspector.open(result.layer, result.id, result.center);
+      const outline = feature && !feature.geometry.type.includes("Point");
+      map.getSource(hitSource).setData(outline ? feature : { type: "FeatureCollection", features: [] });
+    },
+    goToCoordinate: (c, places) => {
+      coordinateMarker?.remove();
+      map.getSource(hitSource).setData({ type: "FeatureCollection", features: [] });
+      const lines = [`WGS 84: ${c.lat.toFixed(6)}° N, ${c.lon.toFixed(6)}° E`];
+      if (c.easting !== null) lines.push(`VN-2000 / TM-3 105°45′: E ${formatNumber(c.easting, 1)} m, N ${formatNumber(c.northing, 1)} m`);
+      if (places.length) lines.push(places.map((p) => p.name).join(", "));
+      const content = el("div", { class: "coordinate-popup" }, el("h2", {}, t("Coordinate")), lines.map((line) => el("p", {}, line)));
+      coordinateMarker = new maplibregl.Marker({ color: "#e8175d", scale: UI_SCALE }).setLngLat([c.lon, c.lat])
+        .setPopup(new maplibregl.Popup({ offset: 30 }).setDOMContent(content)).addTo(map);
+      map.flyTo({ center: [c.lon, c.lat], zoom: Math.max(map.getZoom(), 14) });
+      coordinateMarker.togglePopup();
+    },
+  });
+
+  document.getElementById("export-png").addEventListener("click", () => exportPng(map));
+  document.getElementById("share").addEventListener("click", async () => {
+    saveView();
+    try {
+      await navigator.clipboard.writeText(location.href);
+      status(t("Link copied: it opens this view."));
+    } catch {
+      window.prompt(t("Copy this link:"), location.href);
+    }
+  });
+
+  // Show a view: the shared one from the link, or the default layers the caller may see.
+  async function applyView(shared) {
+    if (shared.center) map.jumpTo({ center: shared.center, zoom: shared.zoom });
+    const wanted = (shared.layers || config.default_layers).filter((slug) => bySlug.has(slug));
+    for (const slug of overlays.visibleSlugs()) if (!wanted.includes(slug)) await toggle(slug, false);
+    for (const [slug, value] of Object.entries(shared.opacity)) {
+      if (bySlug.has(slug)) { opacity[slug] = value; panel.setOpacity(slug, value); }
+    }
+    await Promise.all(wanted.map((slug) => toggle(slug, true)));
+    for (const [slug, value] of Object.entries(opacity)) overlays.setOpacity(slug, value);
+    if (shared.time) timeline.restore(shared.time.kind, shared.time.start);
+    else timeline.setKind("all", { silent: true });
+    timeParam = timeline.param();
+    overlays.setWindow(timeParam);
+  }
+  await applyView(view);
+  // A link pasted into this tab changes only the fragment: follow it without a reload.
+  window.addEventListener("hashchange", () => applyView(readState()).then(() => { updateCounts(); saveView(); }));
+  map.on("moveend", () => { updateCounts(); saveView(); if (table.isOpen) debouncedTable(); });
+  const debouncedTable = debounce(() => table.refresh(), 400);
+  updateCounts();
+  saveView();
+  map.once("idle", () => document.body.setAttribute("data-map-ready", "true"));
+  // For people debugging in the console, and for the browser tests that read pixels.
+  window.geoIoc = { map, overlays, timeline, zones, tool, inspector };
+}
+
+main().catch((error) => {
+  status(error.message || String(error));
+  document.body.setAttribute("data-map-error", error.message || "error");
+  throw error;
+});

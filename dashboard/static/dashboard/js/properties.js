@@ -1,0 +1,43 @@
+// Feature properties shown the way the layer's schema describes them: Vietnamese or English labels,
+// units, local number and date formats, and category codes replaced by their names.
+import { formatDate, formatDateTime, formatNumber, pick, t } from "./i18n.js";
+import { categoryLabel } from "./legend.js";
+
+export const TIME_PROPERTIES = [
+  { name: "datetime", type: "datetime", label_vi: "Thời điểm", label_en: "Time" },
+  { name: "start_datetime", type: "datetime", label_vi: "Bắt đầu", label_en: "Start" },
+  { name: "end_datetime", type: "datetime", label_vi: "Kết thúc", label_en: "End" },
+];
+
+export function featureName(layer, properties) {
+  return properties.name || properties.ref || properties.station_name || properties.code || pick(layer.title_vi, layer.title_en);
+}
+
+export function propertyLabel(prop) {
+  return pick(prop.label_vi, prop.label_en) || prop.name;
+}
+
+export function formatValue(layer, prop, value) {
+  if (value === null || value === undefined || value === "") return "—";
+  const category = categoryLabel(layer, prop.name, value);
+  if (category) return category;
+  switch (prop.type) {
+    case "integer":
+    case "number":
+      return typeof value === "number" ? `${formatNumber(value)}${prop.unit ? ` ${prop.unit}` : ""}` : String(value);
+    case "boolean":
+      return value === true ? t("Yes") : value === false ? t("No") : String(value);
+    case "date":
+      return formatDate(value);
+    case "datetime":
+      return formatDateTime(value);
+    default:
+      return String(value);
+  }
+}
+
+// The schema's properties plus the time properties the API adds to layers with time.
+export function displayedProperties(layer) {
+  const time = layer.time_kind === "instant" ? TIME_PROPERTIES.slice(0, 1) : layer.time_kind === "interval" ? TIME_PROPERTIES.slice(1) : [];
+  return [...time, ...layer.properties];
+}

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from dashboard import pages
+
+urlpatterns = [
+    path("", pages.dashboard, name="dashboard"),
+]

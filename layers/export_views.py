@@ -1,0 +1,135 @@
+"""GET /api/layers/{slug}/export.{fmt}: every layer the caller may see, as open data.
+
+GeoJSON is streamed from PostGIS whatever the size. The GDAL formats are built during the request
+up to LAYERS_EXPORT_ASYNC_FEATURES features; above it a Celery job builds the file once per layer
+version, format and CRS, and the answer is 202 with a link to poll and download.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from layers import crs as crs_module
+from layers import exports
+from layers.access import get_visible_layer
+from layers.errors import InvalidParameter, NotFound
+from layers.models import ExportJob, JobStatus, Kind, Layer
+
+
+def _parse(layer: Layer, fmt: str, crs_text: str | None):
+    if fmt not in exports.FORMATS:
+        raise NotFound()
+    if layer.kind != Kind.VECTOR:
+        raise InvalidParameter(_("A raster layer has no features to export."))
+    try:
+        crs = exports.target_crs(crs_text)
+    except crs_module.UnknownCrs:
+        raise InvalidParameter(_("crs must be an EPSG code such as EPSG:9210."), fields={"crs": [crs_text]}) from None
+    if fmt == "kml" and crs != crs_module.WGS84:
+        raise InvalidParameter(_("KML is always in WGS 84 (EPSG:4326)."), fields={"crs": [crs_text]})
+    if fmt == "shp.zip" and layer.geometry_type == "Geometry":
+        raise InvalidParameter(_("A shapefile holds one geometry type and this layer mixes several."))
+    return crs
+
+
+def _file_name(layer: Layer, fmt: str) -> str:
+    return f"{layer.slug}-v{layer.version}{exports.FORMATS[fmt].suffix}"
+
+
+def _with_metadata(response: HttpResponse, layer: Layer, fmt: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(layer, fmt)}"'
+    response["X-Layer-Version"] = str(layer.version)
+    response["X-Layer-License"] = layer.license.encode("ascii", "replace").decode()
+    response["Last-Modified"] = layer.updated_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    response["Link"] = f'<{reverse("layer-detail", args=[layer.slug])}>; rel="describedby"'
+    return response
+
+
+def export_json(job: ExportJob, request: Request) -> dict:
+    links = [{"rel": "self", "href": request.build_absolute_uri(reverse("export-detail", args=[job.pk]))}]
+    if job.status == JobStatus.SUCCEEDED:
+        links.append({"rel": "download",
+                      "href": request.build_absolute_uri(reverse("export-download", args=[job.pk]))})
+    return {"id": job.pk, "status": job.status, "layer": job.layer.slug, "version": job.layer_version,
+            "format": job.fmt, "crs": job.crs, "links": links}
+
+
+class LayerExport(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("crs", str, description="EPSG code of the output, e.g. EPSG:9210 (default 4326)")],
+        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The file"),
+                   202: OpenApiResponse(OpenApiTypes.OBJECT, description="A big export being built")},
+        summary="Download a layer as GeoJSON, CSV, GeoPackage, zipped Shapefile or KML",
+    )
+    def get(self, request: Request, slug: str, fmt: str) -> HttpResponse:
+        layer = get_visible_layer(request.user, slug)
+        crs_text = request.query_params.get("crs") or ""
+        crs = _parse(layer, fmt, crs_text)
+        if fmt == "geojson" and crs == crs_module.WGS84:
+            response = StreamingHttpResponse(exports.geojson_chunks(layer), content_type=exports.FORMATS[fmt].content_type)
+            return _with_metadata(response, layer, fmt)
+        if layer.feature_count > settings.LAYERS_EXPORT_ASYNC_FEATURES:
+            return self._queued(request, layer, fmt, crs_module.label(crs))
+        # Small enough to hold in memory (LAYERS_EXPORT_ASYNC_FEATURES), so the scratch files go at once.
+        directory = Path(tempfile.mkdtemp(prefix="export-", dir=_scratch()))
+        try:
+            data = exports.write_file(layer, fmt, crs, directory).read_bytes()
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        return _with_metadata(HttpResponse(data, content_type=exports.FORMATS[fmt].content_type), layer, fmt)
+
+    def _queued(self, request: Request, layer: Layer, fmt: str, crs_label: str) -> Response:
+        try:
+            with transaction.atomic():
+                job, created = ExportJob.objects.get_or_create(
+                    layer=layer, layer_version=layer.version, fmt=fmt, crs=crs_label,
+                    defaults={"created_by": request.user if request.user.is_authenticated else None},
+                )
+                if created:
+                    from layers.tasks import queue_export
+
+                    queue_export(job.pk)
+        except IntegrityError:  # two callers asked at once; the other one created it
+            job = ExportJob.objects.get(layer=layer, layer_version=layer.version, fmt=fmt, crs=crs_label)
+        return Response(export_json(job, request), status=202)
+
+
+class ExportDetail(APIView):
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT)}, summary="A big export's status")
+    def get(self, request: Request, export_id: int) -> Response:
+        return Response(export_json(_visible_job(request, export_id), request))
+
+
+class ExportDownload(APIView):
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY)}, summary="Download a built export")
+    def get(self, request: Request, export_id: int) -> HttpResponse:
+        job = _visible_job(request, export_id)
+        if job.status != JobStatus.SUCCEEDED or not Path(job.file_path).is_file():
+            raise NotFound()
+        response = FileResponse(open(job.file_path, "rb"), content_type=exports.FORMATS[job.fmt].content_type)
+        return _with_metadata(response, job.layer, job.fmt)
+
+
+def _visible_job(request: Request, export_id: int) -> ExportJob:
+    job = ExportJob.objects.select_related("layer").filter(pk=export_id).first()
+    if job is None:
+        raise NotFound()
+    get_visible_layer(request.user, job.layer.slug)  # the same access rule as the layer itself
+    return job
+
+
+def _scratch() -> Path:
+    directory = Path(settings.LAYERS_EXPORT_DIR) / "tmp"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

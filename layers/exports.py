@@ -1,0 +1,193 @@
+"""A layer as an open-data file: GeoJSON (streamed from PostGIS), CSV with WKT, GeoPackage, zipped
+Shapefile and KML (written by GDAL through pyogrio), in EPSG:4326 or a CRS the caller names, with the
+layer's metadata (title, source, license, version, updated_at).
+
+Reprojection uses layers.crs, the same pipeline imports use, so a VN-2000 export of an imported
+VN-2000 file gives back its coordinates.
+"""
+
+import json
+import shutil
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from pyogrio import raw
+from pyproj import CRS
+
+from layers import crs as crs_module
+from layers.models import ExportJob, JobStatus, Layer
+
+
+@dataclass(frozen=True)
+class Format:
+    driver: str
+    suffix: str
+    content_type: str
+
+
+FORMATS = {
+    "geojson": Format("GeoJSON", ".geojson", "application/geo+json"),
+    "csv": Format("CSV", ".csv", "text/csv; charset=utf-8"),
+    "gpkg": Format("GPKG", ".gpkg", "application/geopackage+sqlite3"),
+    "shp.zip": Format("ESRI Shapefile", ".shp.zip", "application/zip"),
+    "kml": Format("LIBKML", ".kml", "application/vnd.google-earth.kml+xml"),
+}
+_BATCH = 50_000
+_GEOMETRY_TYPES = {"Geometry": "Unknown", "": "Unknown"}
+
+
+def metadata(layer: Layer) -> dict[str, str]:
+    return {
+        "title": layer.title_vi, "title_en": layer.title_en, "source": layer.source_department,
+        "license": layer.license, "version": str(layer.version), "updated_at": layer.updated_at.isoformat(),
+        "slug": layer.slug,
+    }
+
+
+def target_crs(text: str | None) -> CRS:
+    """EPSG:4326 unless the caller names another EPSG code (crs_module.UnknownCrs otherwise)."""
+    return crs_module.parse_code(text) if text else crs_module.WGS84
+
+
+def _fields(layer: Layer) -> list[tuple[str, str]]:
+    """(name, type) of every property in the layer: its schema first, then any other key found."""
+    typed = [(p["name"], p["type"]) for p in layer.property_schema]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT jsonb_object_keys(properties) FROM layers_feature WHERE layer_id = %s", [layer.pk]
+        )
+        found = sorted(r[0] for r in cur.fetchall())
+    names = {n for n, _t in typed}
+    return [(n, t) for n, t in typed if n in found] + [(n, "string") for n in found if n not in names]
+
+
+def _rows(layer: Layer) -> Iterator[list[tuple[str, bytes, Any]]]:
+    """The layer's features in id order, in batches: (source_id, WKB in EPSG:4326, properties dict)."""
+    with transaction.atomic(), connection.chunked_cursor() as cur:
+        cur.execute(
+            "SELECT source_id, ST_AsBinary(geom), properties FROM layers_feature WHERE layer_id = %s ORDER BY id",
+            [layer.pk],
+        )
+        while rows := cur.fetchmany(_BATCH):
+            yield [(sid, bytes(wkb), props if isinstance(props, dict) else json.loads(props))
+                   for sid, wkb, props in rows]
+
+
+def _column(values: list[Any], kind: str) -> tuple[np.ndarray, np.ndarray | None]:
+    mask = np.array([v is None for v in values], dtype=bool)
+    if kind == "integer" and all(isinstance(v, int) or v is None for v in values):
+        return np.array([0 if v is None else v for v in values], dtype="int64"), mask
+    if kind == "number" and all(isinstance(v, (int, float)) or v is None for v in values):
+        return np.array([np.nan if v is None else v for v in values], dtype="float64"), None
+    out = np.array([None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+                    for v in values], dtype=object)
+    return out, None
+
+
+def write_file(layer: Layer, fmt: str, crs: CRS, directory: Path) -> Path:
+    """Write the layer into `directory` with GDAL; returns the file to send."""
+    spec = FORMATS[fmt]
+    directory.mkdir(parents=True, exist_ok=True)
+    fields = _fields(layer)
+
+    path = directory / (layer.slug + (".shp" if fmt == "shp.zip" else spec.suffix))
+    transform = None if crs == crs_module.WGS84 else crs_module.from_wgs84(crs)
+    options: dict[str, Any] = {}
+    if fmt == "csv":
+        options["layer_options"] = {"GEOMETRY": "AS_WKT", "CREATE_CSVT": "YES"}
+    if fmt == "gpkg":
+        options["dataset_metadata"] = metadata(layer)
+        options["layer_metadata"] = metadata(layer)
+    if fmt == "kml":
+        about = metadata(layer)
+        options["dataset_options"] = {
+            "NAME": about["title"],
+            "DESCRIPTION": " · ".join(f"{k}: {about[k]}" for k in ("source", "license", "version", "updated_at")),
+        }
+    written = 0
+    for batch in _rows(layer) if layer.feature_count else [[]]:
+        geoms = shapely.from_wkb([wkb for _s, wkb, _p in batch]) if batch else np.array([], dtype=object)
+        if transform is not None and len(geoms):
+            geoms = shapely.transform(geoms, lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
+        arrays, masks = [np.array([s for s, _w, _p in batch], dtype=object)], [None]
+        for name, kind in fields:
+            values, mask = _column([p.get(name) for _s, _w, p in batch], kind)
+            arrays.append(values)
+            masks.append(mask)
+        raw.write(
+            str(path), shapely.to_wkb(geoms) if len(geoms) else np.array([], dtype=object), arrays,
+            ["source_id", *[n for n, _k in fields]], field_mask=masks, layer=layer.slug, driver=spec.driver,
+            geometry_type=_GEOMETRY_TYPES.get(layer.geometry_type, layer.geometry_type),
+            crs=crs.to_wkt(), encoding="UTF-8" if fmt == "shp.zip" else None, append=written > 0,
+            **(options if written == 0 else {}),
+        )
+        written += len(batch)
+    if fmt == "shp.zip":
+        return _zip_shapefile(layer, path, directory)
+    return path
+
+
+def _zip_shapefile(layer: Layer, shp: Path, directory: Path) -> Path:
+    target = directory / (layer.slug + ".shp.zip")
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part in sorted(directory.glob(layer.slug + ".*")):
+            if part.suffix.lower() in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+                zf.write(part, part.name)
+        zf.writestr(layer.slug + ".metadata.json", json.dumps(metadata(layer), ensure_ascii=False, indent=2))
+    return target
+
+
+def geojson_chunks(layer: Layer) -> Iterator[bytes]:
+    """An RFC 7946 FeatureCollection streamed from PostGIS in batches, with the layer's metadata as a
+    foreign member. Coordinates in EPSG:4326, 7 decimals."""
+    head = {"type": "FeatureCollection", "name": layer.slug, "metadata": metadata(layer)}
+    yield json.dumps(head, ensure_ascii=False)[:-1].encode() + b',"features":['
+    first = True
+    with transaction.atomic(), connection.chunked_cursor() as cur:
+        cur.execute(
+            "SELECT json_build_object('type', 'Feature', 'id', source_id,"
+            " 'geometry', ST_AsGeoJSON(geom, 7)::json, 'properties', properties)::text"
+            " FROM layers_feature WHERE layer_id = %s ORDER BY id",
+            [layer.pk],
+        )
+        while rows := cur.fetchmany(5000):
+            text = ",".join(r[0] for r in rows)
+            yield (text if first else "," + text).encode()
+            first = False
+    yield b"]}"
+
+
+def export_dir(job: ExportJob) -> Path:
+    return Path(settings.LAYERS_EXPORT_DIR) / str(job.pk)
+
+
+def build(export_id: int) -> str:
+    """The Celery side of a big export: claim the job, write the file, record where it is."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE layers_exportjob SET status = 'running' WHERE id = %s AND status IN ('queued', 'running')",
+            [export_id],
+        )
+        if cur.rowcount != 1:
+            return "skipped"
+    job = ExportJob.objects.select_related("layer").get(pk=export_id)
+    directory = export_dir(job)
+    shutil.rmtree(directory, ignore_errors=True)
+    try:
+        path = write_file(job.layer, job.fmt, target_crs(job.crs), directory)
+    except Exception:
+        # Recorded for the caller polling the job, then raised for the worker's log.
+        ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, finished_at=timezone.now(),
+                                                   error={"code": "export_failed"})
+        raise
+    ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, file_path=str(path),
+                                               finished_at=timezone.now())
+    return JobStatus.SUCCEEDED

@@ -1,0 +1,191 @@
+"""HTTP edges of imports: POST /api/imports/, GET /api/imports/{id}/, POST /api/imports/{id}/confirm/,
+and the steward's page /imports/. Parse, call layers.imports.submit, shape the answer."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from layers.errors import ApiError, NotFound, PermissionDenied
+from layers.imports.problems import ImportProblem, render as render_message
+from layers.imports.submit import BadOption, Options, UploadTooLarge, confirm, may_import, submit
+from layers.models import Domain, ImportJob, ImportMode
+
+
+class ImportRefused(ApiError):
+    code = "import_refused"
+
+
+class UploadTooLargeError(ApiError):
+    status_code = 413
+    code = "upload_too_large"
+
+
+def _message(code: str, params: dict[str, Any] | None = None) -> str:
+    return render_message(code, params)["en" if get_language() == "en" else "vi"]
+
+
+def _bad_option(exc: BadOption) -> ImportRefused:
+    text = _message(exc.code, exc.params)
+    return ImportRefused(text, fields={exc.field: [text]}, code=exc.code)
+
+
+def _require_steward(user) -> None:
+    if not user.is_authenticated:
+        raise NotAuthenticated()
+    if not may_import(user):
+        raise PermissionDenied()
+
+
+def job_json(job: ImportJob, request: HttpRequest) -> dict[str, Any]:
+    report = job.report or {}
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "layer": job.layer_slug,
+        "mode": job.mode,
+        "file_name": job.file_name,
+        "file_size": job.file_size,
+        "options": {"crs": job.crs, "encoding": job.encoding, "source_layer": job.source_layer,
+                    "id_field": job.id_field},
+        "counts": report.get("counts", {"read": 0, "loaded": 0, "repaired": 0, "rejected": 0}),
+        "warnings": report.get("warnings", []),
+        "errors": report.get("errors", []),
+        "rows": report.get("rows", []),
+        "rows_total": report.get("rows_total", 0),
+        "needs": report.get("needs", []) if job.status == "needs_input" else [],
+        "choices": report.get("choices", {}) if job.status == "needs_input" else {},
+        "report": {k: report[k] for k in ("format", "crs", "encoding", "layer_name", "layers") if k in report},
+        "layer_version": job.layer_version,
+        "attempts": job.attempts,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "links": [
+            {"rel": "self", "href": request.build_absolute_uri(reverse("import-detail", args=[job.pk]))},
+            {"rel": "confirm", "href": request.build_absolute_uri(reverse("import-confirm", args=[job.pk]))},
+            {"rel": "layer", "href": request.build_absolute_uri(reverse("layer-detail", args=[job.layer_slug]))},
+        ],
+    }
+
+
+_JOB = OpenApiResponse(OpenApiTypes.OBJECT, description="The import job: status, progress, counts and report")
+
+
+class ImportList(APIView):
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("ImportUpload", {
+            "file": serializers.FileField(),
+            "layer": serializers.SlugField(help_text="Target layer; created when no layer has this slug"),
+            "mode": serializers.ChoiceField(choices=ImportMode.values, required=False),
+            "title": serializers.CharField(required=False, help_text="Title of a new layer"),
+            "domain": serializers.ChoiceField(choices=Domain.values, required=False),
+            "crs": serializers.CharField(required=False, help_text="EPSG code, e.g. EPSG:9210"),
+            "encoding": serializers.CharField(required=False, help_text="utf-8, tcvn3, vni, cp1258, …"),
+            "source_layer": serializers.CharField(required=False, help_text="Layer of a multi-layer file"),
+            "id_field": serializers.CharField(required=False, help_text="Column holding the source id"),
+        })},
+        responses={202: _JOB}, summary="Upload a file to import into a layer (data stewards)",
+    )
+    def post(self, request: Request) -> Response:
+        _require_steward(request.user)
+        # Refuse an oversized body before Django reads it into a temporary file.
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > settings.LAYERS_IMPORT_MAX_UPLOAD_BYTES + 64 * 1024:
+            raise UploadTooLargeError(_message("upload_too_large", {"limit": settings.LAYERS_IMPORT_MAX_UPLOAD_BYTES}))
+        upload = request.FILES.get("file")
+        if upload is None:
+            text = _message("file_needed")
+            raise ImportRefused(text, fields={"file": [text]}, code="file_needed")
+        data = request.data
+        options = Options(**{k: str(data.get(k, "")).strip() for k in
+                             ("layer", "title", "domain", "crs", "encoding", "source_layer", "id_field")},
+                          mode=str(data.get("mode") or ImportMode.REPLACE))
+        try:
+            job = submit(user=request.user, file_name=upload.name, chunks=upload.chunks(), options=options)
+        except BadOption as exc:
+            raise _bad_option(exc) from None
+        except UploadTooLarge:
+            raise UploadTooLargeError(_message("upload_too_large", {"limit": settings.LAYERS_IMPORT_MAX_UPLOAD_BYTES}))
+        except ImportProblem as problem:
+            raise ImportRefused(_message(problem.code, problem.params), code=problem.code) from None
+        return Response(job_json(job, request), status=202)
+
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT)}, summary="Recent import jobs",
+                   operation_id="imports_list")
+    def get(self, request: Request) -> Response:
+        _require_steward(request.user)
+        jobs = ImportJob.objects.all()[:50]
+        return Response({"imports": [job_json(job, request) for job in jobs]})
+
+
+class ImportDetail(APIView):
+    @extend_schema(responses={200: _JOB}, summary="One import job, for polling its progress")
+    def get(self, request: Request, job_id: int) -> Response:
+        _require_steward(request.user)
+        return Response(job_json(_job(job_id), request))
+
+
+class ImportConfirm(APIView):
+    @extend_schema(
+        request=inline_serializer("ImportConfirm", {
+            "crs": serializers.CharField(required=False), "encoding": serializers.CharField(required=False),
+            "source_layer": serializers.CharField(required=False),
+        }),
+        responses={202: _JOB}, summary="Give what a waiting import asked for (CRS, encoding, layer)",
+    )
+    def post(self, request: Request, job_id: int) -> Response:
+        _require_steward(request.user)
+        job = _job(job_id)
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            job = confirm(job, crs=str(data.get("crs") or ""), encoding=str(data.get("encoding") or ""),
+                          source_layer=str(data.get("source_layer") or ""))
+        except BadOption as exc:
+            raise _bad_option(exc) from None
+        return Response(job_json(job, request), status=202)
+
+
+def _job(job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        raise NotFound()
+    return job
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    """The steward's upload form with a live progress bar (static/layers/imports.js polls the API)."""
+    if not may_import(request.user):
+        raise PermissionDenied()
+    return render(request, "layers/imports/page.html", {
+        "domains": Domain.choices, "modes": ImportMode.choices,
+        "recent": ImportJob.objects.all()[:10], "labels": _page_labels(),
+    })
+
+
+def _page_labels() -> dict[str, Any]:
+    """The words the page's script shows, in the request's language."""
+    return {
+        "status": {"queued": _("queued"), "running": _("running"), "needs_input": _("waiting for you"),
+                   "succeeded": _("done"), "failed": _("failed")},
+        "stage": {"reading": _("reading"), "loading": _("loading"), "converting": _("converting"),
+                  "publishing": _("publishing")},
+        "counts": _("%(read)s read · %(loaded)s loaded · %(repaired)s repaired · %(rejected)s rejected"),
+        "needs": {"crs": _("The file does not say its coordinate reference system. Choose one:"),
+                  "encoding": _("The text encoding could not be told for sure. Choose the one whose preview reads right:"),
+                  "source_layer": _("The file holds several layers. Choose the one to import:")},
+    }

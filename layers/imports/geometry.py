@@ -1,0 +1,114 @@
+"""Vectorized checks of a batch of geometries on their way to EPSG:4326 storage (shapely 2, GEOS).
+
+Each check returns the rows it rejects with a reason; nothing loops over features in Python except
+to write the report lines of rejected rows.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from layers import crs as crs_module
+
+# shapely type ids → our geometry type names, and the family each belongs to.
+_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "MultiPoint",
+               5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+_FAMILY = {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line",
+           "Polygon": "polygon", "MultiPolygon": "polygon"}
+
+
+@dataclass
+class Checked:
+    geoms: np.ndarray  # shapely geometries in EPSG:4326, only the rows kept
+    keep: np.ndarray  # bool mask over the batch
+    rejected: list[tuple[int, str, dict]] = field(default_factory=list)  # (index in batch, code, params)
+    repaired: list[tuple[int, str]] = field(default_factory=list)  # (index in batch, reason)
+
+
+def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
+    """Parse, reproject and validate one batch of WKB geometries."""
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    keep = np.ones(len(geoms), dtype=bool)
+    rejected: list[tuple[int, str, dict]] = []
+
+    def reject(mask: np.ndarray, code: str) -> None:
+        for i in np.flatnonzero(mask & keep):
+            rejected.append((int(i), code, {}))
+        keep[mask] = False
+
+    reject(shapely.is_missing(geoms), "missing_geometry")
+    reject(keep & shapely.is_empty(geoms), "empty_geometry")
+    reject(_non_finite(geoms, keep), "non_finite")
+    geoms = np.where(keep, geoms, None)
+    if not crs_module.is_wgs84(source_crs):
+        transform = crs_module.to_wgs84(source_crs)
+        geoms = shapely.transform(geoms, lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
+    reject(_non_finite(geoms, keep) | _out_of_range(geoms, keep), "out_of_range")
+
+    repaired: list[tuple[int, str]] = []
+    invalid = keep & ~shapely.is_valid(np.where(keep, geoms, None))
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        idx = np.flatnonzero(invalid)
+        if repair:
+            fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+            bad = shapely.is_empty(fixed) | ~shapely.is_valid(fixed)
+            for i, reason, is_bad in zip(idx, reasons, bad):
+                if is_bad:
+                    rejected.append((int(i), "unrepairable", {"reason": reason}))
+                    keep[i] = False
+                else:
+                    repaired.append((int(i), reason))
+            geoms[idx[~bad]] = fixed[~bad]
+        else:
+            for i, reason in zip(idx, reasons):
+                rejected.append((int(i), "invalid_geometry", {"reason": reason}))
+            keep[idx] = False
+    rejected.sort()
+    return Checked(geoms=geoms[keep], keep=keep, rejected=rejected, repaired=repaired)
+
+
+def _non_finite(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
+    bad = np.zeros(len(geoms), dtype=bool)
+    bad[index[~np.isfinite(coords).all(axis=1)]] = True
+    return bad
+
+
+def _out_of_range(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
+    outside = (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+    bad = np.zeros(len(geoms), dtype=bool)
+    bad[index[outside]] = True
+    return bad
+
+
+def type_names(geoms: np.ndarray) -> set[str]:
+    return {_TYPE_NAMES[t] for t in np.unique(shapely.get_type_id(geoms)) if t >= 0}
+
+
+def unified_type(types: set[str]) -> tuple[str, str | None]:
+    """The layer's geometry type for geometries of `types`, and the warning code it deserves."""
+    if len(types) == 1:
+        return next(iter(types)), None
+    families = {_FAMILY.get(t) for t in types}
+    if len(families) == 1 and None not in families:
+        multi = {"point": "MultiPoint", "line": "MultiLineString", "polygon": "MultiPolygon"}[families.pop()]
+        return multi, "promoted_to_multi"
+    return "Geometry", "mixed_geometry"
+
+
+def to_multi(geoms: np.ndarray, layer_type: str) -> np.ndarray:
+    """Single geometries of a Multi layer become one-part multis, so the layer holds one type."""
+    if not layer_type.startswith("Multi"):
+        return geoms
+    single = {"MultiPoint": 0, "MultiLineString": 1, "MultiPolygon": 3}[layer_type]
+    ids = shapely.get_type_id(geoms)
+    out = geoms.copy()
+    mask = ids == single
+    if mask.any():
+        maker = {0: shapely.multipoints, 1: shapely.multilinestrings, 3: shapely.multipolygons}[single]
+        out[mask] = maker(geoms[mask], indices=np.arange(int(mask.sum())))
+    return out

@@ -1,0 +1,338 @@
+"""An import job from upload to published layer.
+
+`run(job_id)` is what the Celery task calls; it is safe to call twice, concurrently or after a
+worker died mid-way:
+- a session advisory lock on the job id keeps two workers off one job (the lock dies with the
+  connection of a killed worker, so a retry can take it at once);
+- a conditional UPDATE claims the job only while it is queued or was left running;
+- the features, the layer's catalog row, publish_changes (count, extent, version) and the job's
+  final status are written in ONE transaction: a crash before COMMIT leaves the old version, and the
+  retry starts again from the upload, which stays in the job's directory.
+"""
+
+import logging
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from django.conf import settings
+from django.db import connection, transaction
+from pyproj import CRS
+
+from layers import crs as crs_module
+from layers import encodings
+from layers.catalog import publish_changes
+from layers.imports import geometry, load, sources, state, vector
+from layers.imports.problems import ImportProblem, render
+from layers.imports.progress import Progress
+from layers.imports.raster import import_raster
+from layers.imports.report import Report
+from layers.imports.state import NeedsInput
+from layers.models import ImportJob, ImportMode, JobStatus, Kind, Layer
+
+log = logging.getLogger(__name__)
+_LOCK_CLASS = 7301  # advisory lock namespace of import jobs
+
+
+def run(job_id: int) -> str:
+    """Run the job if no one else is; returns its status afterwards."""
+    with _job_lock(job_id) as locked:
+        if not locked:
+            return "locked"
+        job = _claim(job_id)
+        if job is None:
+            return ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or "missing"
+        progress = Progress(job.pk)
+        report = Report()
+        try:
+            _process(job, report, progress)
+        except NeedsInput as waiting:
+            state.wait(job, report, waiting)
+        except ImportProblem as problem:
+            # The report so far stays: the rows that were refused explain a "nothing loaded".
+            state.finish(job, JobStatus.FAILED, report, error=problem.message())
+        except Exception:
+            log.exception("import job %s failed", job_id)
+            state.finish(job, JobStatus.FAILED, report, error=render("internal_error"))
+            raise
+        finally:
+            progress.close()
+    return ImportJob.objects.values_list("status", flat=True).get(pk=job_id)
+
+
+@contextmanager
+def _job_lock(job_id: int) -> Iterator[bool]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_CLASS, job_id % 2**31])
+        locked = cur.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, job_id % 2**31])
+
+
+def _claim(job_id: int) -> ImportJob | None:
+    """Take the job if it is queued, or running with nobody holding its lock (a dead worker's)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE layers_importjob
+               SET status = 'running', stage = 'reading', progress = 0, attempts = attempts + 1,
+                   started_at = coalesce(started_at, now())
+             WHERE id = %s AND status IN ('queued', 'running')
+            """,
+            [job_id],
+        )
+        if cur.rowcount != 1:
+            return None
+    return ImportJob.objects.get(pk=job_id)
+
+
+def _process(job: ImportJob, report: Report, progress: Progress) -> None:
+    source = sources.prepare(state.upload_path(job), state.work_dir(job))
+    report.set(format=source.format, file_name=job.file_name)
+    if source.skipped:
+        report.warn("archive_members_skipped", names=", ".join(source.skipped[:20]))
+    existing = Layer.objects.filter(slug=job.layer_slug).first()
+    if source.format == "geotiff":
+        if existing is not None and existing.kind != Kind.RASTER:
+            raise ImportProblem("raster_into_vector", slug=job.layer_slug)
+        if job.mode != ImportMode.REPLACE:
+            raise ImportProblem("raster_mode")
+        return import_raster(job, source, report, progress)
+    if existing is not None and existing.kind == Kind.RASTER:
+        raise ImportProblem("vector_into_raster", slug=job.layer_slug)
+
+    inspection = vector.inspect(source, job.source_layer or None)
+    report.set(layers=inspection.layers, layer_name=inspection.layer_name)
+    if len(inspection.layers) > 1 and not job.source_layer:
+        raise NeedsInput("source_layer", layers=inspection.layers)
+    source_crs = _source_crs(job, inspection, report)
+    encoding = _encoding(job, source, inspection, report)
+    _load_vector(job, source, inspection, source_crs, encoding, report, progress)
+
+
+def _source_crs(job: ImportJob, inspection: vector.Inspection, report: Report) -> CRS:
+    """The steward's CRS, else the file's; never a guess (NeedsInput offers candidates instead)."""
+    if job.crs:
+        try:
+            chosen = crs_module.parse_code(job.crs)
+        except crs_module.UnknownCrs:
+            raise ImportProblem("bad_crs", crs=job.crs) from None
+    elif inspection.crs is not None:
+        chosen = inspection.crs
+        report.warn("crs_identified", crs=crs_module.label(chosen))
+    else:
+        raise NeedsInput("crs", crs=crs_module.candidates(inspection.bounds) if inspection.bounds else [])
+    for warning in crs_module.warnings_for(chosen):
+        report.warn(warning.code, **warning.params)
+    if crs_module.is_vn2000(chosen):
+        report.warn("vn2000_transformation")
+    report.set(crs=crs_module.label(chosen))
+    return chosen
+
+
+def _encoding(job: ImportJob, source: sources.Source, inspection: vector.Inspection, report: Report) -> str | None:
+    """The encoding to decode text with; None when the format is UTF-8 by definition."""
+    if not source.legacy_text:
+        return None
+    chosen = encodings.canonical(job.encoding) if job.encoding else None
+    if job.encoding and chosen is None:
+        raise ImportProblem("bad_encoding", encoding=job.encoding, choices=", ".join(encodings.ENCODINGS))
+    if chosen is None and source.cpg:
+        chosen = encodings.canonical(source.cpg)
+    if chosen is None:
+        guess = encodings.guess(vector.text_samples(source, inspection))
+        if guess.encoding is None:
+            raise NeedsInput("encoding", encoding={"scores": guess.scores, "previews": guess.previews,
+                                                   "options": list(encodings.ENCODINGS)})
+        chosen = guess.encoding
+        if chosen != "utf-8":
+            report.warn("encoding_detected", encoding=encodings.LABELS[chosen])
+    report.set(encoding=chosen)
+    return chosen
+
+
+def _lock_layer(job: ImportJob) -> tuple[Layer, bool]:
+    """The target layer, locked for the transaction, or a new one (which a rollback removes again)."""
+    layer = Layer.objects.select_for_update().filter(slug=job.layer_slug).first()
+    if layer is not None:
+        return layer, False
+    layer = Layer.objects.create(
+        slug=job.layer_slug, title_vi=job.new_title or job.layer_slug, title_en=job.new_title or job.layer_slug,
+        domain=job.new_domain or "infrastructure", geometry_type="Geometry",
+    )
+    return layer, True
+
+
+def _load_vector(job: ImportJob, source: sources.Source, inspection: vector.Inspection, source_crs,
+                 encoding: str | None, report: Report, progress: Progress) -> None:
+    names = [vector.decode_text(f, encoding, row=0, field=f) for f in inspection.fields]
+    id_field: str | None = None
+    if inspection.has_z:
+        report.warn("z_dropped")
+    if inspection.binary:
+        report.warn("binary_fields_dropped", names=", ".join(inspection.binary))
+    total = max(inspection.features, 1)
+    seen: dict[str, int] = {}
+    types: set[str] = set()
+    with transaction.atomic():
+        layer, created = _lock_layer(job)
+        repair = layer.invalid_geometry == "repair"
+        staged = job.mode != ImportMode.REPLACE and not created
+        if staged:
+            types |= load.layer_geometry_types(layer.pk)
+            load.create_stage()
+        else:
+            load.delete_features(layer.pk)
+        batches = vector.batches(source, inspection, encoding=encoding, size=settings.LAYERS_IMPORT_BATCH)
+
+        def check(batch: vector.Batch) -> _Rows:
+            nonlocal id_field
+            if batch.offset == 0:
+                id_field = _id_field(job, names, batch)
+            return _check_batch(batch, source_crs, repair, id_field, seen, report)
+
+        for rows in _one_batch_ahead(batches, check):
+            types |= rows.types
+            if staged:
+                load.copy_stage(rows.rows)
+            else:
+                load.copy_features(layer.pk, rows.rows)
+            progress("loading", 90 * rows.end / total)
+        counts = report.counts
+        if counts["read"] == 0:
+            raise ImportProblem("no_features")
+        if counts["read"] == counts["rejected"]:
+            raise ImportProblem("nothing_loaded", read=counts["read"])
+        progress("publishing", 95, force=True)
+        layer_type, warning = geometry.unified_type(types)
+        if warning:
+            report.warn(warning, type=layer_type, types=", ".join(sorted(types)))
+        if staged and job.mode == ImportMode.APPEND:
+            for row, source_id in load.merge_append(layer.pk):
+                report.row(row, "already_in_layer", {"id": source_id})
+        elif staged:
+            inserted, updated = load.merge_upsert(layer.pk)
+            report.set(upsert={"inserted": inserted, "updated": updated})
+        if layer_type.startswith("Multi"):
+            load.promote_to_multi(layer.pk, layer_type)
+        counts["loaded"] = counts["read"] - counts["rejected"]
+        layer.geometry_type = layer_type
+        layer.property_schema = _merged_schema(layer.property_schema, names, inspection.dtypes, report)
+        layer.save(update_fields=["geometry_type", "property_schema"])
+        layer = publish_changes(layer)
+        state.finish(job, JobStatus.SUCCEEDED, report, version=layer.version)
+    shutil.rmtree(state.work_dir(job), ignore_errors=True)  # the upload stays for a re-run
+
+
+@dataclass(frozen=True)
+class _Rows:
+    rows: list[load.Row]
+    types: set[str]  # geometry types among them
+    end: int  # rows of the file read so far
+
+
+def _one_batch_ahead(batches: Iterator[vector.Batch], check: Callable[[vector.Batch], _Rows]) -> Iterator[_Rows]:
+    """The checked rows of each batch, the next batch being read and checked in a second thread while
+    the caller writes this one: pyogrio, shapely and psycopg's COPY release the GIL, so reading and
+    writing overlap. Only that thread touches the report and the seen ids until it is done."""
+
+    def step() -> _Rows | None:
+        batch = next(batches, None)
+        return None if batch is None else check(batch)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
+        ahead = pool.submit(step)
+        while (rows := ahead.result()) is not None:
+            ahead = pool.submit(step)
+            yield rows
+
+
+def _check_batch(batch: vector.Batch, source_crs, repair: bool, id_field: str | None, seen: dict[str, int],
+                 report: Report) -> _Rows:
+    n = len(batch.wkb)
+    report.counts["read"] += n
+    checked = geometry.check(batch.wkb, source_crs, repair=repair)
+    for i, code, params in checked.rejected:
+        report.row(batch.offset + i + 1, code, params)
+    for i, reason in checked.repaired:
+        report.row(batch.offset + i + 1, "repaired_geometry", {"reason": reason}, rejected=False)
+    keep = checked.keep.copy()
+    ids = _source_ids(batch, id_field)
+    for i in np.flatnonzero(keep).tolist():
+        sid = ids[i]
+        row = batch.offset + i + 1
+        if not sid:
+            report.row(row, "missing_source_id", {"field": id_field})
+            keep[i] = False
+        elif sid in seen:
+            report.row(row, "duplicate_source_id", {"id": sid, "first": seen[sid]})
+            keep[i] = False
+        else:
+            seen[sid] = row
+    geoms = _geometry_subset(checked, keep)
+    hexes = shapely.to_wkb(shapely.set_srid(geoms, 4326), hex=True, include_srid=True) if len(geoms) else []
+    props = vector.property_json(batch.columns, keep)
+    rows_idx = np.flatnonzero(keep)
+    rows = list(zip((batch.offset + rows_idx + 1).tolist(), [ids[i] for i in rows_idx], hexes, props))
+    return _Rows(rows, geometry.type_names(geoms) if len(geoms) else set(), batch.offset + n)
+
+
+def _geometry_subset(checked: geometry.Checked, keep: np.ndarray) -> np.ndarray:
+    """The checked geometries (one per row kept by the geometry checks) of the rows still kept."""
+    return checked.geoms[keep[checked.keep]]
+
+
+def _source_ids(batch: vector.Batch, id_field: str | None) -> list[str]:
+    if id_field is None:
+        # No id column: the feature's position in the file (GDAL's FID), stable for one file.
+        return [str(int(f)) for f in batch.fids]
+    out = []
+    for v in batch.columns[id_field].tolist():
+        if v is None or (isinstance(v, float) and v != v):
+            out.append("")
+        elif isinstance(v, float) and v.is_integer():
+            out.append(str(int(v)))
+        else:
+            out.append(str(v).strip()[:200])
+    return out
+
+
+def _id_field(job: ImportJob, names: list[str], first: vector.Batch) -> str | None:
+    """The steward's id column, else the first usual id column that has a value in every row of the
+    first batch (KML's empty "id" column is no id), else None: the feature's position in the file."""
+    if job.id_field:
+        if job.id_field not in names:
+            raise ImportProblem("id_field_missing", field=job.id_field)
+        return job.id_field
+    lowered = {n.lower(): n for n in names}
+    found = next((lowered[c] for c in vector.ID_CANDIDATES
+                  if c in lowered and all(_source_ids(first, lowered[c]))), None)
+    if found is None and job.mode == ImportMode.UPSERT:
+        raise ImportProblem("upsert_needs_ids")
+    return found
+
+
+def _merged_schema(schema: list[dict], names: list[str], dtypes: list[str], report: Report) -> list[dict]:
+    known = {p["name"] for p in schema}
+    merged = list(schema)
+    unfilterable = []
+    for name, dtype in zip(names, dtypes):
+        if name in known:
+            continue
+        if not vector.filterable(name):
+            unfilterable.append(name)
+            continue
+        merged.append({"name": name, "type": vector.schema_type(dtype), "label_vi": name, "label_en": name})
+        known.add(name)
+    if unfilterable:
+        report.warn("fields_not_filterable", names=", ".join(unfilterable))
+    return merged

@@ -1,0 +1,130 @@
+"""Creating and confirming import jobs: what the API, the web page and the command line share."""
+
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.utils.text import slugify
+
+from layers import crs as crs_module
+from layers import encodings
+from layers.imports import sources, state
+from layers.models import Domain, ImportJob, ImportMode, JobStatus, Layer
+
+STEWARDS_GROUP = "stewards"
+
+
+class BadOption(ValueError):
+    """An option of an import request that cannot be used: (field, message code, params)."""
+
+    def __init__(self, field: str, code: str, **params):
+        self.field, self.code, self.params = field, code, params
+        super().__init__(field)
+
+
+class UploadTooLarge(ValueError):
+    pass
+
+
+def may_import(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.groups.filter(name=STEWARDS_GROUP).exists()
+
+
+@dataclass(frozen=True)
+class Options:
+    layer: str
+    mode: str = ImportMode.REPLACE
+    title: str = ""
+    domain: str = ""
+    crs: str = ""
+    encoding: str = ""
+    source_layer: str = ""
+    id_field: str = ""
+
+
+def check_choices(*, crs: str, encoding: str) -> None:
+    if crs:
+        try:
+            crs_module.parse_code(crs)
+        except crs_module.UnknownCrs:
+            raise BadOption("crs", "bad_crs", crs=crs) from None
+    if encoding and encodings.canonical(encoding) is None:
+        raise BadOption("encoding", "bad_encoding", encoding=encoding, choices=", ".join(encodings.ENCODINGS))
+
+
+def check_options(options: Options) -> None:
+    if not options.layer or slugify(options.layer) != options.layer or len(options.layer) > 80:
+        raise BadOption("layer", "bad_slug")
+    if options.mode not in ImportMode.values:
+        raise BadOption("mode", "bad_mode")
+    check_choices(crs=options.crs, encoding=options.encoding)
+    if not Layer.objects.filter(slug=options.layer).exists():
+        if not options.title.strip():
+            raise BadOption("title", "title_needed")
+        if options.domain not in Domain.values:
+            raise BadOption("domain", "domain_needed", choices=", ".join(Domain.values))
+
+
+def submit(*, user: AbstractBaseUser | None, file_name: str, chunks: Iterable[bytes], options: Options,
+           queue: bool = True) -> ImportJob:
+    """Save the upload in a new job's directory and queue the job (on commit)."""
+    check_options(options)
+    suffix = sources.upload_suffix(file_name)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            layer_slug=options.layer, new_title=options.title.strip()[:200], new_domain=options.domain,
+            mode=options.mode, file_name=file_name[-255:], crs=options.crs.strip(), encoding=options.encoding.strip(),
+            source_layer=options.source_layer, id_field=options.id_field, created_by=user,
+        )
+        directory = state.job_dir(job.pk)
+        # A new id's directory can only be left over from another database (a test run, a reset).
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        try:
+            size = _save(chunks, directory / ("upload" + suffix))
+        except UploadTooLarge:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        job.file_size = size
+        job.save(update_fields=["file_size"])
+        if queue:
+            from layers.tasks import queue_import
+
+            queue_import(job.pk)
+    return job
+
+
+def confirm(job: ImportJob, *, crs: str = "", encoding: str = "", source_layer: str = "", queue: bool = True) -> ImportJob:
+    """Supply what a job waiting in `needs_input` asked for, and queue it again."""
+    check_choices(crs=crs, encoding=encoding)
+    with transaction.atomic():
+        updated = ImportJob.objects.filter(pk=job.pk, status=JobStatus.NEEDS_INPUT).update(
+            status=JobStatus.QUEUED, crs=crs or job.crs, encoding=encoding or job.encoding,
+            source_layer=source_layer or job.source_layer,
+        )
+        if updated != 1:
+            raise BadOption("status", "not_waiting")
+        if queue:
+            from layers.tasks import queue_import
+
+            queue_import(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _save(chunks: Iterable[bytes], target: Path) -> int:
+    size = 0
+    with open(target, "xb") as out:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > settings.LAYERS_IMPORT_MAX_UPLOAD_BYTES:
+                raise UploadTooLarge()
+            out.write(chunk)
+    return size

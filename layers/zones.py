@@ -1,0 +1,160 @@
+"""Planners' zones: polygons saved as features of the zones layer (settings.LAYERS_ZONES_LAYER).
+
+Planners (settings.LAYERS_ZONE_EDITORS_GROUP) and superusers create, rename, reshape and delete them;
+everyone who may see the zones layer sees them. Every change ends with `publish_changes` in the same
+transaction, so the layer's version — and with it every tile URL and ETag — moves with the data.
+"""
+
+import unicodedata
+import uuid
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from shapely.geometry import Polygon
+
+from layers.access import Caller, get_visible_layer
+from layers.catalog import publish_changes
+from layers.errors import FeatureNotFound, InvalidParameter, PermissionDenied
+from layers.models import Feature, Layer
+
+NAME_MAX = 200
+PURPOSE_MAX = 200
+
+
+def can_edit_zones(user: Caller) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name=settings.LAYERS_ZONE_EDITORS_GROUP).exists()
+
+
+def zones_layer(user: Caller) -> Layer:
+    """The zones layer if `user` may see it (LayerNotFound otherwise, like any hidden layer)."""
+    return get_visible_layer(user, settings.LAYERS_ZONES_LAYER)
+
+
+def list_zones(user: Caller) -> tuple[Layer, list[dict]]:
+    """The zones layer and its zones, newest first, as {id, name, purpose, area_km2, created_by,
+    created_at}: a few rows per province, listed whole."""
+    layer = zones_layer(user)
+    keys = ("name", "purpose", "area_km2", "created_by", "created_at")
+    rows = Feature.objects.filter(layer=layer).order_by("-id").values_list("id", "properties")
+    return layer, [{"id": pk, **{k: properties.get(k) for k in keys}} for pk, properties in rows]
+
+
+def get_zone(user: Caller, zone_id: int) -> Feature:
+    zone = Feature.objects.filter(layer=zones_layer(user), pk=zone_id).select_related("layer").first()
+    if zone is None:
+        raise FeatureNotFound()
+    return zone
+
+
+def editable_zones_layer(user: Caller) -> Layer:
+    """The zones layer if `user` may edit zones (PermissionDenied) and see it (LayerNotFound)."""
+    if not can_edit_zones(user):
+        raise PermissionDenied(_("Only planners may create, change or delete zones."))
+    return zones_layer(user)
+
+
+def clean_name(raw: object) -> str:
+    """A zone name as stored: a non-empty string in NFC with surrounding spaces removed."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidParameter(_("A zone needs a name."), fields={"name": [_("This field is required.")]})
+    name = unicodedata.normalize("NFC", " ".join(raw.split()))
+    if len(name) > NAME_MAX:
+        raise InvalidParameter(
+            _("A zone name has at most %(n)d characters.") % {"n": NAME_MAX},
+            fields={"name": [_("Too long.")]},
+        )
+    return name
+
+
+def clean_purpose(raw: object) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or len(raw) > PURPOSE_MAX:
+        raise InvalidParameter(
+            _("The purpose is a text of at most %(n)d characters.") % {"n": PURPOSE_MAX},
+            fields={"purpose": [_("Not valid.")]},
+        )
+    return unicodedata.normalize("NFC", raw.strip())
+
+
+def create_zone(user: Caller, *, name: str, polygon: Polygon, purpose: str = "") -> Feature:
+    layer = editable_zones_layer(user)
+    with transaction.atomic():
+        zone = Feature.objects.create(
+            layer=layer,
+            source_id=f"zone-{uuid.uuid4().hex[:12]}",
+            geom=polygon.wkt,
+            properties={
+                "name": clean_name(name),
+                "purpose": clean_purpose(purpose),
+                "created_by": user.get_username(),
+                "created_at": timezone.localtime().isoformat(timespec="seconds"),
+            },
+        )
+        _derive_properties(zone)
+        publish_changes(layer)
+    zone.refresh_from_db()
+    return zone
+
+
+def update_zone(
+    user: Caller, zone_id: int, *, name: str | None = None, purpose: str | None = None,
+    polygon: Polygon | None = None,
+) -> Feature:
+    """Rename and/or reshape a zone; what is None stays as it is."""
+    layer = editable_zones_layer(user)
+    with transaction.atomic():
+        zone = _locked_zone(layer, zone_id)
+        if name is not None:
+            zone.properties["name"] = clean_name(name)
+        if purpose is not None:
+            zone.properties["purpose"] = clean_purpose(purpose)
+        if polygon is not None:
+            zone.geom = polygon.wkt
+        zone.save(update_fields=["properties", "geom"])
+        if polygon is not None:
+            _derive_properties(zone)
+        publish_changes(layer)
+    zone.refresh_from_db()
+    return zone
+
+
+def delete_zone(user: Caller, zone_id: int) -> None:
+    layer = editable_zones_layer(user)
+    with transaction.atomic():
+        _locked_zone(layer, zone_id).delete()
+        publish_changes(layer)
+
+
+def _locked_zone(layer: Layer, zone_id: int) -> Feature:
+    zone = Feature.objects.select_for_update().filter(layer=layer, pk=zone_id).first()
+    if zone is None:
+        raise FeatureNotFound()
+    return zone
+
+
+def _derive_properties(zone: Feature) -> None:
+    """Area (km², on the spheroid) and the district a point inside the zone falls in, by PostGIS."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE layers_feature AS z
+               SET properties = z.properties
+                   || jsonb_build_object('area_km2', round((ST_Area(z.geom::geography) / 1e6)::numeric, 2))
+                   || coalesce((
+                        SELECT jsonb_build_object('district_code', d.properties ->> 'code')
+                          FROM layers_feature AS d
+                          JOIN layers_layer AS dl ON dl.id = d.layer_id AND dl.slug = %s
+                         WHERE d.geom && z.geom AND ST_Intersects(d.geom, ST_PointOnSurface(z.geom))
+                           AND d.properties ? 'code'
+                         LIMIT 1), '{}'::jsonb)
+             WHERE z.id = %s
+            """,
+            [settings.LAYERS_ZONE_DISTRICTS_LAYER, zone.pk],
+        )

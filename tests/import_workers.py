@@ -1,0 +1,47 @@
+"""Celery worker processes of our own for the import tests: on the test database, on a broker
+database the test chooses, with the import settings of the test process."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+from tests.conftest import ROOT
+
+
+def kill_broker_url() -> str:
+    """A broker database no other worker listens to (the session worker uses the tests' own)."""
+    base, _sep, _db = settings.REDIS_URL.rstrip("/").rpartition("/")
+    return f"{base}/14"
+
+
+def start_worker(log_dir: Path, name: str, *, broker: str, visibility_timeout: int = 900) -> subprocess.Popen:
+    db = settings.DATABASES["default"]
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
+        "GEO_IOC_TEST_BASE_SETTINGS": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
+        "GEO_IOC_TEST_BROKER": broker,
+        "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
+        "DATABASE_URL": f"postgis://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "LAYERS_IMPORT_DIR": str(settings.LAYERS_IMPORT_DIR),
+        "LAYERS_IMPORT_BATCH": "40000",
+    }
+    log = open(log_dir / f"{name}.log", "w")
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "geo_ioc", "worker", "--pool", "solo", "--loglevel", "INFO",
+         "--hostname", f"{name}-{os.getpid()}@%h", "--without-mingle", "--without-gossip", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

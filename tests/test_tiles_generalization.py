@@ -1,0 +1,178 @@
+"""No silly tiles: a tile with too many features, or too many bytes, is drawn as grid clusters that
+carry counts and sums (never a LIMIT that drops data), says so in its features, and the clusters of
+a dense layer are precomputed per version so low zooms stay fast."""
+
+import math
+import random
+
+import mapbox_vector_tile
+import pytest
+from django.db import connection
+from django.test import Client
+
+from layers.catalog import publish_changes
+from layers.filters import FeatureQuery
+from layers.models import Feature
+from tests.conftest import make_layer
+from tiles import generalize, indexes
+from tiles.grid import tiles_covering
+from tiles.models import ClusterLevel
+from tiles.mvt import LayerPart, _layer_sql, render_mvt
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA = [
+    {"name": "name", "type": "string", "label_vi": "Tên", "label_en": "Name"},
+    {"name": "pupils", "type": "integer", "label_vi": "Học sinh", "label_en": "Pupils"},
+]
+AREA = (106.0, 10.5, 106.6, 10.9)
+
+
+@pytest.fixture
+def dense_settings(settings):
+    settings.TILES_MAX_FEATURES = 300
+    settings.TILES_CLUSTER_CELLS = 16
+    settings.TILES_CLUSTER_MAX_ZOOM = 12
+    return settings
+
+
+@pytest.fixture
+def dense(db):
+    """2,000 points; the sum of pupils is 2,000 × 3 = 6,000 (plus a feature with a bad value)."""
+    layer = make_layer("dense", property_schema=SCHEMA)
+    rng = random.Random(7)
+    with connection.cursor() as cur, cur.copy(
+            "COPY layers_feature (layer_id, source_id, geom, properties) FROM STDIN") as copy:
+        for i in range(2000):
+            lon, lat = AREA[0] + rng.random() * 0.6, AREA[1] + rng.random() * 0.4
+            copy.write_row([layer.pk, f"d{i}", f"SRID=4326;POINT({lon} {lat})", f'{{"name": "p{i}", "pupils": 3}}'])
+        copy.write_row([layer.pk, "bad", "SRID=4326;POINT(106.3 10.7)", '{"name": "bad", "pupils": "many"}'])
+    return publish_changes(layer)
+
+
+def tiles_of(z: int) -> list[dict]:
+    features = []
+    for t in tiles_covering(AREA, z):
+        response = Client().get(f"/tiles/dense/{t}.pbf")
+        if response.status_code == 200:
+            features += mapbox_vector_tile.decode(response.content)["dense"]["features"]
+    return features
+
+
+def test_a_dense_tile_is_clusters_whose_counts_add_up_to_every_feature(dense, dense_settings):
+    features = tiles_of(8)
+    assert all(f["properties"]["generalized"] is True for f in features)
+    assert sum(f["properties"]["cluster_count"] for f in features) == 2001
+    assert len(features) <= 16 * 16 * len(tiles_covering(AREA, 8))
+
+
+def test_clusters_carry_the_sums_of_numeric_properties_ignoring_non_numbers(dense, dense_settings):
+    features = tiles_of(9)
+    assert sum(f["properties"].get("sum_pupils", 0) for f in features) == 6000
+
+
+def test_a_sparse_tile_of_the_same_layer_holds_the_features_themselves(dense, dense_settings):
+    response = Client().get(f"/tiles/dense/{tiles_covering((106.3, 10.7, 106.3, 10.7), 14)[0]}.pbf")
+    features = mapbox_vector_tile.decode(response.content)["dense"]["features"] if response.status_code == 200 else []
+    assert features and all("generalized" not in f["properties"] for f in features)
+
+
+def test_a_live_clustered_tile_asks_for_precomputed_levels(dense, dense_settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        tiles_of(8)
+    assert len(callbacks) == 1  # once for the version, not once per tile
+
+
+def rendered_counts(layer, z: int) -> tuple[int, set[str]]:
+    total, modes = 0, set()
+    for t in tiles_covering(AREA, z):
+        rendered = render_mvt([LayerPart(layer, FeatureQuery())], t)
+        modes.add(rendered.modes[layer.slug])
+        if rendered.data:
+            total += sum(f["properties"]["cluster_count"]
+                         for f in mapbox_vector_tile.decode(rendered.data)[layer.slug]["features"])
+    return total, modes
+
+
+def test_precomputed_clusters_count_what_live_clusters_count(dense, dense_settings):
+    assert rendered_counts(dense, 9) == (2001, {"clusters-live"})
+    assert generalize.build_clusters(dense) > 0
+    assert set(ClusterLevel.objects.filter(layer=dense).values_list("z", flat=True)) == set(range(13))
+    assert rendered_counts(dense, 9) == (2001, {"clusters"})
+    assert sum(f["properties"].get("sum_pupils", 0) for f in tiles_of(9)) == 6000
+
+
+def test_building_clusters_twice_is_harmless_and_a_new_version_replaces_them(dense, dense_settings):
+    first = generalize.build_clusters(dense)
+    assert generalize.build_clusters(dense) == 0
+    Feature.objects.filter(layer=dense, source_id="d1").delete()
+    dense = publish_changes(dense)
+    assert not generalize.has_clusters(dense)
+    assert generalize.build_clusters(dense) > 0
+    assert set(ClusterLevel.objects.filter(layer=dense).values_list("version", flat=True)) == {dense.version}
+    assert first > 0
+
+
+def test_an_edit_never_shows_clusters_of_the_old_version(dense, dense_settings):
+    generalize.build_clusters(dense)
+    Feature.objects.filter(layer=dense, source_id__in=[f"d{i}" for i in range(1000)]).delete()
+    publish_changes(dense)
+    assert sum(f["properties"]["cluster_count"] for f in tiles_of(8)) == 1001
+
+
+def test_a_filtered_dense_tile_clusters_the_matching_features_only(dense, dense_settings):
+    generalize.build_clusters(dense)
+    features = []
+    for t in tiles_covering(AREA, 8):
+        response = Client().get(f"/tiles/dense/{t}.pbf?pupils=3")
+        if response.status_code == 200:
+            features += mapbox_vector_tile.decode(response.content)["dense"]["features"]
+    assert sum(f["properties"]["cluster_count"] for f in features) == 2000
+
+
+def test_a_tile_too_big_in_bytes_is_generalized_below_the_cap(db, settings):
+    layer = make_layer("coast", geometry_type="Polygon", property_schema=SCHEMA, style={"type": "fill"})
+    # Five wiggly polygons of 2,000 vertices each around one spot: few features, many bytes.
+    rows = []
+    for k in range(5):
+        r = 0.03 + 0.01 * k
+        ring = [(106.2 + r * math.cos(a / 2000 * 2 * math.pi) * (1 + 0.3 * (a % 2)),
+                 10.7 + r * math.sin(a / 2000 * 2 * math.pi) * (1 + 0.3 * (a % 2))) for a in range(2000)]
+        ring.append(ring[0])
+        rows.append(Feature(layer=layer, source_id=f"c{k}", properties={"name": f"c{k}", "pupils": 1},
+                            geom="SRID=4326;POLYGON((" + ",".join(f"{x} {y}" for x, y in ring) + "))"))
+    Feature.objects.bulk_create(rows)
+    publish_changes(layer)
+    tile = tiles_covering((106.2, 10.7, 106.2, 10.7), 11)[0]
+    raw = render_mvt([LayerPart(layer, FeatureQuery())], tile)
+    assert raw.modes == {"coast": "raw"} and len(raw.data) > 16 * 1024
+    settings.TILES_MAX_BYTES = 16 * 1024
+    response = Client().get(f"/tiles/coast/{tile}.pbf")
+    assert len(response.content) <= 16 * 1024
+    features = mapbox_vector_tile.decode(response.content)["coast"]["features"]
+    assert sum(f["properties"]["cluster_count"] for f in features) == 5
+    assert all(f["properties"]["generalized"] for f in features)
+
+
+def test_tiles_never_exceed_512_kb_at_the_default_settings(dense):
+    for t in tiles_covering(AREA, 8):
+        assert len(Client().get(f"/tiles/dense/{t}.pbf").content) <= 512 * 1024
+
+
+def test_a_dense_layer_gets_a_spatial_index_of_its_own_that_tile_statements_use(dense, dense_settings):
+    assert indexes.ensure_layer_index(dense) is True
+    assert indexes.ensure_layer_index(dense) is False
+    tile = tiles_covering((106.3, 10.7, 106.3, 10.7), 12)[0]
+    sql, params = _layer_sql(LayerPart(dense, FeatureQuery()), tile)
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert indexes.index_name(dense.pk) in plan
+
+
+def test_the_index_of_a_deleted_layer_is_dropped(dense, dense_settings):
+    indexes.ensure_layer_index(dense)
+    name = indexes.index_name(dense.pk)
+    dense.delete()
+    assert indexes.drop_orphan_indexes() == [name]

@@ -1,0 +1,24 @@
+"""A wall display signs in once with its token and then shows what its account may see."""
+
+from layers.tokens import create_token
+from tests.test_wall_world import demo_wall, display, wall_world  # noqa: F401  (fixtures)
+
+
+def test_a_token_in_the_address_becomes_a_session_and_leaves_the_address(demo_wall, display, client):
+    response = client.get("/wall/?token=" + create_token(display) + "&scene=traffic")
+    assert response.status_code == 302
+    assert response["Location"] == "/wall/?scene=traffic"
+    data = client.get("/api/wall/scenes/traffic/data").json()
+    assert {p["id"]: p for p in data["panels"]}["incidents-7d"]["data"]["value"] == 3
+
+
+def test_a_bad_token_signs_nobody_in(demo_wall, client):
+    assert client.get("/wall/?token=not-a-token").status_code == 401
+    data = client.get("/api/wall/scenes/traffic/data").json()
+    assert {p["id"]: p for p in data["panels"]}["incidents-7d"]["hidden"] is True
+
+
+def test_the_wall_page_carries_its_settings_and_no_outside_address(demo_wall, client):
+    page = client.get("/wall/?scene=environment").content.decode()
+    assert '"scene": "environment"' in page
+    assert "http://" not in page and "https://" not in page

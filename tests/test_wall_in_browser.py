@@ -1,0 +1,164 @@
+"""The wall in headless Chromium, as an operator would try it: real numbers at full wall size and on
+one screen, the control page driving it, the server going away and coming back, memory over a
+fast-forwarded day of cycling."""
+
+import re
+import time
+
+import pytest
+from django.contrib.auth.models import User
+
+from layers.catalog import bump_version
+from layers.tokens import create_token
+from tests.browser import offline_page, screenshot
+from tests.test_wall_world import demo_wall, display, wall_world  # noqa: F401  (fixtures)
+from wall.models import PlaylistEntry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+WALL = (9600, 5400)
+ONE_SCREEN = (1920, 1080)
+
+
+@pytest.fixture
+def quick(settings):
+    settings.WALL_STATE_POLL_MS = 250
+    settings.WALL_DATA_POLL_MS = 500
+
+
+def api_panels(page, scene: str) -> dict[str, dict]:
+    body = page.evaluate("(url) => fetch(url, {cache: 'no-store'}).then(r => r.json())",
+                         f"/api/wall/scenes/{scene}/data")
+    return {p["id"]: p for p in body["panels"]}
+
+
+def shown_kpis(page) -> dict[str, str]:
+    return page.eval_on_selector_all(
+        ".panel-kpi:not(.is-hidden)",
+        "els => Object.fromEntries(els.map(e => [e.dataset.panel, e.querySelector('.kpi-value').dataset.value]))")
+
+
+def sign_in_display(page, live_server, user: User, query: str = "") -> None:
+    page.goto(f"{live_server.url}/wall/?token={create_token(user)}{query}")
+    assert "token=" not in page.url
+
+
+@pytest.mark.parametrize("size", [WALL, ONE_SCREEN], ids=["9600x5400", "1920x1080"])
+def test_every_panel_shows_the_numbers_the_api_gives(live_server, demo_wall, display, size):
+    with offline_page(viewport=size) as (page, outside):
+        sign_in_display(page, live_server, display, "&scene=traffic")
+        page.wait_for_selector("#wall[data-scene=traffic] .panel-kpi .kpi-value")
+        page.wait_for_function("document.fonts.status === 'loaded'")
+        expected = api_panels(page, "traffic")
+        kpis = shown_kpis(page)
+        for pid, value in kpis.items():
+            assert float(value) == expected[pid]["data"]["value"], pid
+        assert len(kpis) == 4  # the fifth reads feedback-1022, which this small world does not have
+        rows = page.locator("[data-panel=districts] .rank-label").all_inner_texts()
+        assert rows == [r["label"] for r in expected["districts"]["data"]["rows"]]
+        assert page.locator("[data-panel=incidents-daily] rect").count() == 30
+        assert re.fullmatch(r"\d\d:\d\d:\d\d", page.locator(".clock-time").inner_text())
+        assert page.locator("[data-panel=map] canvas").count() == 1
+        page.wait_for_selector("[data-panel=map][data-map-ready]", timeout=20000)
+        screenshot(page, f"wall-traffic-{size[0]}x{size[1]}")
+        assert outside == []
+
+
+def test_the_wall_is_legible_at_every_size(live_server, demo_wall):
+    heights = {}
+    for size in (WALL, (3840, 2160), ONE_SCREEN):
+        with offline_page(viewport=size) as (page, _outside):
+            page.goto(live_server.url + "/wall/?scene=environment")
+            page.wait_for_selector("[data-panel=aqi-avg] .kpi-value")
+            heights[size] = page.eval_on_selector("[data-panel=aqi-avg] .kpi-value",
+                                                  "e => parseFloat(getComputedStyle(e).fontSize)")
+            if size == ONE_SCREEN:
+                page.wait_for_selector("[data-panel=map][data-map-ready]", timeout=20000)
+                screenshot(page, "wall-environment-anonymous-1920x1080")
+    # Numbers scale with the canvas: about 1/10 of a screen's height on each screen.
+    assert heights[WALL] == pytest.approx(5 * heights[ONE_SCREEN], rel=0.05)
+    assert heights[ONE_SCREEN] >= 40
+
+
+def test_anonymous_walls_show_public_numbers_only(live_server, demo_wall, display):
+    with offline_page(viewport=ONE_SCREEN) as (page, _outside):
+        page.goto(live_server.url + "/wall/?scene=traffic")
+        page.wait_for_selector("#wall[data-scene=traffic] .panel-kpi")
+        assert page.locator("[data-panel=incidents-7d].is-hidden").count() == 1
+        assert page.locator("[data-panel=incidents-7d] .kpi-value").count() == 0
+    with offline_page(viewport=ONE_SCREEN) as (page, _outside):
+        sign_in_display(page, live_server, display, "&scene=traffic")
+        page.wait_for_selector("[data-panel=incidents-7d] .kpi-value")
+        assert page.locator("[data-panel=incidents-7d] .kpi-value").get_attribute("data-value") == "3"
+
+
+def test_the_control_page_drives_an_open_wall(live_server, demo_wall, quick):
+    User.objects.create_user("operator", password="pw-operator", is_staff=True)
+    with offline_page(viewport=ONE_SCREEN) as (wall, _outside):
+        wall.goto(live_server.url + "/wall/")
+        wall.wait_for_selector("#wall[data-scene=traffic]")
+        # A second tab of the same offline browser plays the operator's tablet.
+        remote = wall.context.new_page()
+        remote.set_viewport_size({"width": 1024, "height": 768})
+        remote.goto(live_server.url + "/accounts/login/?next=/wall/control/")
+        remote.fill("input[name=username]", "operator")
+        remote.fill("input[name=password]", "pw-operator")
+        remote.locator("form [type=submit]").click()
+        remote.wait_for_selector("#scenes li.current")
+        remote.locator("button[data-action=next]").click()
+        wall.wait_for_selector("#wall[data-scene=environment]", timeout=3000)
+        remote.locator("button[data-action=previous]").click()
+        wall.wait_for_selector("#wall[data-scene=traffic]", timeout=3000)
+        remote.locator("#pause").click()
+        wall.wait_for_selector("#wall[data-paused=true]", timeout=3000)
+        remote.locator("#scenes li >> nth=3").locator("button").click()
+        wall.wait_for_selector("#wall[data-scene=feedback-1022]", timeout=3000)
+        screenshot(remote, "wall-control")
+        time.sleep(1.5)  # several polls later, a paused wall has not moved on
+        assert wall.locator("#wall").get_attribute("data-scene") == "feedback-1022"
+
+
+def test_the_stale_badge_appears_when_the_server_is_gone_and_clears_when_it_is_back(live_server, demo_wall, quick):
+    with offline_page(viewport=ONE_SCREEN) as (page, _outside):
+        page.goto(live_server.url + "/wall/")
+        page.wait_for_selector("#wall[data-scene=traffic] [data-panel=map][data-map-ready]", timeout=20000)
+        page.route("**/api/wall/**", lambda route: route.abort("connectionrefused"))
+        page.wait_for_selector("#stale", state="visible", timeout=3000)
+        assert re.fullmatch(r"mất kết nối từ \d\d:\d\d", page.locator("#stale").inner_text())
+        # The last data stays on screen.
+        assert page.locator(".panel").count() == 10
+        screenshot(page, "wall-stale-1920x1080")
+        page.unroute("**/api/wall/**")
+        page.wait_for_selector("#stale", state="hidden", timeout=3000)
+
+
+def test_memory_stays_flat_over_many_scene_changes(live_server, demo_wall, quick, display):
+    PlaylistEntry.objects.filter(playlist=demo_wall).update(duration_seconds=1)
+    with offline_page(viewport=ONE_SCREEN) as (page, _outside):
+        sign_in_display(page, live_server, display)
+        page.wait_for_selector("#wall[data-scene]")
+        page.evaluate("""() => { window.sceneChanges = 0;
+            new MutationObserver(() => window.sceneChanges++).observe(document.getElementById('wall'),
+                {attributes: true, attributeFilter: ['data-scene']}); }""")
+        cdp = page.context.new_cdp_session(page)
+        samples = []
+        for _ in range(10):
+            page.wait_for_timeout(4000)
+            cdp.send("HeapProfiler.collectGarbage")
+            samples.append(cdp.send("Runtime.getHeapUsage")["usedSize"])
+        changes = page.evaluate("window.sceneChanges")
+    print("heap samples (MB):", [round(s / 2**20, 2) for s in samples], "scene changes:", changes)
+    assert changes >= 25
+    # After the first cycles have warmed every code path, the heap does not grow with time.
+    warm, late = min(samples[2:5]), min(samples[-3:])
+    assert late - warm < 2 * 2**20, samples
+
+
+def test_a_new_layer_version_reaches_the_map_without_a_reload(live_server, demo_wall, quick, wall_world):
+    with offline_page(viewport=ONE_SCREEN) as (page, _outside):
+        page.goto(live_server.url + "/wall/?scene=traffic")
+        page.wait_for_selector("[data-panel=map][data-map-ready]", timeout=20000)
+        new_version = wall_world["districts"].version + 1
+        with page.expect_request(lambda r: "/tiles/admin-districts/" in r.url and f"v={new_version}" in r.url,
+                                 timeout=10000):
+            bump_version(wall_world["districts"])
+        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1

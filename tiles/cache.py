@@ -1,0 +1,167 @@
+"""The rendered-tile cache: Redis or a directory (TILES_CACHE), bytes in, bytes out.
+
+Keys carry everything a tile depends on, so nothing is ever invalidated by deleting: an edit bumps
+the layer version, the next request misses and renders, old entries expire (TILES_CACHE_TTL).
+A vector tile is stored gzip-compressed once (PNG and WebP as they are), with its strong ETag (a hash
+of the uncompressed bytes).
+"""
+
+import hashlib
+import os
+import struct
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from layers.models import Access, Layer
+
+# Entry layout: magic, flags (1 = body is gzip), ETag length, ETag, body (empty for an empty tile).
+_MAGIC = b"GT2"
+
+
+@dataclass(frozen=True)
+class CachedTile:
+    etag: str  # of the uncompressed bytes, without quotes
+    body: bytes  # b"" for an empty tile (204)
+    gzipped: bool
+
+
+def tile_key(
+    *, layers: list[Layer], scope: str, z: int, x: int, y: int, fmt: str, filters: str
+) -> str:
+    """The cache key of a tile.
+
+    Per layer: id, creation time (ids repeat when a database is recreated; id + created_at do not)
+    and version. `scope` is the caller's access scope (layers.access.access_scope); tiles made only
+    of public layers are the same bytes for every caller, so they share the scope "public". The
+    access check runs before every cache lookup, so sharing them cannot show a tile to anyone who
+    may not see its layers, and a restricted layer's tiles are kept per scope.
+    `filters` is the canonical query string of the filters (datetime, properties, equality).
+    """
+    parts = [f"{layer.pk}.{int(layer.created_at.timestamp() * 1e6)}.{layer.version}" for layer in layers]
+    scope_part = "public" if all(layer.access == Access.PUBLIC for layer in layers) else scope
+    digest = hashlib.sha256(filters.encode()).hexdigest()[:20] if filters else "-"
+    db = connection.settings_dict["NAME"]
+    return f"tiles:{db}:{'+'.join(parts)}:{scope_part}:{z}/{x}/{y}.{fmt}:{digest}"
+
+
+def etag_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _pack(entry: CachedTile) -> bytes:
+    etag = entry.etag.encode()
+    return _MAGIC + struct.pack(">BB", int(entry.gzipped), len(etag)) + etag + entry.body
+
+
+def _unpack(raw: bytes | None) -> CachedTile | None:
+    if not raw or raw[:3] != _MAGIC:
+        return None
+    gzipped, n = raw[3], raw[4]
+    return CachedTile(raw[5 : 5 + n].decode(), raw[5 + n :], bool(gzipped))
+
+
+class TileStore:
+    def get(self, key: str) -> CachedTile | None:
+        raise NotImplementedError
+
+    def set(self, key: str, entry: CachedTile) -> None:
+        raise NotImplementedError
+
+    def add_flag(self, key: str, ttl: int) -> bool:
+        """Set a short-lived flag unless it is set; True when this call set it (de-duplication)."""
+        raise NotImplementedError
+
+
+class RedisStore(TileStore):
+    def __init__(self, url: str, ttl: int):
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.ttl = ttl
+
+    def get(self, key: str) -> CachedTile | None:
+        return _unpack(self.client.get(key))
+
+    def set(self, key: str, entry: CachedTile) -> None:
+        self.client.set(key, _pack(entry), ex=self.ttl)
+
+    def add_flag(self, key: str, ttl: int) -> bool:
+        return bool(self.client.set(key, b"1", ex=ttl, nx=True))
+
+
+class DiskStore(TileStore):
+    """One file per tile under a two-level fan-out; written to a temporary file and renamed, so a
+    reader sees a whole tile or none. Entries older than the TTL count as missing."""
+
+    def __init__(self, root: Path, ttl: int):
+        self.root = Path(root)
+        self.ttl = ttl
+
+    def _path(self, key: str) -> Path:
+        h = hashlib.sha256(key.encode()).hexdigest()
+        return self.root / h[:2] / h[2:4] / h
+
+    def get(self, key: str) -> CachedTile | None:
+        path = self._path(key)
+        try:
+            if time.time() - path.stat().st_mtime > self.ttl:
+                return None
+            return _unpack(path.read_bytes())
+        except FileNotFoundError:
+            return None
+
+    def set(self, key: str, entry: CachedTile) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(_pack(entry))
+        os.replace(tmp, path)
+
+    def add_flag(self, key: str, ttl: int) -> bool:
+        path = self._path("flag:" + key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if time.time() - path.stat().st_mtime < ttl:
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
+
+
+class NoStore(TileStore):
+    """TILES_CACHE=none: every request renders (development, and the bench's uncached runs)."""
+
+    def get(self, key: str) -> CachedTile | None:
+        return None
+
+    def set(self, key: str, entry: CachedTile) -> None:
+        pass
+
+    def add_flag(self, key: str, ttl: int) -> bool:
+        return True
+
+
+@lru_cache(maxsize=4)
+def _store(backend: str, url: str, root: str, ttl: int) -> TileStore:
+    if backend == "redis":
+        return RedisStore(url, ttl)
+    if backend == "disk":
+        return DiskStore(Path(root), ttl)
+    return NoStore()
+
+
+def tile_store() -> TileStore:
+    """The store named by the settings (one client per process and configuration)."""
+    return _store(settings.TILES_CACHE, settings.TILES_CACHE_URL, str(settings.TILES_CACHE_DIR),
+                  settings.TILES_CACHE_TTL)

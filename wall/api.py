@@ -1,0 +1,110 @@
+"""The wall's JSON API: a scene's numbers, a playlist's state, and operator commands.
+
+Thin views: parse, call one function, answer. Errors use the project's one error shape.
+"""
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from layers.errors import InvalidParameter, NotFound, PermissionDenied
+from wall import control
+from wall.models import Playlist, PlaylistEntry, Scene
+from wall.panels import data_version, scene_data
+from wall.playback import now_playing
+
+
+def _scene(slug: str) -> Scene:
+    scene = Scene.objects.filter(slug=slug).first()
+    if scene is None:
+        raise NotFound(_("There is no such scene."), code="scene_not_found")
+    return scene
+
+
+def _playlist(slug: str) -> Playlist:
+    entries = Prefetch("entries", queryset=PlaylistEntry.objects.select_related("scene").order_by("order", "id"))
+    playlist = Playlist.objects.prefetch_related(entries).filter(slug=slug).first()
+    if playlist is None:
+        raise NotFound(_("There is no such playlist."), code="playlist_not_found")
+    return playlist
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The numbers depend on who asks: never in a shared cache, always revalidated.
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+    return response
+
+
+class SceneData(APIView):
+    """Every panel's numbers, over the layers the caller may see. The ETag is the data version:
+    a wall polling with If-None-Match gets a 304 without any metric being computed."""
+
+    @extend_schema(tags=["wall"], responses={200: OpenApiTypes.OBJECT, 304: None},
+                   description="Every panel of the scene with its numbers, over the layers the caller may see; "
+                               "panels over other layers come back with hidden=true. ETag = data version.")
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        scene = _scene(slug)
+        etag = f'"{data_version(scene, request.user)}"'
+        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+            response = HttpResponseNotModified()
+        else:
+            response = Response(scene_data(scene, request.user))
+        response["ETag"] = etag
+        return _private(response)
+
+
+def state_body(playlist: Playlist) -> dict[str, Any]:
+    entries = list(playlist.entries.all())
+    if not entries:
+        raise NotFound(_("This playlist has no scenes."), code="playlist_empty")
+    state = control.ensure_state(playlist)
+    now = timezone.now()
+    playing = now_playing([e.duration_seconds for e in entries], state, now)
+    return {
+        "playlist": playlist.slug, "title_vi": playlist.title_vi, "title_en": playlist.title_en,
+        "position": playing.position, "scene": entries[playing.position].scene.slug,
+        "paused": state.paused, "revision": state.revision,
+        "started_at": playing.started_at.isoformat(),
+        "ends_at": playing.ends_at.isoformat() if playing.ends_at else None,
+        "server_time": now.isoformat(),
+        "scenes": [{"slug": e.scene.slug, "title_vi": e.scene.title_vi, "title_en": e.scene.title_en,
+                    "duration": e.duration_seconds} for e in entries],
+    }
+
+
+class PlaylistState(APIView):
+    """Which scene is on now; walls poll it every second or so."""
+
+    @extend_schema(tags=["wall"], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, slug: str) -> Response:
+        return _private(Response(state_body(_playlist(slug))))
+
+
+class PlaylistControl(APIView):
+    """POST {"action": pause|resume|next|previous|goto, "position"?: n}. Staff only."""
+
+    @extend_schema(tags=["wall"], responses={200: OpenApiTypes.OBJECT}, request=inline_serializer(
+        "WallCommand", fields={"action": serializers.ChoiceField(choices=control.ACTIONS),
+                               "position": serializers.IntegerField(required=False)}))
+    def post(self, request: Request, slug: str) -> Response:
+        if not (request.user.is_authenticated and request.user.is_staff):
+            raise PermissionDenied(_("Only operations staff may control the wall."))
+        playlist = _playlist(slug)
+        action = request.data.get("action")
+        position = request.data.get("position")
+        if action not in control.ACTIONS or (action == "goto" and not isinstance(position, int)):
+            raise InvalidParameter(_("The action must be pause, resume, next, previous or goto (with a position)."),
+                                   fields={"action": [_("Not a wall command.")]})
+        control.command(playlist, action=action, position=position, by=request.user.get_username())
+        return _private(Response(state_body(_playlist(slug))))

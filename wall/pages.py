@@ -1,0 +1,61 @@
+"""The wall page, its display sign-in by token, and the operator's control page."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from layers.errors import AuthenticationFailed, PermissionDenied
+from layers.tokens import user_for_key
+from wall import conf
+from wall.models import Playlist
+
+
+def wall(request: HttpRequest) -> HttpResponse:
+    """`?token=` signs a display account in once and drops the key from the address, so it does not
+    linger in the browser history or in screenshots; the session then carries the account."""
+    if "token" in request.GET:
+        try:
+            user = user_for_key(request.GET["token"])
+        except AuthenticationFailed:
+            return render(request, "wall/bad_token.html", status=401)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        rest = {k: v for k, v in request.GET.items() if k != "token"}
+        return HttpResponseRedirect(request.path + ("?" + urlencode(rest) if rest else ""))
+    config = {
+        "scene": request.GET.get("scene", ""),
+        "playlist": request.GET.get("playlist") or conf.default_playlist(),
+        "statePollMs": conf.state_poll_ms(),
+        "dataPollMs": conf.data_poll_ms(),
+        "user": request.user.get_username() if request.user.is_authenticated else "",
+    }
+    return render(request, "wall/wall.html", {"config": config, "text": _wall_text()})
+
+
+def _wall_text() -> dict[str, str]:
+    # Passed as JSON, not written into a script by hand: a translation may contain a quote.
+    return {
+        "stale": _("stale since {time}"),
+        "vsPrevious": _("(previous period: {value})"),
+        "hidden": _("Not available to this display"),
+        "nothing": _("Nothing in this period"),
+        "noMap": _("The map cannot be drawn on this screen"),
+        "live": _("Live data"),
+        "asOf": _("Data as of {time}"),
+        "max": _("max"),
+    }
+
+
+@login_required
+def control_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise PermissionDenied()
+    slug = request.GET.get("playlist") or conf.default_playlist()
+    playlists = list(Playlist.objects.values("slug", "title_vi", "title_en"))
+    text = {"paused": _("Paused:"), "playing": _("Now showing:"), "show": _("Show"),
+            "offline": _("The server cannot be reached.")}
+    return render(request, "wall/control.html", {"config": {"playlist": slug, "statePollMs": conf.state_poll_ms()},
+                                                 "playlists": playlists, "text": text})

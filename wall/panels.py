@@ -1,0 +1,129 @@
+"""Every panel's numbers for one caller: the layout's queries run through `wall.metrics` over the
+layers `layers.access` lets the caller see. A panel over a layer the caller may not see comes back
+with `"hidden": true` and no data, exactly as a panel over a layer that does not exist."""
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from layers.access import Caller, access_scope, visible_layers
+from layers.models import Layer
+from wall import metrics
+from wall.models import Scene
+from wall.timeframe import duration, reference_time, window_ending
+
+
+def referenced_slugs(layout: dict[str, Any]) -> set[str]:
+    slugs: set[str] = set()
+    for panel in layout.get("panels", []):
+        query = panel.get("query", {})
+        if "layer" in query:
+            slugs.add(query["layer"])
+        if "names" in query:
+            slugs.add(query["names"]["layer"])
+        slugs.update(entry["layer"] for entry in query.get("layers", []))
+    return slugs
+
+
+def _visible(user: Caller, layout: dict[str, Any]) -> dict[str, Layer]:
+    layers = visible_layers(user).filter(slug__in=referenced_slugs(layout)).only("id", "slug", "version",
+                                                                                  "geometry_type", "style")
+    return {layer.slug: layer for layer in layers}
+
+
+def data_version(scene: Scene, user: Caller) -> str:
+    """A stamp that changes whenever the scene's data could: the scene, the caller's access scope,
+    the versions of the layers it reads and, for a live scene, the minute (its windows slide)."""
+    now, live = reference_time(scene.as_of)
+    layers = _visible(user, scene.layout)
+    parts = [str(scene.pk), scene.updated_at.isoformat(), access_scope(user),
+             now.strftime("%Y%m%d%H%M") if live else now.isoformat()]
+    parts += sorted(f"{slug}:{layer.version}" for slug, layer in layers.items())
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+def scene_data(scene: Scene, user: Caller) -> dict[str, Any]:
+    now, live = reference_time(scene.as_of)
+    layers = _visible(user, scene.layout)
+    layout = scene.layout
+    return {
+        "scene": {"slug": scene.slug, "title_vi": scene.title_vi, "title_en": scene.title_en,
+                  "grid": layout["grid"], "screens": layout.get("screens") or layout["grid"],
+                  "as_of": now.isoformat(), "live": live},
+        "version": data_version(scene, user),
+        "panels": [_panel(panel, layers, now) for panel in layout["panels"]],
+    }
+
+
+def _panel(panel: dict[str, Any], layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
+    out = {key: panel.get(key, "") for key in ("id", "kind", "title_vi", "title_en")}
+    out |= {"row": panel["row"], "col": panel["col"], "rows": panel.get("rows", 1), "cols": panel.get("cols", 1)}
+    query = panel.get("query", {})
+    if panel["kind"] == "clock":
+        return out | {"hidden": False, "data": {}}
+    if panel["kind"] == "map":
+        shown = [_map_layer(entry, layers[entry["layer"]], now) for entry in query["layers"] if entry["layer"] in layers]
+        return out | {"hidden": not shown, "data": {"layers": shown, "bbox": query.get("bbox")}}
+    layer = layers.get(query["layer"])
+    if layer is None:
+        return out | {"hidden": True, "data": None}
+    return out | {"hidden": False, "data": _COMPUTE[panel["kind"]](query, layer, layers, now)}
+
+
+def _selection(query: dict[str, Any], layer: Layer, now: datetime, window: str | None = None) -> metrics.Selection:
+    window = window or query.get("window")
+    return metrics.Selection(layer.pk, query.get("filter", {}), window_ending(now, window) if window else None)
+
+
+def _units(query: dict[str, Any]) -> dict[str, Any]:
+    return {"unit_vi": query.get("unit_vi", ""), "unit_en": query.get("unit_en", ""),
+            "decimals": query.get("decimals", 0)}
+
+
+def _kpi(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
+    selection = _selection(query, layer, now)
+    agg, prop = query.get("aggregate", "count"), query.get("property")
+    value = metrics.aggregate(selection, aggregate=agg, prop=prop)
+    previous = None
+    if query.get("compare") and selection.window is not None:
+        before = metrics.Selection(selection.layer_id, selection.filters, selection.window.previous())
+        previous = metrics.aggregate(before, aggregate=agg, prop=prop)
+    change = value - previous if value is not None and previous is not None else None
+    return {"value": value, "previous": previous, "change": change, "window": query.get("window")} | _units(query)
+
+
+def _chart(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
+    points = metrics.series(_selection(query, layer, now), bucket=duration(query["bucket"]),
+                            aggregate=query.get("aggregate", "count"), prop=query.get("property"))
+    return {"points": [{"t": t.isoformat(), "value": v} for t, v in points], "bucket": query["bucket"]} | _units(query)
+
+
+def _table(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
+    rows = metrics.ranking(_selection(query, layer, now), group_by=query["group_by"],
+                           aggregate=query.get("aggregate", "count"), prop=query.get("property"),
+                           limit=query.get("limit", 10))
+    names: dict[str, str] = {}
+    spec = query.get("names")
+    if spec and spec["layer"] in layers:
+        names = metrics.labels(layers[spec["layer"]].pk, key=spec["key"], label=spec["label"], keys=[k for k, _ in rows])
+    return {"rows": [{"key": k, "label": names.get(k, k), "value": v} for k, v in rows]} | _units(query)
+
+
+def _ticker(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
+    # Nothing after "now": with a reference time in the past, later features are the future.
+    selection = _selection(query, layer, now, window=query.get("window", "3650d"))
+    labels = query.get("labels", {})
+    items = metrics.latest(selection, props=query["text"], limit=query.get("limit", 8))
+    return {"items": [{"t": t.isoformat(), "text": " · ".join(labels.get(v, v) for v in values if v)}
+                      for t, values in items]}
+
+
+def _map_layer(entry: dict[str, Any], layer: Layer, now: datetime) -> dict[str, Any]:
+    window = window_ending(now, entry["window"]) if "window" in entry else None
+    return {"slug": layer.slug, "version": layer.version, "geometry_type": layer.geometry_type,
+            "color": entry.get("color") or layer.style.get("color") or "#1f78b4",
+            "filter": entry.get("filter", {}),
+            "datetime": f"{window.start.isoformat()}/{window.end.isoformat()}" if window else None}
+
+
+_COMPUTE = {"kpi": _kpi, "chart": _chart, "table": _table, "ticker": _ticker}

@@ -1,0 +1,325 @@
+// The video wall: shows one scene at a time, follows the playlist state the server computes,
+// refreshes numbers when their version changes, and keeps the last data on screen with a
+// "stale since" badge when the server cannot be reached. No framework, no CDN.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("wall-config").textContent);
+  const text = JSON.parse(document.getElementById("wall-text").textContent);
+  const lang = document.documentElement.lang === "en" ? "en" : "vi";
+  const root = document.getElementById("wall");
+  const badge = document.getElementById("stale");
+  const tz = "Asia/Ho_Chi_Minh";
+  const hhmm = new Intl.DateTimeFormat("vi-VN", {hour: "2-digit", minute: "2-digit", hour12: false, timeZone: tz});
+  const clockFmt = new Intl.DateTimeFormat("vi-VN", {hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: tz});
+  const dateFmt = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "vi-VN", {weekday: "long", day: "2-digit", month: "2-digit", year: "numeric", timeZone: tz});
+  const shortFmt = new Intl.DateTimeFormat("vi-VN", {day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: tz});
+  const dayFmt = new Intl.DateTimeFormat("vi-VN", {day: "2-digit", month: "2-digit", timeZone: tz});
+
+  // What is on screen. Replaced as a whole when the scene changes, so nothing old stays referenced.
+  let shown = null; // {slug, version, maps: [], panels: Map(id -> element)}
+  let lastOk = new Date();
+  let stale = false;
+  let loading = false;
+
+  const title = (o) => (lang === "en" ? o.title_en : o.title_vi) || o.title_vi || o.title_en || "";
+  const unit = (d) => (lang === "en" ? d.unit_en : d.unit_vi) || "";
+  function number(value, decimals) {
+    if (value === null || value === undefined) return "—";
+    return Number(value).toLocaleString(lang === "en" ? "en-US" : "vi-VN", {minimumFractionDigits: decimals || 0, maximumFractionDigits: decimals || 0});
+  }
+  function el(tag, cls, content) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (content !== undefined) node.textContent = content;
+    return node;
+  }
+
+  function succeeded() {
+    lastOk = new Date();
+    if (stale) {
+      stale = false;
+      badge.hidden = true;
+      document.body.classList.remove("is-stale");
+    }
+  }
+  function failed() {
+    if (!stale) {
+      stale = true;
+      badge.textContent = text.stale.replace("{time}", hhmm.format(lastOk));
+      badge.hidden = false;
+      document.body.classList.add("is-stale");
+    }
+  }
+
+  async function getJSON(url, etag) {
+    const headers = {Accept: "application/json"};
+    if (etag) headers["If-None-Match"] = '"' + etag + '"';
+    const response = await fetch(url, {headers, cache: "no-store", credentials: "same-origin"});
+    if (response.status === 304) return null;
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    return response.json();
+  }
+
+  // ---- panels ---------------------------------------------------------------------------------
+  function frame(panel) {
+    const box = el("section", "panel panel-" + panel.kind);
+    box.dataset.panel = panel.id;
+    box.style.gridRow = (panel.row + 1) + " / span " + panel.rows;
+    box.style.gridColumn = (panel.col + 1) + " / span " + panel.cols;
+    if (panel.kind !== "clock") box.append(el("h2", "panel-title", title(panel)));
+    const body = el("div", "panel-body");
+    box.append(body);
+    return box;
+  }
+
+  function fillKpi(body, d) {
+    body.replaceChildren();
+    const value = el("div", "kpi-value", number(d.value, d.decimals));
+    value.dataset.value = d.value === null ? "" : String(d.value);
+    const u = unit(d);
+    if (u) value.append(el("span", "kpi-unit", " " + u));
+    body.append(value);
+    if (d.previous !== null && d.previous !== undefined) {
+      const up = d.change > 0, down = d.change < 0;
+      const change = el("div", "kpi-change " + (up ? "up" : down ? "down" : "same"));
+      change.textContent = (up ? "▲ +" : down ? "▼ " : "● ") + number(d.change, d.decimals) + " " +
+        text.vsPrevious.replace("{value}", number(d.previous, d.decimals));
+      body.append(change);
+    }
+  }
+
+  const SVG = "http://www.w3.org/2000/svg";
+  function fillChart(body, d) {
+    body.replaceChildren();
+    const values = d.points.map((p) => p.value === null ? 0 : p.value);
+    const max = Math.max(1, ...values);
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 " + values.length * 10 + " 100");
+    svg.setAttribute("preserveAspectRatio", "none");
+    svg.classList.add("chart");
+    values.forEach((v, i) => {
+      const bar = document.createElementNS(SVG, "rect");
+      const h = (v / max) * 96;
+      bar.setAttribute("x", i * 10 + 1); bar.setAttribute("width", 8);
+      bar.setAttribute("y", 100 - h); bar.setAttribute("height", h);
+      svg.append(bar);
+    });
+    const axis = el("div", "chart-axis");
+    axis.append(el("span", "", d.points.length ? dayFmt.format(new Date(d.points[0].t)) : ""));
+    axis.append(el("span", "chart-max", text.max + " " + number(Math.max(...values, 0), d.decimals) + " " + unit(d)));
+    axis.append(el("span", "", d.points.length ? dayFmt.format(new Date(d.points[d.points.length - 1].t)) : ""));
+    body.append(svg, axis);
+  }
+
+  function fillTable(body, d) {
+    body.replaceChildren();
+    const list = el("ol", "ranking");
+    const max = Math.max(1, ...d.rows.map((r) => r.value || 0));
+    for (const row of d.rows) {
+      const item = el("li");
+      item.append(el("span", "rank-label", row.label), el("span", "rank-value", number(row.value, d.decimals)));
+      const bar = el("span", "rank-bar");
+      bar.style.width = ((row.value || 0) / max * 100).toFixed(1) + "%";
+      item.append(bar);
+      list.append(item);
+    }
+    if (!d.rows.length) list.append(el("li", "empty", text.nothing));
+    body.append(list);
+  }
+
+  function fillTicker(body, d) {
+    body.replaceChildren();
+    const list = el("ul", "ticker");
+    for (const item of d.items) {
+      const li = el("li");
+      li.append(el("time", "", shortFmt.format(new Date(item.t))), el("span", "", item.text));
+      list.append(li);
+    }
+    if (!d.items.length) list.append(el("li", "empty", text.nothing));
+    body.append(list);
+  }
+
+  function fillClock(body, scene) {
+    body.replaceChildren(
+      el("div", "scene-title", title(scene)),
+      el("div", "clock-time"), el("div", "clock-date"),
+      el("div", "as-of", scene.live ? text.live : text.asOf.replace("{time}", shortFmt.format(new Date(scene.as_of)))),
+    );
+    tickClock();
+  }
+  function tickClock() {
+    const now = new Date();
+    for (const node of root.querySelectorAll(".clock-time")) node.textContent = clockFmt.format(now);
+    for (const node of root.querySelectorAll(".clock-date")) node.textContent = dateFmt.format(now);
+  }
+
+  function mapFilter(filter) {
+    const parts = ["all"];
+    for (const [name, wanted] of Object.entries(filter || {})) {
+      if (Array.isArray(wanted)) parts.push(["in", ["get", name], ["literal", wanted]]);
+      else if (wanted !== null && typeof wanted === "object") {
+        const ops = {gt: ">", gte: ">=", lt: "<", lte: "<="};
+        for (const [op, bound] of Object.entries(wanted)) parts.push([ops[op], ["to-number", ["get", name]], bound]);
+      } else parts.push(["==", ["get", name], wanted]);
+    }
+    return parts;
+  }
+  function tileUrl(layer) {
+    const params = new URLSearchParams({v: String(layer.version)});
+    if (layer.datetime) params.set("datetime", layer.datetime);
+    return location.origin + "/tiles/" + layer.slug + "/{z}/{x}/{y}.pbf?" + params.toString();
+  }
+  function mapStyle(d) {
+    const style = {version: 8, sources: {}, layers: [{id: "bg", type: "background", paint: {"background-color": "#0b1220"}}]};
+    for (const layer of d.layers) {
+      style.sources[layer.slug] = {type: "vector", tiles: [tileUrl(layer)], minzoom: 0, maxzoom: 16};
+      const base = {source: layer.slug, "source-layer": layer.slug, filter: mapFilter(layer.filter)};
+      const geom = layer.geometry_type || "";
+      if (geom.includes("Polygon")) {
+        style.layers.push({...base, id: layer.slug + "-fill", type: "fill", paint: {"fill-color": layer.color, "fill-opacity": 0.25}});
+        style.layers.push({...base, id: layer.slug + "-line", type: "line", paint: {"line-color": layer.color, "line-width": 2}});
+      } else if (geom.includes("Line")) {
+        style.layers.push({...base, id: layer.slug + "-line", type: "line", paint: {"line-color": layer.color, "line-width": 3}});
+      } else {
+        style.layers.push({...base, id: layer.slug + "-circle", type: "circle", paint: {"circle-color": layer.color, "circle-radius": 5, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}});
+      }
+    }
+    // Expressions cannot read CSS; scale widths by the wall's size unit (the grid's font size) once, here.
+    const u = parseFloat(getComputedStyle(root).fontSize) || 11;
+    for (const layer of style.layers) {
+      if (layer.type === "line") layer.paint["line-width"] = Math.max(1, u * 0.12);
+      if (layer.type === "circle") { layer.paint["circle-radius"] = Math.max(3, u * 0.3); layer.paint["circle-stroke-width"] = Math.max(1, u * 0.05); }
+    }
+    return style;
+  }
+  function buildMap(body, d) {
+    body.replaceChildren();
+    if (!window.maplibregl) { body.append(el("div", "empty", text.noMap)); return null; }
+    const container = el("div", "map");
+    body.append(container);
+    const bbox = d.bbox || [105.49, 10.39, 106.76, 11.04];
+    try {
+      const map = new maplibregl.Map({
+        container, style: mapStyle(d), bounds: [[bbox[0], bbox[1]], [bbox[2], bbox[3]]],
+        interactive: false, attributionControl: false, fadeDuration: 0, fitBoundsOptions: {padding: 10},
+      });
+      map.on("error", () => {}); // a missing tile must not stop the wall; the console keeps the noise down
+      // Tells a watcher (and the tests) that every tile of the view has been drawn.
+      map.on("idle", () => { body.parentElement.dataset.mapReady = "true"; });
+      return {map, versions: d.layers.map((l) => l.slug + ":" + l.version + ":" + l.datetime).join("|")};
+    } catch (error) {
+      body.append(el("div", "empty", text.noMap));
+      return null;
+    }
+  }
+  function refreshMap(entry, d) {
+    const versions = d.layers.map((l) => l.slug + ":" + l.version + ":" + l.datetime).join("|");
+    if (entry && entry.versions !== versions) {
+      entry.map.setStyle(mapStyle(d));
+      entry.versions = versions;
+    }
+  }
+
+  function fill(box, panel, scene) {
+    box.classList.toggle("is-hidden", !!panel.hidden);
+    const body = box.querySelector(".panel-body");
+    if (panel.hidden) {
+      body.replaceChildren(el("div", "hidden-note", text.hidden));
+      return;
+    }
+    const d = panel.data;
+    if (panel.kind === "kpi") fillKpi(body, d);
+    else if (panel.kind === "chart") fillChart(body, d);
+    else if (panel.kind === "table") fillTable(body, d);
+    else if (panel.kind === "ticker") fillTicker(body, d);
+    else if (panel.kind === "clock") fillClock(body, scene);
+  }
+
+  // ---- scenes ---------------------------------------------------------------------------------
+  function teardown() {
+    if (!shown) return;
+    for (const entry of shown.maps.values()) if (entry) entry.map.remove();
+    shown = null;
+    root.replaceChildren();
+  }
+
+  function render(data) {
+    teardown();
+    const scene = data.scene;
+    document.title = "Geo IOC – " + title(scene);
+    root.style.setProperty("--rows", scene.grid.rows);
+    root.style.setProperty("--cols", scene.grid.cols);
+    root.style.setProperty("--screen-rows", scene.grid.rows / scene.screens.rows);
+    root.style.setProperty("--screen-cols", scene.grid.cols / scene.screens.cols);
+    root.dataset.scene = scene.slug;
+    root.dataset.version = data.version;
+    const panels = new Map(), maps = new Map();
+    for (const panel of data.panels) {
+      const box = frame(panel);
+      panels.set(panel.id, box);
+      root.append(box);
+      fill(box, panel, scene);
+    }
+    // Maps after the grid is in the document, so they get their real size.
+    for (const panel of data.panels) {
+      if (panel.kind === "map" && !panel.hidden) maps.set(panel.id, buildMap(panels.get(panel.id).querySelector(".panel-body"), panel.data));
+    }
+    shown = {slug: scene.slug, version: data.version, panels, maps};
+  }
+
+  function update(data) {
+    for (const panel of data.panels) {
+      const box = shown.panels.get(panel.id);
+      if (!box) continue;
+      if (panel.kind === "map") {
+        if (!panel.hidden) refreshMap(shown.maps.get(panel.id), panel.data);
+      } else fill(box, panel, data.scene);
+    }
+    shown.version = data.version;
+    root.dataset.version = data.version;
+  }
+
+  async function loadScene(slug) {
+    const same = shown && shown.slug === slug;
+    const data = await getJSON("/api/wall/scenes/" + encodeURIComponent(slug) + "/data", same ? shown.version : null);
+    succeeded();
+    if (data === null) return;
+    if (shown && shown.slug === data.scene.slug) update(data);
+    else render(data);
+  }
+
+  async function refreshData() {
+    const slug = shown ? shown.slug : config.scene;
+    if (!slug || loading) return;
+    loading = true;
+    try { await loadScene(slug); } catch (error) { failed(); } finally { loading = false; }
+  }
+
+  async function pollState() {
+    if (loading) return;
+    loading = true;
+    try {
+      const state = await getJSON("/api/wall/playlists/" + encodeURIComponent(config.playlist) + "/state");
+      succeeded();
+      root.dataset.paused = state.paused ? "true" : "false";
+      root.dataset.revision = state.revision;
+      if (!shown || shown.slug !== state.scene) await loadScene(state.scene);
+    } catch (error) {
+      failed();
+    } finally {
+      loading = false;
+    }
+  }
+
+  async function start() {
+    setInterval(tickClock, 1000);
+    if (config.scene) {
+      try { await loadScene(config.scene); } catch (error) { failed(); }
+    } else {
+      await pollState();
+      setInterval(pollState, config.statePollMs);
+    }
+    setInterval(refreshData, config.dataPollMs);
+  }
+  start();
+})();
