@@ -55,6 +55,14 @@ def scene_data(scene: Scene, user: Caller) -> dict[str, Any]:
     }
 
 
+def map_panels(scene: Scene, user: Caller) -> tuple[list[dict[str, Any]], bool]:
+    """(the scene's map panels exactly as `scene_data` gives them to `user`, live): the tile URLs a
+    wall will ask for follow from them. Cheaper than `scene_data`: no number is computed."""
+    now, live = reference_time(scene.as_of)
+    layers = _visible(user, scene.layout)
+    return [_panel(p, layers, now) for p in scene.layout["panels"] if p["kind"] == "map"], live
+
+
 def _panel(panel: dict[str, Any], layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
     out = {key: panel.get(key, "") for key in ("id", "kind", "title_vi", "title_en")}
     out |= {"row": panel["row"], "col": panel["col"], "rows": panel.get("rows", 1), "cols": panel.get("cols", 1)}
@@ -119,7 +127,9 @@ def _ticker(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: 
 
 
 def _map_layer(entry: dict[str, Any], layer: Layer, now: datetime) -> dict[str, Any]:
-    window = window_ending(now, entry["window"]) if "window" in entry else None
+    # A live window ends on the whole minute: its tile URLs then stay the same (and cached) for a
+    # minute, instead of changing with every poll and making the map reload all its tiles.
+    window = window_ending(now.replace(second=0, microsecond=0), entry["window"]) if "window" in entry else None
     return {"slug": layer.slug, "version": layer.version, "geometry_type": layer.geometry_type,
             "color": entry.get("color") or layer.style.get("color") or "#1f78b4",
             "filter": entry.get("filter", {}),
