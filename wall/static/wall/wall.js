@@ -300,6 +300,11 @@
   }
 
   function update(data) {
+    // A map that appears or goes (a layer published, or hidden from this display) needs a new map:
+    // draw the scene afresh rather than patch it.
+    const remap = data.panels.some((panel) => panel.kind === "map" && shown.panels.has(panel.id) &&
+      shown.panels.get(panel.id).classList.contains("is-hidden") !== !!panel.hidden);
+    if (remap) return render(data);
     for (const panel of data.panels) {
       const box = shown.panels.get(panel.id);
       if (!box) continue;
