@@ -139,10 +139,12 @@ COUNT_WEBGL = """(() => {
 def live_maps(cdp) -> int:
     """MapLibre maps still in the heap (queryObjects collects garbage first), on screen or not."""
     group = {"objectGroup": "wall-test"}
-    proto = cdp.send("Runtime.evaluate", {"expression": "maplibregl.Map.prototype"} | group)["result"]["objectId"]
+    proto = cdp.send("Runtime.evaluate", {"expression": "maplibregl.Map.prototype"} | group)
+    proto = proto["result"]["objectId"]
     found = cdp.send("Runtime.queryObjects", {"prototypeObjectId": proto} | group)["objects"]["objectId"]
-    count = cdp.send("Runtime.callFunctionOn", {"objectId": found, "functionDeclaration": "function () { return this.length; }",
-                                                "returnByValue": True})["result"]["value"]
+    count = cdp.send("Runtime.callFunctionOn", {"objectId": found, "returnByValue": True,
+                                                "functionDeclaration": "function () { return this.length; }"})
+    count = count["result"]["value"]
     cdp.send("Runtime.releaseObjectGroup", group)  # or the handles themselves would keep the maps alive
     return count
 

@@ -64,11 +64,13 @@ def test_after_the_queued_seeding_every_tile_the_wall_draws_is_a_cache_hit(live_
                          (WALL, ["traffic"])):
         with offline_page(viewport=size) as (page, _outside):
             tiles = []
-            page.on("response", lambda r: "/tiles/" in r.url and tiles.append((r.url, r.headers.get("x-tile-cache"))))
+            page.on("response",
+                    lambda r: "/tiles/" in r.url and tiles.append((r.url, r.headers.get("x-tile-cache"))))
             sign_in_display(page, live_server, display)
             for scene in scenes:
                 page.goto(f"{live_server.url}/wall/?scene={scene}")
-                page.wait_for_selector(f"#wall[data-scene='{scene}'] [data-panel=map][data-map-ready]", timeout=30000)
+                page.wait_for_selector(f"#wall[data-scene='{scene}'] [data-panel=map][data-map-ready]",
+                                       timeout=30000)
         assert any("datetime=" in url for url, _c in tiles)  # the windowed incidents layer was drawn
         misses = [url for url, cache in tiles if cache != "hit"]
         assert tiles and not misses, misses

@@ -122,10 +122,12 @@ def test_a_scene_without_its_own_time_follows_wall_now(demo_wall, api, settings)
 def test_a_tickers_numbers_are_written_the_readers_way_with_their_unit(demo_wall, api):
     scene = Scene.objects.get(slug="environment")
     ticker = next(p for p in scene.layout["panels"] if p["id"] == "latest")
-    ticker["query"] |= {"text": ["station_name", "pm25"], "decimals": 1, "unit_vi": "µg/m³", "unit_en": "µg/m³"}
+    ticker["query"] |= {"text": ["station_name", "pm25"], "decimals": 1, "unit_vi": "µg/m³",
+                        "unit_en": "µg/m³"}
     scene.save()
     vi = panels(api, "environment")["latest"]["data"]["items"]
     assert vi[0]["text"] == "Trạm KK-BL · 60,2 µg/m³"
     en = api.get("/api/wall/scenes/environment/data", HTTP_ACCEPT_LANGUAGE="en").json()
-    assert next(p for p in en["panels"] if p["id"] == "latest")["data"]["items"][0]["text"] == "Trạm KK-BL · 60.2 µg/m³"
+    en_ticker = next(p for p in en["panels"] if p["id"] == "latest")
+    assert en_ticker["data"]["items"][0]["text"] == "Trạm KK-BL · 60.2 µg/m³"
     assert en["version"] != api.get("/api/wall/scenes/environment/data").json()["version"]

@@ -49,7 +49,8 @@ def view_bbox(bbox: list[float], aspect: float) -> Bbox:
     width, height = width * (1 + MARGIN), height * (1 + MARGIN)
     middle_lon, middle_y = (west + east) / 2, (bottom + top) / 2
     half_lon = math.degrees(width) / 2
-    return (middle_lon - half_lon, _lat(middle_y - height / 2), middle_lon + half_lon, _lat(middle_y + height / 2))
+    return (middle_lon - half_lon, _lat(middle_y - height / 2),
+            middle_lon + half_lon, _lat(middle_y + height / 2))
 
 
 def _aspect(panel: dict[str, Any], layout: dict[str, Any]) -> float:

@@ -127,7 +127,8 @@ def _ticker(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: 
     selection = _selection(query, layer, now, window=query.get("window", "3650d"))
     labels = query.get("labels", {})
     items = metrics.latest(selection, props=query["text"], limit=query.get("limit", 8))
-    return {"items": [{"t": t.isoformat(), "text": " · ".join(_ticker_part(v, labels, query) for v in values if v)}
+    return {"items": [{"t": t.isoformat(),
+                       "text": " · ".join(_ticker_part(v, labels, query) for v in values if v)}
                       for t, values in items]}
 
 
@@ -149,7 +150,8 @@ def _ticker_part(value: str, labels: dict[str, str], query: dict[str, Any]) -> s
 def _map_layer(entry: dict[str, Any], layer: Layer, now: datetime) -> dict[str, Any]:
     # A live window ends on the whole minute: its tile URLs then stay the same (and cached) for a
     # minute, instead of changing with every poll and making the map reload all its tiles.
-    window = window_ending(now.replace(second=0, microsecond=0), entry["window"]) if "window" in entry else None
+    minute = now.replace(second=0, microsecond=0)
+    window = window_ending(minute, entry["window"]) if "window" in entry else None
     return {"slug": layer.slug, "version": layer.version, "geometry_type": layer.geometry_type,
             "color": entry.get("color") or layer.style.get("color") or "#1f78b4",
             "filter": entry.get("filter", {}),

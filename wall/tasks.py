@@ -16,6 +16,6 @@ def seed_wall_map_tiles(*, user_ids: list[int | None], zooms: str) -> list[dict]
         if pk is not None and pk not in users:
             continue  # deleted since it was queued
         report = seed_map_tiles(user=users.get(pk) if pk is not None else None, zooms=parse_zooms(zooms))
-        results.append({"user_id": pk, "total": report.total, "rendered": report.rendered, "cached": report.cached,
-                        "empty": report.empty})
+        results.append({"user_id": pk, "total": report.total, "rendered": report.rendered,
+                        "cached": report.cached, "empty": report.empty})
     return results

@@ -15,12 +15,15 @@ DEFAULT_ZOOMS = "8-11"
 
 class Command(BaseCommand):
     help = ("Pre-render the tiles the wall's scenes draw, for an anonymous (lobby) wall and for each --user "
-            "(a display account: its tiles are cached for everyone with the same access). Cached tiles are skipped.")
+            "(a display account: its tiles are cached for everyone with the same access). "
+            "Cached tiles are skipped.")
 
     def add_arguments(self, parser):
         parser.add_argument("--zooms", default=DEFAULT_ZOOMS, help=f"e.g. 8-11 (default {DEFAULT_ZOOMS}).")
-        parser.add_argument("--user", action="append", default=[], help="Also seed as this account (repeatable).")
-        parser.add_argument("--queue", action="store_true", help="Hand the work to the Celery worker and return.")
+        parser.add_argument("--user", action="append", default=[],
+                            help="Also seed as this account (repeatable).")
+        parser.add_argument("--queue", action="store_true",
+                            help="Hand the work to the Celery worker and return.")
 
     def handle(self, *args, zooms: str, user: list[str], queue: bool, **options):
         try:
