@@ -18,6 +18,10 @@ start_redis
 prepare_django
 step "Loading the Long An demo world" manage load_demo_world
 start_app
+# The worker renders them in the background; tiles already cached are skipped, so this is cheap
+# on every start (and re-seeds what TILES_CACHE_TTL let expire). demo-official stands for the staff
+# display accounts: every staff account without groups shares its tiles.
+step "Queueing the wall's map tiles (the worker renders them)" manage seed_wall_tiles --queue --user demo-official
 
 echo
 echo "Geo IOC is running at http://127.0.0.1:$WEB_PORT/ (ready in $((SECONDS - started)) s)"

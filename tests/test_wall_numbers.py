@@ -117,3 +117,17 @@ def test_a_scene_without_its_own_time_follows_wall_now(demo_wall, api, settings)
     live = api.get("/api/wall/scenes/environment/data").json()
     assert live["scene"]["live"] is True
     assert {p["id"]: p for p in live["panels"]}["aqi-avg"]["data"]["value"] is None  # nothing in the real last 24 h
+
+
+def test_a_tickers_numbers_are_written_the_readers_way_with_their_unit(demo_wall, api):
+    scene = Scene.objects.get(slug="environment")
+    ticker = next(p for p in scene.layout["panels"] if p["id"] == "latest")
+    ticker["query"] |= {"text": ["station_name", "pm25"], "decimals": 1, "unit_vi": "µg/m³",
+                        "unit_en": "µg/m³"}
+    scene.save()
+    vi = panels(api, "environment")["latest"]["data"]["items"]
+    assert vi[0]["text"] == "Trạm KK-BL · 60,2 µg/m³"
+    en = api.get("/api/wall/scenes/environment/data", HTTP_ACCEPT_LANGUAGE="en").json()
+    en_ticker = next(p for p in en["panels"] if p["id"] == "latest")
+    assert en_ticker["data"]["items"][0]["text"] == "Trạm KK-BL · 60.2 µg/m³"
+    assert en["version"] != api.get("/api/wall/scenes/environment/data").json()["version"]

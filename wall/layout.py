@@ -52,7 +52,8 @@ _QUERIES = {
                             "properties": {"layer": _MEASURE["layer"], "key": _NAME, "label": _NAME}},
               }},
     "ticker": {"type": "object", "required": ["layer", "text"], "additionalProperties": False,
-               "properties": {k: _MEASURE[k] for k in ("layer", "filter", "window")} | {
+               "properties": {k: _MEASURE[k] for k in ("layer", "filter", "window", "decimals", "unit_vi",
+                                                        "unit_en")} | {
                    "limit": {"type": "integer", "minimum": 1, "maximum": 30},
                    "text": {"type": "array", "items": _NAME, "minItems": 1},
                    "labels": {"type": "object", "additionalProperties": {"type": "string"}},

@@ -133,7 +133,7 @@ AGRICULTURE = {
                 "names": DISTRICT_NAMES}),
         _panel("latest", "ticker", (3, 4), (2, 1), "Trạm vượt ngưỡng mặn", "Stations over the salinity limit",
                {"layer": "salinity-readings", "window": "7d", "filter": {"above_rice_limit": True}, "limit": 8,
-                "text": ["station_name", "salinity_gl"]}),
+                "text": ["station_name", "salinity_gl"], "decimals": 1, "unit_vi": "g/L", "unit_en": "g/L"}),
     ],
 }
 

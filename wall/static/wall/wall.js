@@ -16,10 +16,15 @@
   const dayFmt = new Intl.DateTimeFormat("vi-VN", {day: "2-digit", month: "2-digit", timeZone: tz});
 
   // What is on screen. Replaced as a whole when the scene changes, so nothing old stays referenced.
-  let shown = null; // {slug, version, maps: [], panels: Map(id -> element)}
+  let shown = null; // {slug, version, maps: Map(id -> entry), panels: Map(id -> element)}
   let lastOk = new Date();
   let stale = false;
-  let loading = false;
+  // One request at a time, one timer at a time: a server that is down gets a poll that backs off
+  // (doubling up to retryMaxMs), never a growing pile of timers or a storm of requests.
+  const retryMaxMs = Math.min(15000, Math.max(2000, 16 * config.statePollMs));
+  const requestTimeoutMs = 20000; // a server that accepts but never answers must not hang the loop
+  let failures = 0;
+  let lastData = 0;
 
   const title = (o) => (lang === "en" ? o.title_en : o.title_vi) || o.title_vi || o.title_en || "";
   const unit = (d) => (lang === "en" ? d.unit_en : d.unit_vi) || "";
@@ -36,13 +41,16 @@
 
   function succeeded() {
     lastOk = new Date();
+    failures = 0;
     if (stale) {
       stale = false;
       badge.hidden = true;
       document.body.classList.remove("is-stale");
+      reloadBrokenMaps();
     }
   }
   function failed() {
+    failures += 1;
     if (!stale) {
       stale = true;
       badge.textContent = text.stale.replace("{time}", hhmm.format(lastOk));
@@ -54,10 +62,16 @@
   async function getJSON(url, etag) {
     const headers = {Accept: "application/json"};
     if (etag) headers["If-None-Match"] = '"' + etag + '"';
-    const response = await fetch(url, {headers, cache: "no-store", credentials: "same-origin"});
-    if (response.status === 304) return null;
-    if (!response.ok) throw new Error("HTTP " + response.status);
-    return response.json();
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), requestTimeoutMs);
+    try {
+      const response = await fetch(url, {headers, cache: "no-store", credentials: "same-origin", signal: abort.signal});
+      if (response.status === 304) return null;
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return await response.json();
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   // ---- panels ---------------------------------------------------------------------------------
@@ -192,6 +206,7 @@
     }
     return style;
   }
+  const layerKey = (d) => d.layers.map((l) => l.slug + ":" + l.version + ":" + l.datetime).join("|");
   function buildMap(body, d) {
     body.replaceChildren();
     if (!window.maplibregl) { body.append(el("div", "empty", text.noMap)); return null; }
@@ -203,20 +218,36 @@
         container, style: mapStyle(d), bounds: [[bbox[0], bbox[1]], [bbox[2], bbox[3]]],
         interactive: false, attributionControl: false, fadeDuration: 0, fitBoundsOptions: {padding: 10},
       });
-      map.on("error", () => {}); // a missing tile must not stop the wall; the console keeps the noise down
+      const entry = {map, data: d, versions: layerKey(d), brokenTiles: 0};
+      // A missing tile must not stop the wall. Tiles that failed while the server was away are
+      // asked for again when it answers again (reloadBrokenMaps); MapLibre would not retry them.
+      map.on("error", (event) => { if (event.tile || event.sourceId) entry.brokenTiles += 1; });
       // Tells a watcher (and the tests) that every tile of the view has been drawn.
       map.on("idle", () => { body.parentElement.dataset.mapReady = "true"; });
-      return {map, versions: d.layers.map((l) => l.slug + ":" + l.version + ":" + l.datetime).join("|")};
+      return entry;
     } catch (error) {
       body.append(el("div", "empty", text.noMap));
       return null;
     }
   }
   function refreshMap(entry, d) {
-    const versions = d.layers.map((l) => l.slug + ":" + l.version + ":" + l.datetime).join("|");
-    if (entry && entry.versions !== versions) {
+    if (!entry) return;
+    entry.data = d;
+    const versions = layerKey(d);
+    if (entry.versions !== versions) {
       entry.map.setStyle(mapStyle(d));
       entry.versions = versions;
+    }
+  }
+  function reloadBrokenMaps() {
+    if (!shown) return;
+    for (const entry of shown.maps.values()) {
+      if (!entry || !entry.brokenTiles) continue;
+      entry.brokenTiles = 0;
+      for (const layer of entry.data.layers) {
+        const source = entry.map.getSource(layer.slug);
+        if (source && source.setTiles) source.setTiles([tileUrl(layer)]);
+      }
     }
   }
 
@@ -247,10 +278,11 @@
     teardown();
     const scene = data.scene;
     document.title = "Geo IOC – " + title(scene);
-    root.style.setProperty("--rows", scene.grid.rows);
-    root.style.setProperty("--cols", scene.grid.cols);
-    root.style.setProperty("--screen-rows", scene.grid.rows / scene.screens.rows);
-    root.style.setProperty("--screen-cols", scene.grid.cols / scene.screens.cols);
+    const sizes = document.documentElement.style; // on :root, so the stale badge is sized alike
+    sizes.setProperty("--rows", scene.grid.rows);
+    sizes.setProperty("--cols", scene.grid.cols);
+    sizes.setProperty("--screen-rows", scene.grid.rows / scene.screens.rows);
+    sizes.setProperty("--screen-cols", scene.grid.cols / scene.screens.cols);
     root.dataset.scene = scene.slug;
     root.dataset.version = data.version;
     const panels = new Map(), maps = new Map();
@@ -268,6 +300,11 @@
   }
 
   function update(data) {
+    // A map that appears or goes (a layer published, or hidden from this display) needs a new map:
+    // draw the scene afresh rather than patch it.
+    const remap = data.panels.some((panel) => panel.kind === "map" && shown.panels.has(panel.id) &&
+      shown.panels.get(panel.id).classList.contains("is-hidden") !== !!panel.hidden);
+    if (remap) return render(data);
     for (const panel of data.panels) {
       const box = shown.panels.get(panel.id);
       if (!box) continue;
@@ -282,44 +319,40 @@
   async function loadScene(slug) {
     const same = shown && shown.slug === slug;
     const data = await getJSON("/api/wall/scenes/" + encodeURIComponent(slug) + "/data", same ? shown.version : null);
-    succeeded();
     if (data === null) return;
     if (shown && shown.slug === data.scene.slug) update(data);
     else render(data);
   }
 
-  async function refreshData() {
-    const slug = shown ? shown.slug : config.scene;
-    if (!slug || loading) return;
-    loading = true;
-    try { await loadScene(slug); } catch (error) { failed(); } finally { loading = false; }
-  }
-
-  async function pollState() {
-    if (loading) return;
-    loading = true;
-    try {
+  // One poll: where the playlist is (unless a scene is pinned), then the scene's numbers when the
+  // scene changed, when they are due, or right after the server came back.
+  async function poll() {
+    let slug = config.scene;
+    if (!slug) {
       const state = await getJSON("/api/wall/playlists/" + encodeURIComponent(config.playlist) + "/state");
-      succeeded();
       root.dataset.paused = state.paused ? "true" : "false";
       root.dataset.revision = state.revision;
-      if (!shown || shown.slug !== state.scene) await loadScene(state.scene);
-    } catch (error) {
-      failed();
-    } finally {
-      loading = false;
+      slug = state.scene;
+    }
+    if (!shown || shown.slug !== slug || stale || Date.now() - lastData >= config.dataPollMs) {
+      await loadScene(slug);
+      lastData = Date.now();
     }
   }
 
-  async function start() {
-    setInterval(tickClock, 1000);
-    if (config.scene) {
-      try { await loadScene(config.scene); } catch (error) { failed(); }
-    } else {
-      await pollState();
-      setInterval(pollState, config.statePollMs);
+  async function loop() {
+    try {
+      await poll();
+      succeeded();
+    } catch (error) {
+      failed();
     }
-    setInterval(refreshData, config.dataPollMs);
+    const every = config.scene ? config.dataPollMs : config.statePollMs;
+    const wait = failures ? Math.min(every * 2 ** failures, Math.max(every, retryMaxMs)) : every;
+    root.dataset.failures = failures;
+    setTimeout(loop, wait);
   }
-  start();
+
+  setInterval(tickClock, 1000);
+  loop();
 })();

@@ -1,0 +1,144 @@
+"""The server under a running wall goes away and comes back: a real gunicorn, killed outright and
+started again on the same port. The wall keeps its last data with a "stale since hh:mm" badge,
+backs off instead of hammering a dead server, and recovers by itself: new numbers, cycling on,
+no reload."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+import pytest
+from django.conf import settings
+
+from layers.tokens import create_token
+from tests.browser import offline_page, screenshot
+from tests.conftest import ROOT, add_features
+from tests.test_wall_in_browser import ONE_SCREEN, shown_kpis
+from tests.test_wall_world import demo_wall, display, incident, wall_world  # noqa: F401  (fixtures)
+from wall.models import PlaylistEntry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ICT = dt_timezone(timedelta(hours=7))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, log) -> subprocess.Popen:
+    """gunicorn as `make run` starts it, on the test database (the test's rows are committed)."""
+    db = settings.DATABASES["default"]
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": (f"postgis://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}"
+                         f"/{db['NAME']}"),
+        "WALL_STATE_POLL_MS": "250",
+        "WALL_DATA_POLL_MS": "500",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "geo_ioc.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--threads", "8", "--worker-class", "gthread"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "gunicorn exited; see var/test-wall-server.log"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/wall/playlists/long-an-ioc/state",
+                                        timeout=2):
+                return proc
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    kill(proc)
+    raise AssertionError("gunicorn did not answer within 60 s")
+
+
+def kill(proc: subprocess.Popen) -> None:
+    """SIGKILL to the server's own process group (its master and worker), as a crash would."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def test_the_wall_survives_its_server_being_killed_and_restarted(demo_wall, display, wall_world):
+    PlaylistEntry.objects.filter(playlist=demo_wall).update(duration_seconds=2)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(ROOT / "var" / "test-wall-server.log", "w")
+    server = start_server(port, log)
+    try:
+        with offline_page(viewport=ONE_SCREEN) as (page, outside):
+            page.goto(f"{base}/wall/?token={create_token(display)}")
+            page.wait_for_selector("#wall[data-scene] [data-panel=map] canvas")
+            page.evaluate("""() => { window.sameDocument = true; window.sceneChanges = 0;
+                new MutationObserver(() => window.sceneChanges++).observe(document.getElementById('wall'),
+                    {attributes: true, attributeFilter: ['data-scene']}); }""")
+            failed_polls = []
+            page.on("requestfailed", lambda r: "/api/wall/" in r.url and failed_polls.append(r.url))
+            # The playlist cycles; the server dies while the traffic scene is up.
+            page.wait_for_function("window.sceneChanges >= 2", timeout=20000)
+            page.wait_for_selector(
+                "#wall[data-scene=traffic] [data-panel='incidents-7d'] .kpi-value[data-value='3']", timeout=30000)
+            kill(server)
+            killed_at = datetime.now(ICT)
+            scene = page.locator("#wall").get_attribute("data-scene")
+            before = shown_kpis(page)
+
+            page.wait_for_selector("#stale", state="visible", timeout=10000)
+            badge = page.locator("#stale").inner_text()
+            assert re.fullmatch(r"mất kết nối từ \d\d:\d\d", badge)
+            # On screen, inside the bottom-right screen of the 5 × 5 wall (never across a bezel).
+            box = page.locator("#stale").bounding_box()
+            assert box["x"] >= ONE_SCREEN[0] * 4 / 5 and box["x"] + box["width"] <= ONE_SCREEN[0]
+            assert box["y"] >= ONE_SCREEN[1] * 4 / 5 and box["y"] + box["height"] <= ONE_SCREEN[1]
+            shown_time = datetime.strptime(badge[-5:], "%H:%M").replace(
+                year=killed_at.year, month=killed_at.month, day=killed_at.day, tzinfo=ICT)
+            since = killed_at.replace(second=0, microsecond=0) - shown_time
+            assert timedelta(0) <= since <= timedelta(minutes=1)
+            # The last data stays on screen: the same scene, every panel, the same numbers, the map.
+            assert page.locator("#wall").get_attribute("data-scene") == scene
+            assert page.locator(".panel").count() == 10
+            assert shown_kpis(page) == before
+            assert page.locator("[data-panel=map] canvas").count() == 1
+            assert before  # numbers were on screen, and still are
+            screenshot(page, "wall-stale-1920x1080")
+
+            # A new incident is recorded while the web server is down.
+            add_features(wall_world["incidents"], [incident("i7", timedelta(hours=2), "794")])
+            asked = len(failed_polls)
+            page.wait_for_timeout(8000)
+            # Polling at 250 ms would be ~32 requests in 8 s; backing off, it is a handful.
+            retries = len(failed_polls) - asked
+            assert 1 <= retries <= 8, retries
+            assert page.locator("#wall").get_attribute("data-scene") == scene
+            assert shown_kpis(page) == before
+
+            server = start_server(port, log)
+            page.wait_for_selector("#stale", state="hidden", timeout=30000)
+            changes = page.evaluate("window.sceneChanges")
+            # The playlist moves on again and, back on traffic, shows the incident added meanwhile.
+            page.wait_for_function(f"window.sceneChanges >= {changes + 3}", timeout=30000)
+            page.wait_for_function(
+                """() => { const v = document.querySelector(
+                               '#wall[data-scene=traffic] [data-panel="incidents-7d"] .kpi-value');
+                           return v && v.dataset.value === '4'; }""", timeout=30000)
+            api = page.evaluate("fetch('/api/wall/scenes/traffic/data', {cache: 'no-store'})"
+                                ".then(r => r.json())")
+            assert {p["id"]: p for p in api["panels"]}["incidents-7d"]["data"]["value"] == 4
+            page.wait_for_selector("#wall[data-scene=traffic] [data-panel=map][data-map-ready]", timeout=30000)
+            assert page.evaluate("window.sameDocument === true")
+            assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+            assert page.locator("#stale").is_hidden()
+            assert outside == []
+    finally:
+        kill(server)
+        log.close()

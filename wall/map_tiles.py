@@ -1,0 +1,99 @@
+"""The tiles the wall's maps ask for, rendered ahead into the tile cache (`make run` queues it).
+
+Each map layer's tile URL is `/tiles/<slug>/{z}/{x}/{y}.pbf?v=…[&datetime=start/end]` (wall.js);
+the datetime filter is the scene's window, so a scene with a fixed reference time (`as_of`, as the
+demo scenes have) asks for the same windowed tiles all day and they can be seeded. A live scene's
+window moves every minute: its windowed layers are left out, seeding them would be stale at once.
+Tiles go through `tiles.delivery.fetch_tile`, the function the tile view calls, so they land under
+the keys the wall's requests look up (layer versions, the caller's access scope, the filters).
+"""
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from layers.access import Caller
+from tiles.delivery import fetch_tile
+from tiles.grid import Tile, tiles_covering
+from tiles.seeding import SeedReport
+from tiles.sources import resolve_source
+from wall.models import Scene
+from wall.panels import map_panels
+
+# Screens are 16:9; a map panel's shape on the canvas follows from its cells.
+SCREEN_ASPECT = 16 / 9
+# MapLibre fits the bbox with 10 px of padding; a little more than the panel's shape covers it.
+MARGIN = 0.08
+Bbox = tuple[float, float, float, float]
+_LONG_AN = (105.49, 10.39, 106.76, 11.04)  # wall.js falls back to the province when a map has no bbox
+
+
+def _merc_y(lat: float) -> float:
+    return math.asinh(math.tan(math.radians(lat)))
+
+
+def _lat(y: float) -> float:
+    return math.degrees(math.atan(math.sinh(y)))
+
+
+def view_bbox(bbox: list[float], aspect: float) -> Bbox:
+    """What a map showing `bbox` fitted into a panel `aspect` (width / height) wide really shows:
+    the bbox widened (in Web Mercator, as MapLibre draws) in the direction the panel has room."""
+    west, south, east, north = bbox
+    width, bottom, top = math.radians(east - west), _merc_y(south), _merc_y(north)
+    height = top - bottom
+    if width / height < aspect:
+        width = height * aspect
+    else:
+        height = width / aspect
+    width, height = width * (1 + MARGIN), height * (1 + MARGIN)
+    middle_lon, middle_y = (west + east) / 2, (bottom + top) / 2
+    half_lon = math.degrees(width) / 2
+    return (middle_lon - half_lon, _lat(middle_y - height / 2),
+            middle_lon + half_lon, _lat(middle_y + height / 2))
+
+
+def _aspect(panel: dict[str, Any], layout: dict[str, Any]) -> float:
+    grid, screens = layout["grid"], layout.get("screens") or layout["grid"]
+    canvas = SCREEN_ASPECT * screens["cols"] / screens["rows"]
+    return canvas * (panel["cols"] / grid["cols"]) / (panel["rows"] / grid["rows"])
+
+
+def wanted_tiles(scenes: Iterable[Scene], user: Caller, zooms: list[int]) -> dict[tuple[str, str], set[Tile]]:
+    """(layer slug, datetime filter or "") → the tiles of `zooms` that `user`'s walls ask for."""
+    wanted: dict[tuple[str, str], set[Tile]] = {}
+    for scene in scenes:
+        panels, live = map_panels(scene, user)
+        for panel in panels:
+            if panel["hidden"]:
+                continue
+            area = view_bbox(panel["data"]["bbox"] or list(_LONG_AN), _aspect(panel, scene.layout))
+            for layer in panel["data"]["layers"]:
+                if layer["datetime"] and live:
+                    continue
+                tiles = wanted.setdefault((layer["slug"], layer["datetime"] or ""), set())
+                for z in zooms:
+                    tiles.update(tiles_covering(area, z))
+    return wanted
+
+
+def seed_map_tiles(*, user: Caller, zooms: list[int], scenes: Iterable[Scene] | None = None,
+                   progress: Callable[[SeedReport], None] | None = None) -> SeedReport:
+    """Render into the cache every tile `user`'s walls will ask for at `zooms` (default: every
+    scene's maps). Tiles already cached are counted, not rendered again."""
+    wanted = wanted_tiles(Scene.objects.all() if scenes is None else scenes, user, zooms)
+    report = SeedReport(total=sum(len(tiles) for tiles in wanted.values()))
+    for (slug, window), tiles in sorted(wanted.items()):
+        source = resolve_source(user, [slug], "pbf", {"datetime": window} if window else {})
+        for tile in sorted(tiles, key=lambda t: (t.z, t.y, t.x)):
+            body = fetch_tile(source, tile, "pbf", user=user)
+            if body.cached:
+                report.cached += 1
+            else:
+                report.rendered += 1
+            report.empty += body.empty
+            report.per_zoom[tile.z] = report.per_zoom.get(tile.z, 0) + 1
+            if progress is not None:
+                progress(report)
+    return report
+
