@@ -152,7 +152,7 @@ async function main() {
   const tool = new PolygonTool(map, {
     change: (polygon) => zones.reshaped(polygon),
     finish: (polygon) => zones.drawn(polygon),
-    cancel: () => zones.setState({ kind: "idle" }),
+    cancel: () => zones.cancelled(),
   });
 
   const zones = new ZonesPanel(document.getElementById("zones"), {
