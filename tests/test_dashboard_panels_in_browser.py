@@ -199,6 +199,13 @@ def test_the_panels_and_search_are_reachable_and_operable_with_the_keyboard(live
         assert "Tân An" in popup.inner_text()
         page.keyboard.press("Escape")
         page.wait_for_selector(".feature-popup", state="detached")
+        # A feature by its name, without diacritics; then WGS 84 degrees.
+        page.fill("#search-input", "benh vien da khoa long an")
+        page.wait_for_function("[...document.querySelectorAll('#search-results .search-item')].some(i => i.innerText.includes('Bệnh viện Đa khoa Long An'))")
+        page.fill("#search-input", "10.5327 106.4027")
+        page.wait_for_selector("#search-results .search-coordinate")
+        page.keyboard.press("Enter")
+        assert "10.532700° N, 106.402700° E" in page.wait_for_selector(".coordinate-popup", timeout=60_000).inner_text()
         assert outside == []
 
 
@@ -280,4 +287,24 @@ def test_nothing_is_cut_or_overlapping_and_text_is_readable_at_laptop_and_4k_siz
         assert report["root"] == root_px  # the interface grows with the screen
         assert (report["cut"], report["overlaps"], report["outside"]) == ([], [], [])
         assert report["small"] == []  # nothing under 10 px at laptop scale (≈18 px on 4K)
+        assert outside == []
+
+
+def test_an_official_signs_in_from_the_map_comes_back_to_the_same_view_and_signs_out(live_server, demo, official):
+    view = "#map=12.00/10.54000/106.41000&layers=schools"
+    with browser() as (page, outside):
+        open_dashboard(page, live_server, view)
+        assert page.locator("#toggle-feedback-1022").count() == 0
+        page.click("#sign-in")
+        page.fill("#id_username", "official")
+        page.fill("#id_password", "pw-official")
+        page.click("button[type=submit]")
+        page.wait_for_selector("body[data-map-ready]", state="attached", timeout=WAIT_MS)
+        assert page.evaluate("location.hash").startswith(view.split("&")[0])
+        assert page.is_checked("#toggle-schools")
+        assert "official" in page.inner_text(".topnav")
+        assert page.locator("#toggle-feedback-1022").count() == 1  # internal layers, now that we are staff
+        page.click(".topnav form[action$='/logout/'] button")
+        page.wait_for_selector("body[data-map-ready]", state="attached", timeout=WAIT_MS)
+        assert page.locator("#sign-in").count() == 1 and page.locator("#toggle-feedback-1022").count() == 0
         assert outside == []
