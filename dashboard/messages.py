@@ -60,6 +60,8 @@ MESSAGES = (
     gettext_noop("Purpose (optional)"),
     gettext_noop("Readings: %(layer)s"),
     gettext_noop("Rename"),
+    gettext_noop("Redraw"),
+    gettext_noop("Redrawing %(name)s"),
     gettext_noop("Reset bearing to north"),
     gettext_noop("Reshaping %(name)s"),
     gettext_noop("Restricted"),

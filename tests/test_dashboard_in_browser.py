@@ -214,6 +214,41 @@ def summary_counts(page) -> dict[str, int]:
         .map(section => [section.dataset.slug, Number(section.dataset.count)]))""")
 
 
+def summary_categories(page) -> dict[str, dict]:
+    """Per layer of the zone panel, {category value: (count, hectares or None)}."""
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.summary-layer')].map(section =>
+        [section.dataset.slug, Object.fromEntries([...section.querySelectorAll('.summary-categories li')].map(li =>
+            [li.dataset.value, [Number(li.dataset.count), li.dataset.areaHa === undefined ? null : Number(li.dataset.areaHa)]]))]))""")
+
+
+def api_categories(api: dict) -> dict[str, dict]:
+    def as_js_string(value) -> str:  # String(value) in the page: "true", "5", "null"
+        return value if isinstance(value, str) else json.dumps(value)
+
+    return {layer["slug"]: {as_js_string(c["value"]): [c["count"], c["area_ha"]] for c in (layer["by"] or {}).get("categories", [])}
+            for layer in api["layers"] if layer["count"] > 0}
+
+
+def assert_the_panel_shows_the_api_summary(page, api: dict) -> None:
+    """The counts per layer, schools by level, health facilities by type, reports by status and the
+    hectares of each land-use class, as the zone panel shows them, are the API's."""
+    assert summary_counts(page) == {layer["slug"]: layer["count"] for layer in api["layers"] if layer["count"] > 0}
+    shown, expected = summary_categories(page), api_categories(api)
+    assert shown == expected
+    for slug in ("schools", "health-facilities", "feedback-1022", "land-use-plan"):
+        assert sum(count for count, _ in shown[slug].values()) == summary_counts(page)[slug] > 0
+    assert all(hectares > 0 for _, hectares in shown["land-use-plan"].values())
+    assert float(page.get_attribute(".summary", "data-area-ha")) == api["area_ha"]
+
+
+def flat(ring) -> list[float]:
+    return [value for point in ring for value in point]
+
+
+def stored_summary(user, zone_id: int) -> dict:
+    return client_for(user).get(f"/api/layers/planning-zones/features/{zone_id}/summary/").json()
+
+
 def test_a_planner_draws_a_zone_sees_what_the_api_counts_and_saves_it(live_server, demo, planner):
     zones = Layer.objects.get(slug="planning-zones")
     with browser() as (page, outside):
@@ -227,7 +262,7 @@ def test_a_planner_draws_a_zone_sees_what_the_api_counts_and_saves_it(live_serve
         polygon = page.evaluate("window.geoIoc.tool.polygon()")
         screenshot(page, "dashboard-zone-summary-1366x768")
         api = client_for(planner).post("/api/summary/", {"geometry": polygon}, format="json").json()
-        assert shown == {layer["slug"]: layer["count"] for layer in api["layers"] if layer["count"] > 0}
+        assert_the_panel_shows_the_api_summary(page, api)
         assert shown["schools"] > 0 and shown["land-use-plan"] > 0
         area = page.inner_text(".summary-area")
         assert "ha" in area
@@ -248,6 +283,42 @@ def test_a_planner_draws_a_zone_sees_what_the_api_counts_and_saves_it(live_serve
         page.keyboard.press("Enter")
         page.wait_for_function("document.querySelector('.zone-name')?.textContent === 'Vùng ven sông Vàm Cỏ Tây'", timeout=60_000)
         assert Feature.objects.get(pk=zone.pk).properties["name"] == "Vùng ven sông Vàm Cỏ Tây"
+        page.wait_for_selector(".summary-layer", timeout=60_000)
+        assert_the_panel_shows_the_api_summary(page, stored_summary(planner, zone.pk))
+        # Reshape it: drag its south-east corner out, and save the shape.
+        before = Feature.objects.get(pk=zone.pk).geom
+        settle(page)
+        page.click("#zone-edit-start")
+        page.wait_for_function("window.geoIoc.map.queryRenderedFeatures({layers: ['draw-corners']}).length === 4", timeout=60_000)
+        east, south = before.extent[2], before.extent[1]
+        x, y = screen_point(page, east, south)
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 40, y + 30, steps=8)
+        page.mouse.up()
+        page.wait_for_timeout(300)
+        reshaped = page.evaluate("window.geoIoc.tool.polygon()")
+        page.click("#zone-save-shape")
+        page.wait_for_selector(".zone-name", timeout=60_000)
+        page.wait_for_selector(".summary-layer", timeout=60_000)
+        after = Feature.objects.get(pk=zone.pk).geom
+        assert after.area > before.area * 1.02  # the corner went out, south-east
+        assert flat(after.coords[0]) == pytest.approx(flat(reshaped["coordinates"][0]), abs=1e-9)
+        assert_the_panel_shows_the_api_summary(page, stored_summary(planner, zone.pk))
+        # Redraw it from scratch, smaller, and save that.
+        page.click("#zone-redraw-start")
+        page.wait_for_selector("#draw-hint")
+        draw_square(page, half=60)
+        page.wait_for_selector("#zone-save-shape", timeout=60_000)
+        redrawn = page.evaluate("window.geoIoc.tool.polygon()")
+        page.click("#zone-save-shape")
+        page.wait_for_selector(".zone-name", timeout=60_000)
+        page.wait_for_selector(".summary-layer", timeout=60_000)
+        again = Feature.objects.get(pk=zone.pk).geom
+        assert len(again.coords[0]) == 5 and again.area < after.area / 2
+        assert flat(again.coords[0]) == pytest.approx(flat(redrawn["coordinates"][0]), abs=1e-9)
+        assert_the_panel_shows_the_api_summary(page, stored_summary(planner, zone.pk))
+        screenshot(page, "dashboard-zone-redrawn-1366x768")
         page.once("dialog", lambda dialog: dialog.accept())
         page.click("#zone-delete")
         page.wait_for_selector(f'.zone-list button[data-zone="{zone.pk}"]', state="detached", timeout=60_000)
@@ -271,6 +342,12 @@ def test_an_official_draws_an_area_with_the_keyboard_and_may_analyse_but_not_sav
         page.wait_for_selector(".summary-layer", timeout=60_000)
         assert len(page.evaluate("window.geoIoc.zones.state.polygon.coordinates[0]")) == 5
         assert page.locator("#zone-name").count() == 0
+        # A saved zone opens for reading only: nothing to rename, reshape or delete.
+        page.click(".zone-list button[data-zone] >> nth=0")
+        page.wait_for_selector(".zone-name", timeout=60_000)
+        page.wait_for_selector(".summary-layer", timeout=60_000)
+        for control in ("#zone-rename-start", "#zone-edit-start", "#zone-redraw-start", "#zone-delete"):
+            assert page.locator(control).count() == 0
         assert outside == []
 
 

@@ -4,8 +4,9 @@ import { formatDate, formatNumber, t } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const W = 320;
-const H = 130;
-const PAD = { left: 40, right: 8, top: 10, bottom: 22 };
+const H = 140;
+// The top margin holds the series' name and unit, above the line so a peak never hides it.
+const PAD = { left: 40, right: 8, top: 22, bottom: 22 };
 
 function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(SVG, tag);
@@ -38,10 +39,10 @@ export function timeSeriesChart(points, { label, unit, window }) {
   root.append(svg("line", { x1: PAD.left, y1: PAD.top, x2: PAD.left, y2: H - PAD.bottom, class: "chart-axis" }));
   const path = points.map((p, i) => `${i ? "L" : "M"}${x(p.time.getTime()).toFixed(1)},${y(p.value).toFixed(1)}`).join("");
   root.append(svg("path", { d: path, class: "chart-line" }));
-  root.append(svg("text", { x: PAD.left - 4, y: PAD.top + 8, "text-anchor": "end", class: "chart-tick" }, formatNumber(high, 1)));
+  root.append(svg("text", { x: PAD.left - 4, y: PAD.top + 4, "text-anchor": "end", class: "chart-tick" }, formatNumber(high, 1)));
   root.append(svg("text", { x: PAD.left - 4, y: H - PAD.bottom, "text-anchor": "end", class: "chart-tick" }, formatNumber(low, 1)));
   root.append(svg("text", { x: PAD.left, y: H - 6, class: "chart-tick" }, formatDate(points[0].time)));
   root.append(svg("text", { x: W - PAD.right, y: H - 6, "text-anchor": "end", class: "chart-tick" }, formatDate(points[points.length - 1].time)));
-  root.append(svg("text", { x: PAD.left + 4, y: PAD.top + 8, class: "chart-unit" }, `${label}${unit ? ` (${unit})` : ""}`));
+  root.append(svg("text", { x: PAD.left, y: PAD.top - 8, class: "chart-unit" }, `${label}${unit ? ` (${unit})` : ""}`));
   return root;
 }

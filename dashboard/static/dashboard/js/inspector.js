@@ -83,7 +83,32 @@ export class Inspector {
       .setDOMContent(this.content(layer, feature))
       .addTo(this.map);
     this.popup.on("close", () => this.overlays.highlight("selected", null, null));
+    this.keepInView();
     return feature;
+  }
+
+  // MapLibre leaves a popup where its anchor puts it, even cut by the map's edge or under the map's
+  // tool buttons: pan just enough to show it whole (after any flight to the feature has ended).
+  keepInView() {
+    const popup = this.popup;
+    if (!popup) return;
+    const pan = () => {
+      if (popup !== this.popup) return;
+      const margin = 8;
+      const box = this.map.getContainer().getBoundingClientRect();
+      const tools = document.querySelector(".map-tools")?.getBoundingClientRect();
+      const top = Math.max(box.top, tools ? tools.bottom : box.top) + margin;
+      const r = popup.getElement().getBoundingClientRect();
+      let dx = 0;
+      let dy = 0;
+      if (r.top < top) dy = r.top - top;
+      else if (r.bottom > box.bottom - margin) dy = Math.min(r.bottom - box.bottom + margin, r.top - top);
+      if (r.left < box.left + margin) dx = r.left - box.left - margin;
+      else if (r.right > box.right - margin) dx = Math.min(r.right - box.right + margin, r.left - box.left - margin);
+      if (dx || dy) this.map.panBy([dx, dy], { duration: 300 });
+    };
+    if (this.map.isMoving()) this.map.once("moveend", pan);
+    else pan();
   }
 
   content(layer, feature) {
@@ -127,6 +152,7 @@ export class Inspector {
         .filter((p) => typeof p.value === "number" && !Number.isNaN(p.time.getTime()))
         .sort((a, b) => a.time - b.time);
       holder.append(timeSeriesChart(points, { label: propertyLabel(prop), unit: prop.unit, window: this.handlers.timeWindow() }));
+      this.keepInView(); // the popup grew
     }).catch((error) => holder.append(el("p", { class: "error" }, error.message)));
     return holder;
   }

@@ -152,7 +152,7 @@ async function main() {
   const tool = new PolygonTool(map, {
     change: (polygon) => zones.reshaped(polygon),
     finish: (polygon) => zones.drawn(polygon),
-    cancel: () => zones.setState({ kind: "idle" }),
+    cancel: () => zones.cancelled(),
   });
 
   const zones = new ZonesPanel(document.getElementById("zones"), {
@@ -248,7 +248,9 @@ async function main() {
   const debouncedTable = debounce(() => table.refresh(), 400);
   updateCounts();
   saveView();
+  // The map may already be idle by now, and would stay so: ask for one more frame so "idle" comes.
   map.once("idle", () => document.body.setAttribute("data-map-ready", "true"));
+  map.triggerRepaint();
   // For people debugging in the console, and for the browser tests that read pixels.
   window.geoIoc = { map, overlays, timeline, zones, tool, inspector };
 }

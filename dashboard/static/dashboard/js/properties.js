@@ -9,6 +9,10 @@ export const TIME_PROPERTIES = [
   { name: "end_datetime", type: "datetime", label_vi: "Kết thúc", label_en: "End" },
 ];
 
+// A year ("year_founded", "nam_xay_dung") is an integer the schema cannot tell apart from a count:
+// it is written as a year, 2015, never grouped like a number, 2.015.
+const YEAR = /(^|_)(year|nam)(_|$)/i;
+
 export function featureName(layer, properties) {
   return properties.name || properties.ref || properties.station_name || properties.code || pick(layer.title_vi, layer.title_en);
 }
@@ -23,6 +27,8 @@ export function formatValue(layer, prop, value) {
   if (category) return category;
   switch (prop.type) {
     case "integer":
+      if (YEAR.test(prop.name) && Number.isInteger(value)) return String(value);
+    // falls through
     case "number":
       return typeof value === "number" ? `${formatNumber(value)}${prop.unit ? ` ${prop.unit}` : ""}` : String(value);
     case "boolean":

@@ -32,7 +32,7 @@ export function summaryView(summary, catalog) {
       el("h4", {}, el("span", {}, layer.title), el("span", { class: "summary-count" }, formatNumber(layer.count))),
       measure(layer) ? el("p", { class: "summary-measure" }, measure(layer)) : null,
       categories.length ? el("ul", { class: "summary-categories", "aria-label": layer.by.label },
-        categories.map((c) => el("li", { dataset: { value: String(c.value) , count: String(c.count) } },
+        categories.map((c) => el("li", { dataset: { value: String(c.value), count: String(c.count), ...(c.area_ha !== null && c.area_ha !== undefined ? { areaHa: String(c.area_ha) } : {}) } },
           swatch(style.type || "fill", c.color || style.color || "#999999", style.outline_color),
           el("span", { class: "label" }, c.label),
           el("span", { class: "num" }, formatNumber(c.count)),

@@ -49,6 +49,7 @@ export class ZonesPanel {
     const s = this.state;
     this.root.append(el("h2", { class: "panel-title" }, t("Analyse an area")));
     if (s.kind === "draw") {
+      if (s.redrawing) this.root.append(el("h3", { class: "zone-redrawing" }, t("Redrawing %(name)s", { name: s.redrawing.properties.name })));
       this.root.append(el("p", { class: "hint", id: "draw-hint" },
         t("Click on the map to add corners. Click the first corner, double-click or press Enter to finish. Backspace removes the last corner, Escape cancels. With the keyboard: focus the map, move it with the arrow keys and press Space to add a corner at its centre.")),
       el("div", { class: "actions" }, el("button", { type: "button", onclick: () => { this.tool.cancel(); } }, t("Cancel"))));
@@ -133,12 +134,13 @@ export class ZonesPanel {
     } else if (s.kind === "zone") {
       if (this.canEdit) {
         row.append(el("button", { type: "button", id: "zone-rename-start", onclick: () => this.setState({ ...s, renaming: true }) }, t("Rename")),
-          el("button", { type: "button", onclick: () => { this.tool.edit(s.zone.geometry); this.setState({ ...s, kind: "edit" }); } }, t("Edit shape")),
+          el("button", { type: "button", id: "zone-edit-start", onclick: () => { this.tool.edit(s.zone.geometry); this.setState({ ...s, kind: "edit" }); } }, t("Edit shape")),
+          el("button", { type: "button", id: "zone-redraw-start", onclick: () => this.startRedrawing() }, t("Redraw")),
           el("button", { type: "button", id: "zone-delete", class: "danger", onclick: () => this.remove() }, t("Delete")));
       }
       row.append(el("button", { type: "button", onclick: () => this.discard() }, t("Close")));
     } else if (s.kind === "edit") {
-      row.append(el("button", { type: "button", class: "primary", onclick: () => this.saveShape() }, t("Save shape")),
+      row.append(el("button", { type: "button", id: "zone-save-shape", class: "primary", onclick: () => this.saveShape() }, t("Save shape")),
         el("button", { type: "button", onclick: () => this.select(s.zone.id) }, t("Cancel")));
     }
     return row;
@@ -165,8 +167,31 @@ export class ZonesPanel {
     this.map.getCanvas().focus();
   }
 
+  // A saved zone is redrawn from scratch (the way to reshape it with the keyboard): the new
+  // outline is then edited like any reshaping, counted, and saved with "Save shape".
+  startRedrawing() {
+    this.inspector.close();
+    this.setState({ ...this.state, kind: "draw", redrawing: this.state.zone });
+    this.tool.start();
+    this.map.getCanvas().focus();
+  }
+
   drawn(polygon) {
-    this.candidate(polygon, null, null);
+    const zone = this.state.redrawing;
+    if (!zone) {
+      this.candidate(polygon, null, null);
+      return;
+    }
+    this.tool.edit(polygon);
+    this.setState({ kind: "edit", zone, polygon, edited: true, summary: null });
+    this.summarize();
+  }
+
+  // Escape or Cancel while drawing or reshaping: back to the saved zone, if there was one.
+  cancelled() {
+    const zone = this.state.redrawing || (this.state.kind === "edit" ? this.state.zone : null);
+    if (zone) this.select(zone.id);
+    else this.setState({ kind: "idle" });
   }
 
   // The tool reports every change of the shape being edited: count again (debounced).
