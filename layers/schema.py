@@ -12,7 +12,7 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def validate_property_schema(schema: Any) -> None:
-    """A list of {name, type, unit?, label_vi, label_en}; names unique and safe as JSON keys."""
+    """A list of {name, type, unit?, label_vi, label_en, choices?}; names unique and safe as JSON keys."""
     if not isinstance(schema, list):
         raise ValidationError("The property schema must be a list of properties.")
     seen: set[str] = set()
@@ -30,9 +30,28 @@ def validate_property_schema(schema: Any) -> None:
         for label in ("label_vi", "label_en"):
             if not isinstance(prop.get(label), str) or not prop[label].strip():
                 raise ValidationError(f"Property '{name}' needs a {label}.")
-        unknown = set(prop) - {"name", "type", "unit", "label_vi", "label_en", "description"}
+        unknown = set(prop) - {"name", "type", "unit", "label_vi", "label_en", "description", "choices"}
         if unknown:
             raise ValidationError(f"Property '{name}' has unknown keys: {sorted(unknown)}.")
+        if "choices" in prop:
+            _validate_choices(name, prop["choices"])
+
+
+def _validate_choices(name: str, choices: Any) -> None:
+    """`choices` names the coded values of a property ("cong_lap" → "Công lập" / "Public"), so every
+    page and export shows a word, not the code the data carries."""
+    if not isinstance(choices, list) or not choices:
+        raise ValidationError(f"Property '{name}': 'choices' must be a non-empty list.")
+    values = set()
+    for choice in choices:
+        if not isinstance(choice, dict) or "value" not in choice:
+            raise ValidationError(f"Property '{name}': each choice needs a 'value'.")
+        for label in ("label_vi", "label_en"):
+            if not isinstance(choice.get(label), str) or not choice[label].strip():
+                raise ValidationError(f"Property '{name}': choice {choice['value']!r} needs a {label}.")
+        if choice["value"] in values:
+            raise ValidationError(f"Property '{name}': choice {choice['value']!r} is listed twice.")
+        values.add(choice["value"])
 
 
 def validate_style(style: Any) -> None:

@@ -164,6 +164,7 @@ def test_hovering_highlights_a_hospital_and_a_click_shows_its_vietnamese_name(li
         assert "Bệnh viện Đa khoa Long An" in text
         assert "Bệnh viện tuyến tỉnh" in text  # the category's label, not its code
         assert "1.000 giường" in text  # Vietnamese number format with the schema's unit
+        assert "Tên chính thức" in text and "official" not in text  # a coded value by its schema name
         assert outside == []
 
 

@@ -13,6 +13,7 @@ import pytest
 import shapely
 from django.contrib.auth.models import Group, User
 from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from shapely.geometry import Point, shape
@@ -101,6 +102,30 @@ def test_every_property_key_is_in_the_schema_and_every_schema_key_is_used(demo_w
         declared = {p["name"] for p in layer.property_schema}
         used = set().union(*(f.properties for f in layer.features))
         assert used == declared, layer.slug
+
+
+def test_every_coded_value_has_a_name_for_people(demo_world):
+    """A code such as "cong_lap" must reach a popup or a table as "Công lập" / "Public": through the
+    schema's choices, or the style's categories for the property the map colours by."""
+    for layer in demo_world.layers:
+        categorized = (layer.style.get("categories") or {}).get("property")
+        for prop in layer.property_schema:
+            values = {f.properties.get(prop["name"]) for f in layer.features} - {None, ""}
+            coded = prop["type"] == "string" and values and all(
+                isinstance(v, str) and v.isascii() and v.replace("_", "").isalnum() and not v.isdigit() for v in values)
+            if not coded or prop["name"] == categorized or prop["name"].endswith("code"):
+                continue
+            named = {c["value"] for c in prop.get("choices", [])}
+            assert values <= named, f"{layer.slug}.{prop['name']}: no name for {sorted(values - named)}"
+
+
+def test_a_schema_choice_needs_both_labels_once():
+    base = {"name": "ownership", "type": "string", "label_vi": "Loại hình", "label_en": "Ownership"}
+    validate_property_schema([base | {"choices": [{"value": "cong_lap", "label_vi": "Công lập", "label_en": "Public"}]}])
+    for choices in ([], [{"value": "cong_lap", "label_vi": "Công lập"}],
+                    [{"value": "a", "label_vi": "A", "label_en": "A"}, {"value": "a", "label_vi": "B", "label_en": "B"}]):
+        with pytest.raises(ValidationError):
+            validate_property_schema([base | {"choices": choices}])
 
 
 def test_all_text_is_nfc(demo_world):

@@ -1,5 +1,6 @@
 // Feature properties shown the way the layer's schema describes them: Vietnamese or English labels,
-// units, local number and date formats, and category codes replaced by their names.
+// units, local number and date formats, and coded values (the schema's choices, the style's
+// categories) replaced by their names.
 import { formatDate, formatDateTime, formatNumber, pick, t } from "./i18n.js";
 import { categoryLabel } from "./legend.js";
 
@@ -23,6 +24,8 @@ export function propertyLabel(prop) {
 
 export function formatValue(layer, prop, value) {
   if (value === null || value === undefined || value === "") return "—";
+  const choice = (prop.choices || []).find((c) => c.value === value);
+  if (choice) return pick(choice.label_vi, choice.label_en);
   const category = categoryLabel(layer, prop.name, value);
   if (category) return category;
   switch (prop.type) {
