@@ -10,7 +10,9 @@ the layer's version: readers see the old partition until it commits, then the ne
 
 Locks: the table being built is private to the transaction. `swap` takes ACCESS EXCLUSIVE on
 layers_feature (DETACH PARTITION needs it) until commit, so it comes last and does no scan: the
-indexes and the foreign key are in place and a CHECK (layer_id = N) spares ATTACH its validation.
+indexes are in place and a CHECK (layer_id = N) spares ATTACH its validation. It locks nothing else:
+the store has no foreign key (migration layers/0003 says why), so layers_layer, which every request
+reads, is not locked beyond the layer's own row.
 """
 
 import re
@@ -56,14 +58,6 @@ def build_indexes(table: str) -> None:
             [table],
         )
         for statement in _constraint_statements(cur, table, "pu") + _index_statements(cur, table, gin=False):
-            cur.execute(statement)
-
-
-def add_foreign_keys(table: str) -> None:
-    """The store's foreign keys on `table`, checked now (one scan) so that ATTACH need not. The layer's
-    catalog row must exist by then."""
-    with connection.cursor() as cur:
-        for statement in _constraint_statements(cur, table, "f"):
             cur.execute(statement)
 
 

@@ -6,21 +6,35 @@ EPSG:4326 (the columns' SRID), properties as JSON text.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection
 from psycopg import sql
 
-Row = tuple[int, str, str, str]  # (row number in the file, source id, hex WKB, properties JSON)
+
+@dataclass(frozen=True)
+class Columns:
+    """Checked rows of a batch, column by column (one list each, same length)."""
+
+    numbers: list[int]  # row numbers in the file
+    ids: list[str]  # source ids
+    wkbs: list[str]  # hex WKB
+    properties: list[str]  # JSON text
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def rows(self) -> Iterable[tuple[int, str, str, str]]:
+        return zip(self.numbers, self.ids, self.wkbs, self.properties)
 
 
-def copy_features(table: str, layer_id: int, rows: list[Row]) -> int:
+def copy_features(table: str, layer_id: int, rows: Columns) -> int:
     """COPY rows into the layer's next version (replace mode, and a new layer): a table of its own
-    without indexes yet (layers.storage.next_version)."""
+    (layers.storage.next_version)."""
     prefix = int(layer_id)
-    _rows, sids, wkbs, props = zip(*rows) if rows else ((), (), (), ())
     # Hex WKB needs no escaping; ids and JSON rarely do: escape per value only when a column does.
-    sids, props = (_copy_column(values) for values in (sids, props))
-    text = "".join([f"{prefix}\t{sid}\t{wkb}\t{prop}\n" for sid, wkb, prop in zip(sids, wkbs, props)])
+    sids, props = _copy_column(rows.ids), _copy_column(rows.properties)
+    text = "".join([f"{prefix}\t{sid}\t{wkb}\t{prop}\n" for sid, wkb, prop in zip(sids, rows.wkbs, props)])
     with connection.cursor() as cur:
         statement = sql.SQL("COPY {} (layer_id, source_id, geom, properties) FROM STDIN").format(sql.Identifier(table))
         with cur.copy(statement) as copy:
@@ -28,7 +42,7 @@ def copy_features(table: str, layer_id: int, rows: list[Row]) -> int:
     return len(rows)
 
 
-def _copy_column(values: tuple[str, ...]) -> tuple[str, ...] | list[str]:
+def _copy_column(values: list[str]) -> list[str]:
     joined = "".join(values)
     if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
         return [_copy_text(v) for v in values]
@@ -53,14 +67,12 @@ def create_stage() -> None:
         )
 
 
-def copy_stage(rows: Iterable[Row]) -> int:
-    n = 0
+def copy_stage(rows: Columns) -> int:
     with connection.cursor() as cur:
         with cur.copy("COPY import_stage (row, source_id, geom, properties) FROM STDIN") as copy:
-            for row in rows:
+            for row in rows.rows():
                 copy.write_row(row)
-                n += 1
-    return n
+    return len(rows)
 
 
 def merge_append(layer_id: int) -> list[tuple[int, str]]:

@@ -8,12 +8,15 @@ and swaps it in (layers.storage.swap).
 - The ids come from a sequence default: a partitioned table cannot have an identity column (PG 15).
 - The primary key is (id, layer_id), as a partitioned table's must include the partition key; ids stay
   unique through the sequence, and Django keeps `id` as the model's primary key.
-- The foreign key to layers_layer is checked at once rather than deferred: a partition with deferred
-  checks pending cannot be detached or dropped in the transaction that wrote it.
-- The plain index on layer_id is gone: the partitions are that index.
 - A trigger gives every new layer its partition (an empty table attached with SHARE UPDATE EXCLUSIVE,
   which neither readers nor writers wait for) and drops it with the layer, whoever writes the row:
   the import, the demo world loader, the admin, a test through the ORM.
+- With no DEFAULT partition, a row can only enter the partition of an existing layer, and the
+  partition goes with the layer: that is the integrity the foreign key to layers_layer gave, so the
+  key is dropped. It would cost more than its scan: attaching, detaching or dropping a partition
+  with a foreign key adds or removes triggers on layers_layer, which locks the catalog that every
+  request reads until the import commits, and deadlocked a reader in a test.
+- The plain index on layer_id is gone: the partitions are that index.
 
 The existing features are copied into the partitions and every index is built once, with the rows
 in place.
@@ -92,8 +95,6 @@ ALTER SEQUENCE layers_feature_id_partitioned_seq RENAME TO layers_feature_id_seq
 SET LOCAL maintenance_work_mem = '256MB';
 ALTER TABLE layers_feature ADD CONSTRAINT layers_feature_pkey PRIMARY KEY (id, layer_id);
 ALTER TABLE layers_feature ADD CONSTRAINT feature_source_id_unique_in_layer UNIQUE (layer_id, source_id);
-ALTER TABLE layers_feature ADD CONSTRAINT layers_feature_layer_id_cbd2a8db_fk_layers_layer_id
-    FOREIGN KEY (layer_id) REFERENCES layers_layer (id);
 CREATE INDEX layers_feature_geom_144a77d7_id ON layers_feature USING gist (geom);
 CREATE INDEX feature_properties_gin ON layers_feature USING gin (properties jsonb_path_ops);
 CREATE INDEX feature_layer_time ON layers_feature (layer_id, time_start);
