@@ -3,21 +3,26 @@ layer (migration layers/0003), named by `partition_name`.
 
 A database trigger gives every new layer an empty partition and drops it with the layer. Writing a
 whole new version of a layer (a replace import, the demo world loader) does not go through the shared
-table's indexes row by row: `next_version` creates a standalone table shaped like the store, the
-caller COPYs the rows into it, `build_indexes` builds the store's indexes on it once, and `swap`
-exchanges it for the layer's partition. Call all of them inside the one transaction that also bumps
-the layer's version: readers see the old partition until it commits, then the new one.
+table's indexes row by row: `next_version` creates a standalone table shaped like the store (with its
+GIN indexes, which absorb inserts in bulk), the caller COPYs the rows into it, `build_indexes` builds
+the other indexes once, and `swap` exchanges it for the layer's partition. Call all of them inside
+the one transaction that also bumps the layer's version: readers see the old partition until it
+commits, then the new one.
 
 Locks: the table being built is private to the transaction. `swap` takes ACCESS EXCLUSIVE on
 layers_feature (DETACH PARTITION needs it) until commit, so it comes last and does no scan: the
-indexes are in place and a CHECK (layer_id = N) spares ATTACH its validation. It locks nothing else:
-the store has no foreign key (migration layers/0003 says why), so layers_layer, which every request
-reads, is not locked beyond the layer's own row.
+indexes are in place and a CHECK (layer_id = N) spares ATTACH its validation. While it waits for
+that lock every new reader queues behind it, so it waits a second at a time and lets the queue go
+between tries: a long reader (an export streaming a big layer) delays the swap, not the platform.
+It locks nothing else: the store has no foreign key (migration layers/0003 says why), so
+layers_layer, which every request reads, is not locked beyond the layer's own row.
 """
 
 import re
+import time
 
-from django.db import connection
+import psycopg
+from django.db import OperationalError, connection, transaction
 from psycopg import sql
 
 _STORE = "layers_feature"
@@ -102,6 +107,7 @@ def swap(layer_id: int, table: str) -> None:
     """Make `table` the layer's partition: detach and drop the current one, attach `table`, give it
     the partition's name. Run last in the publishing transaction (see the module's note on locks)."""
     current = partition_name(layer_id)
+    _lock_store()
     with connection.cursor() as cur:
         cur.execute(
             "SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(%s) AND inhparent = %s::regclass",
@@ -118,6 +124,26 @@ def swap(layer_id: int, table: str) -> None:
         ]
         for statement in filter(None, statements):
             cur.execute(statement.as_string(cur.connection))
+
+
+def _lock_store(*, wait: str = "1s", tries: int = 10) -> None:
+    """ACCESS EXCLUSIVE on the store, waiting at most `wait` per try, then rolled back to a savepoint
+    and tried again after a pause in which the queued readers run; the last try waits as long as it
+    takes."""
+    lock = sql.SQL("LOCK TABLE ONLY {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(_STORE))
+    for attempt in range(tries):
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SELECT current_setting('lock_timeout')")
+                usual = cur.fetchone()[0]
+                cur.execute("SELECT set_config('lock_timeout', %s, true)", [wait if attempt < tries - 1 else usual])
+                cur.execute(lock.as_string(cur.connection))
+                cur.execute("SELECT set_config('lock_timeout', %s, true)", [usual])
+            return
+        except OperationalError as error:
+            if not isinstance(error.__cause__, psycopg.errors.LockNotAvailable):
+                raise
+            time.sleep(0.2)
 
 
 def geometry_index(layer_id: int) -> str | None:

@@ -2,6 +2,7 @@
 layer, swapped whole by a replace, dropped with the layer; readers see the old version or the new one."""
 
 import threading
+import time
 
 import numpy as np
 import psycopg
@@ -167,3 +168,41 @@ def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(t
     assert not errors, errors
     assert seen and seen <= {old, new}, seen
     assert Feature.objects.filter(layer=layer, source_id__startswith="old").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(tmp_path, settings):
+    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+    import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem")
+    other = make_layer("truong")
+    db = settings.DATABASES["default"]
+
+    def connect() -> psycopg.Connection:
+        return psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None,
+                               dbname=db["NAME"])
+
+    # An export streaming a big layer, say: it holds its lock on the store for seconds.
+    with connect() as long_reader, connect() as reader:
+        long_reader.execute("SELECT count(*) FROM layers_feature").fetchone()
+        result: dict = {}
+
+        def run_import() -> None:
+            try:
+                result["job"] = import_now(_points_gpkg(tmp_path / "diem.gpkg", 200, "p"), layer="diem")
+            finally:
+                connection.close()  # this thread's own
+
+        importer = threading.Thread(target=run_import)
+        importer.start()
+        reader.execute("SET statement_timeout = '4s'")
+        reader.commit()
+        for _ in range(8):
+            # Raises QueryCanceled if this reader had to queue behind the swap's lock for 4 s.
+            reader.execute("SELECT count(*) FROM layers_feature WHERE layer_id = %s", [other.pk]).fetchone()
+            reader.commit()
+            time.sleep(0.5)
+        assert importer.is_alive()  # still waiting for the long reader
+        long_reader.commit()
+        importer.join(timeout=120)
+    assert result["job"].status == "succeeded", result["job"].report
+    assert feature_count_sql(Layer.objects.get(slug="diem")) == 200
