@@ -1,19 +1,22 @@
 """Changes to the catalog that every writer goes through: version bumps, counts and extents."""
 
 from django.db import connection
+from psycopg import sql
 
 from layers.models import Layer
 
 
-def publish_changes(layer: Layer) -> Layer:
+def publish_changes(layer: Layer, *, table: str = "layers_feature") -> Layer:
     """Recount features, recompute the extent (SRID 4326) and bump the version, in one statement.
 
     Call it inside the transaction that changed the features, so readers see the new data and the
-    new version together. Returns the layer refreshed from the database.
+    new version together. `table` holds the layer's features: the store, or the layer's next version
+    just before layers.storage.swap makes it the layer's partition. Returns the layer refreshed from
+    the database.
     """
     with connection.cursor() as cur:
         cur.execute(
-            """
+            sql.SQL("""
             UPDATE layers_layer AS l
                SET feature_count = s.n,
                    extent = CASE WHEN s.box IS NULL THEN NULL
@@ -21,9 +24,9 @@ def publish_changes(layer: Layer) -> Layer:
                    version = l.version + 1,
                    updated_at = now()
               FROM (SELECT count(*) AS n, ST_Extent(geom) AS box
-                      FROM layers_feature WHERE layer_id = %s) AS s
+                      FROM {} WHERE layer_id = %s) AS s
              WHERE l.id = %s
-            """,
+            """).format(sql.Identifier(table)).as_string(cur.connection),
             [layer.pk, layer.pk],
         )
     layer.refresh_from_db()

@@ -4,12 +4,14 @@ a dense layer are precomputed per version so low zooms stay fast."""
 
 import math
 import random
+import re
 
 import mapbox_vector_tile
 import pytest
 from django.db import connection
 from django.test import Client
 
+from layers import storage
 from layers.catalog import publish_changes
 from layers.filters import FeatureQuery
 from layers.models import Feature
@@ -159,20 +161,23 @@ def test_tiles_never_exceed_512_kb_at_the_default_settings(dense):
         assert len(Client().get(f"/tiles/dense/{t}.pbf").content) <= 512 * 1024
 
 
-def test_a_dense_layer_gets_a_spatial_index_of_its_own_that_tile_statements_use(dense, dense_settings):
-    assert indexes.ensure_layer_index(dense) is True
-    assert indexes.ensure_layer_index(dense) is False
+def test_tile_statements_of_a_dense_layer_use_the_spatial_index_of_its_own_partition(dense, dense_settings):
+    name = indexes.index_name(dense.pk)
+    assert name and name.startswith(storage.partition_name(dense.pk))
     tile = tiles_covering((106.3, 10.7, 106.3, 10.7), 12)[0]
     sql, params = _layer_sql(LayerPart(dense, FeatureQuery()), tile)
     with connection.cursor() as cur:
         cur.execute("SET LOCAL enable_seqscan = off")
         cur.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cur.fetchall())
-    assert indexes.index_name(dense.pk) in plan
+    assert name in plan
+    # Pruned to the layer: no other partition is read.
+    assert set(re.findall(r" on (layers_feature_\d+)", plan)) == {storage.partition_name(dense.pk)}
 
 
-def test_the_index_of_a_deleted_layer_is_dropped(dense, dense_settings):
-    indexes.ensure_layer_index(dense)
-    name = indexes.index_name(dense.pk)
+def test_the_index_of_a_deleted_layer_goes_with_its_partition(dense, dense_settings):
+    layer_id, name = dense.pk, indexes.index_name(dense.pk)
     dense.delete()
-    assert indexes.drop_orphan_indexes() == [name]
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s), to_regclass(%s)", [name, storage.partition_name(layer_id)])
+        assert cur.fetchone() == (None, None)

@@ -4,18 +4,16 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from layers.models import Layer
-from tiles import generalize, indexes, seeding
+from tiles import generalize, seeding
 
 
 @shared_task(name="tiles.build_layer_clusters")
 def build_layer_clusters(layer_id: int) -> int:
-    """Give a dense layer its own spatial index and precompute the cluster levels of its current
-    version (both idempotent)."""
-    indexes.drop_orphan_indexes()
+    """Precompute the cluster levels of a dense layer's current version (idempotent). Its spatial
+    index is its partition's own (tiles.indexes)."""
     layer = Layer.objects.filter(pk=layer_id).first()
     if layer is None or not generalize.needs_clusters(layer):
         return 0
-    indexes.ensure_layer_index(layer)
     return generalize.build_clusters(layer)
 
 

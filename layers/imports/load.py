@@ -1,35 +1,56 @@
 """The SQL of an import. Every function runs inside the one publishing transaction the caller opened
 (layers.imports.jobs): readers see the old layer until it commits, then the new one and its new
-version together. Geometries arrive as hex EWKB in EPSG:4326, properties as JSON text.
+version together. A replace writes into the layer's next version (layers.storage); append and upsert
+merge through a temporary stage table into the feature store. Geometries arrive as hex WKB in
+EPSG:4326 (the columns' SRID), properties as JSON text.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection
+from psycopg import sql
 
-Row = tuple[int, str, str, str]  # (row number in the file, source id, hex EWKB, properties JSON)
+
+@dataclass(frozen=True)
+class Columns:
+    """Checked rows of a batch, column by column (one list each, same length)."""
+
+    numbers: list[int]  # row numbers in the file
+    ids: list[str]  # source ids
+    wkbs: list[str]  # hex WKB
+    properties: list[str]  # JSON text
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def rows(self) -> Iterable[tuple[int, str, str, str]]:
+        return zip(self.numbers, self.ids, self.wkbs, self.properties)
 
 
-def delete_features(layer_id: int) -> int:
-    """Replace mode: the layer's old features go, in the same transaction as the new ones come."""
+def copy_features(table: str, layer_id: int, rows: Columns) -> int:
+    """COPY rows into the layer's next version (replace mode, and a new layer): a table of its own
+    (layers.storage.next_version)."""
+    prefix = int(layer_id)
+    # Hex WKB needs no escaping; ids and JSON rarely do: escape per value only when a column does.
+    sids, props = _copy_column(rows.ids), _copy_column(rows.properties)
+    text = "".join([f"{prefix}\t{sid}\t{wkb}\t{prop}\n" for sid, wkb, prop in zip(sids, rows.wkbs, props)])
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM layers_feature WHERE layer_id = %s", [layer_id])
-        return cur.rowcount
-
-
-def copy_features(layer_id: int, rows: list[Row]) -> int:
-    """COPY rows straight into the feature store (replace mode, and a new layer)."""
-    prefix = f"{int(layer_id)}\t"
-    text = "".join(prefix + _copy_text(sid) + "\t" + ewkb + "\t" + _copy_text(props) + "\n"
-                   for _row, sid, ewkb, props in rows)
-    with connection.cursor() as cur:
-        with cur.copy("COPY layers_feature (layer_id, source_id, geom, properties) FROM STDIN") as copy:
+        statement = sql.SQL("COPY {} (layer_id, source_id, geom, properties) FROM STDIN").format(sql.Identifier(table))
+        with cur.copy(statement) as copy:
             copy.write(text.encode())
     return len(rows)
 
 
+def _copy_column(values: list[str]) -> list[str]:
+    joined = "".join(values)
+    if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+        return [_copy_text(v) for v in values]
+    return values
+
+
 def _copy_text(value: str) -> str:
-    """A value in COPY's text format: backslash, tab and line breaks escaped (hex EWKB needs none)."""
+    """A value in COPY's text format: backslash, tab and line breaks escaped (hex WKB needs none)."""
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
         return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return value
@@ -46,14 +67,12 @@ def create_stage() -> None:
         )
 
 
-def copy_stage(rows: Iterable[Row]) -> int:
-    n = 0
+def copy_stage(rows: Columns) -> int:
     with connection.cursor() as cur:
         with cur.copy("COPY import_stage (row, source_id, geom, properties) FROM STDIN") as copy:
-            for row in rows:
+            for row in rows.rows():
                 copy.write_row(row)
-                n += 1
-    return n
+    return len(rows)
 
 
 def merge_append(layer_id: int) -> list[tuple[int, str]]:
@@ -90,11 +109,14 @@ def merge_upsert(layer_id: int) -> tuple[int, int]:
                 SELECT %s, s.source_id, s.geom, s.properties FROM import_stage AS s
                 ON CONFLICT (layer_id, source_id)
                 DO UPDATE SET geom = EXCLUDED.geom, properties = EXCLUDED.properties
-                RETURNING (xmax = 0) AS inserted
+                RETURNING source_id
             )
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+            -- The join reads the layer as it was before the statement: a match is an update. (A
+            -- partitioned table has no xmax to return.)
+            SELECT count(*) FILTER (WHERE f.id IS NULL), count(*) FILTER (WHERE f.id IS NOT NULL)
+              FROM merged AS m LEFT JOIN layers_feature AS f ON f.layer_id = %s AND f.source_id = m.source_id
             """,
-            [layer_id],
+            [layer_id, layer_id],
         )
         inserted, updated = cur.fetchone()
     return inserted, updated
@@ -113,12 +135,14 @@ def layer_geometry_types(layer_id: int) -> set[str]:
         return {names.get(r[0], r[0]) for r in cur.fetchall()}
 
 
-def promote_to_multi(layer_id: int, layer_type: str) -> int:
-    """Single geometries of a layer whose type is Multi* become one-part multis (ST_Multi)."""
+def promote_to_multi(layer_id: int, layer_type: str, *, table: str = "layers_feature") -> int:
+    """Single geometries of a layer whose type is Multi* become one-part multis (ST_Multi), in the
+    feature store or in the layer's next version (`table`)."""
     single = {"MultiPoint": "POINT", "MultiLineString": "LINESTRING", "MultiPolygon": "POLYGON"}[layer_type]
     with connection.cursor() as cur:
         cur.execute(
-            "UPDATE layers_feature SET geom = ST_Multi(geom) WHERE layer_id = %s AND GeometryType(geom) = %s",
+            sql.SQL("UPDATE {} SET geom = ST_Multi(geom) WHERE layer_id = %s AND GeometryType(geom) = %s")
+            .format(sql.Identifier(table)).as_string(cur.connection),
             [layer_id, single],
         )
         return cur.rowcount
