@@ -222,3 +222,5 @@ WALL_NOW = env.str("WALL_NOW", default="")
 WALL_STATE_POLL_MS = env.int("WALL_STATE_POLL_MS", default=1000)
 WALL_DATA_POLL_MS = env.int("WALL_DATA_POLL_MS", default=10_000)
 WALL_DEFAULT_PLAYLIST = env.str("WALL_DEFAULT_PLAYLIST", default="long-an-ioc")
+# A display signed in with ?token= stays signed in this long (or until its token is deleted).
+WALL_DISPLAY_SESSION_DAYS = env.int("WALL_DISPLAY_SESSION_DAYS", default=365)

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth import logout
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils import timezone
@@ -33,13 +34,28 @@ def create_token(user: AbstractBaseUser, *, name: str = "") -> str:
 
 
 def user_for_key(key: str) -> AbstractBaseUser:
+    return token_for_key(key).user
+
+
+def token_for_key(key: str) -> ApiToken:
     token = ApiToken.objects.select_related("user").filter(digest=_digest(key)).first()
     if token is None or not token.user.is_active:
         raise AuthenticationFailed(_("The API token is not valid. Ask for a new one with create_api_token."))
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+# A browser session opened with a token (a wall display) carries the token's id under this key: it
+# lives as long as the token does (layers.tokens.TokenMiddleware ends it once the token is deleted).
+SESSION_TOKEN_KEY = "_geo_ioc_token_id"
+
+
+def session_outlived_its_token(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    token_id = session.get(SESSION_TOKEN_KEY) if session is not None else None
+    return token_id is not None and not ApiToken.objects.filter(pk=token_id).exists()
 
 
 def key_from_header(request: HttpRequest) -> str | None:
@@ -84,6 +100,8 @@ class TokenMiddleware:
                 request.user = SimpleLazyObject(lambda: user)
                 # Token callers are apps, not browsers: no CSRF cookie is involved.
                 request._dont_enforce_csrf_checks = True
+            elif session_outlived_its_token(request):
+                logout(request)
         except AuthenticationFailed as exc:
             response = error_response(exc.detail, exc.code, exc.status_code)
             response["WWW-Authenticate"] = KEYWORD

@@ -1,5 +1,6 @@
 """A wall display signs in once with its token and then shows what its account may see."""
 
+from layers.models import ApiToken
 from layers.tokens import create_token
 from tests.test_wall_world import demo_wall, display, wall_world  # noqa: F401  (fixtures)
 
@@ -10,6 +11,17 @@ def test_a_token_in_the_address_becomes_a_session_and_leaves_the_address(demo_wa
     assert response["Location"] == "/wall/?scene=traffic"
     data = client.get("/api/wall/scenes/traffic/data").json()
     assert {p["id"]: p for p in data["panels"]}["incidents-7d"]["data"]["value"] == 3
+
+
+def test_a_display_stays_signed_in_for_a_year_but_not_after_its_token_is_deleted(demo_wall, display, client):
+    client.get("/wall/?token=" + create_token(display))
+    assert client.session.get_expiry_age() > 300 * 24 * 3600
+    assert {p["id"]: p for p in client.get("/api/wall/scenes/traffic/data").json()["panels"]}[
+        "incidents-7d"]["hidden"] is False
+    ApiToken.objects.filter(user=display).delete()
+    data = client.get("/api/wall/scenes/traffic/data").json()
+    assert {p["id"]: p for p in data["panels"]}["incidents-7d"]["hidden"] is True
+    assert "_auth_user_id" not in client.session
 
 
 def test_a_bad_token_signs_nobody_in(demo_wall, client):

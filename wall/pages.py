@@ -1,6 +1,9 @@
 """The wall page, its display sign-in by token, and the operator's control page."""
 
+from datetime import timedelta
 from urllib.parse import urlencode
+
+from django.conf import settings
 
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -9,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from layers.errors import AuthenticationFailed, PermissionDenied
-from layers.tokens import user_for_key
+from layers.tokens import SESSION_TOKEN_KEY, token_for_key
 from wall import conf
 from wall.models import Playlist
 
@@ -19,10 +22,14 @@ def wall(request: HttpRequest) -> HttpResponse:
     linger in the browser history or in screenshots; the session then carries the account."""
     if "token" in request.GET:
         try:
-            user = user_for_key(request.GET["token"])
+            token = token_for_key(request.GET["token"])
         except AuthenticationFailed:
             return render(request, "wall/bad_token.html", status=401)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, token.user, backend="django.contrib.auth.backends.ModelBackend")
+        # A display runs unattended for months: its session lasts as long as the token does
+        # (deleting the token ends it at the next request), not the two weeks of a person's.
+        request.session[SESSION_TOKEN_KEY] = token.pk
+        request.session.set_expiry(timedelta(days=settings.WALL_DISPLAY_SESSION_DAYS))
         rest = {k: v for k, v in request.GET.items() if k != "token"}
         return HttpResponseRedirect(request.path + ("?" + urlencode(rest) if rest else ""))
     config = {
