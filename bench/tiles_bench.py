@@ -7,7 +7,9 @@
 - our app cached (Redis, tiles gzip-compressed once) with 8 clients, against tipg's uncached rate;
 - raster PNG tiles of the COG, ours against titiler 2.4 (2 workers each, same rescale and colormap).
 
-Servers listen on 127.0.0.1 only; every run is bounded in time and requests.
+Every server gets the same client, wrk (bench/tiles_load.py), over the same SAMPLE tiles per zoom,
+after one warm-up pass that also records the largest tile. Servers listen on 127.0.0.1 only; every run
+is bounded in time.
 """
 
 import random
@@ -19,7 +21,7 @@ import mapbox_vector_tile
 
 from bench import tiles_data
 from bench.report import Row
-from bench.tiles_load import LoadResult, run_load
+from bench.tiles_load import LoadResult, fetch_all, run_load
 from bench.tiles_servers import ours, tipg, titiler
 from layers.filters import FeatureQuery
 from tiles.grid import Tile, tiles_covering
@@ -29,8 +31,8 @@ ZOOMS = (8, 10, 12, 14)
 WORKERS = 2
 CLIENTS = 8
 SAMPLE = 24  # tiles per zoom (all of them when fewer)
-SECONDS = 3.0  # per throughput run
-LATENCY_REQUESTS = 48  # per sequential run (also bounded by SECONDS)
+SECONDS = 3.0  # per latency or throughput run
+LATENCY_REQUESTS = 48  # at most, for the floor
 
 
 def sample_tiles(z: int) -> list[Tile]:
@@ -41,25 +43,28 @@ def sample_tiles(z: int) -> list[Tile]:
 def _sql_floor(layer, tiles: list[Tile]) -> LoadResult:
     """Our statement, run directly (one connection, no HTTP, no Django request)."""
     part = LayerPart(layer, FeatureQuery())
-    result = LoadResult()
     for tile in tiles:
         render_mvt([part], tile)  # warm the plan cache and the buffers, as the HTTP runs are
+    latencies, max_bytes = [], 0
     deadline = time.perf_counter() + SECONDS
     started = time.perf_counter()
-    while result.requests < LATENCY_REQUESTS and time.perf_counter() < deadline:
-        tile = tiles[result.requests % len(tiles)]
+    while len(latencies) < LATENCY_REQUESTS and time.perf_counter() < deadline:
+        tile = tiles[len(latencies) % len(tiles)]
         t0 = time.perf_counter()
         data = render_mvt([part], tile).data
-        result.latencies_ms.append((time.perf_counter() - t0) * 1000)
-        result.max_bytes = max(result.max_bytes, len(data))
-        result.requests += 1
-    result.seconds = time.perf_counter() - started
-    return result
+        latencies.append((time.perf_counter() - t0) * 1000)
+        max_bytes = max(max_bytes, len(data))
+    return LoadResult.of(latencies, seconds=time.perf_counter() - started, max_bytes=max_bytes)
 
 
 def _sequential(port: int, paths: list[str]) -> LoadResult:
-    run_load(port, paths, clients=1, seconds=SECONDS, max_requests=len(paths))  # warm-up pass
-    return run_load(port, paths, clients=1, seconds=SECONDS, max_requests=LATENCY_REQUESTS)
+    """One client, one request at a time; the warm-up pass gives each tile's size once."""
+    warm = fetch_all(port, paths)
+    result = run_load(port, paths, clients=1, seconds=SECONDS)
+    result.max_bytes = max(result.max_bytes, warm.max_bytes)
+    for status, n in warm.statuses.items():
+        result.statuses[status] = result.statuses.get(status, 0) + n
+    return result
 
 
 def _throughput(port: int, paths: list[str], *, gzip: bool = False) -> LoadResult:
@@ -122,7 +127,7 @@ def _cached_rows(layers: dict, tipg_rates: dict) -> list[Row]:
             layer = layers[spec.slug]
             for z in ZOOMS:
                 paths = [f"/tiles/{spec.slug}/{t}.pbf?v={layer.version}" for t in sample_tiles(z)]
-                run_load(port, paths, clients=1, seconds=30, max_requests=len(paths), gzip=True)  # fill the cache
+                fetch_all(port, paths, gzip=True)  # fill the cache
                 result = _throughput(port, paths, gzip=True)
                 tipg_rps = tipg_rates[(spec.slug, z)]
                 rows.append(Row(f"{spec.slug.removeprefix('tiles-')} z{z}", "ours cached, 8 clients", result.p50,
@@ -157,7 +162,7 @@ def _ratio(a: float, b: float) -> str:
 
 
 def _statuses(*results: LoadResult) -> str:
-    merged: dict[int, int] = {}
+    merged: dict[str, int] = {}
     for r in results:
         for status, n in r.statuses.items():
             merged[status] = merged.get(status, 0) + n

@@ -1,8 +1,14 @@
 """Changes to the catalog that every writer goes through: version bumps, counts and extents."""
 
 from django.db import connection
+from django.dispatch import Signal
 
 from layers.models import Layer
+
+# Sent after these functions changed a layer row in SQL (Model.save sends post_save itself), for the
+# caches of layer rows that must hear of every change (tiles.access_memo). The version bump itself
+# stays an explicit call; this only tells. Argument: layer.
+layer_changed = Signal()
 
 
 def publish_changes(layer: Layer) -> Layer:
@@ -26,6 +32,7 @@ def publish_changes(layer: Layer) -> Layer:
             """,
             [layer.pk, layer.pk],
         )
+    layer_changed.send(sender=Layer, layer=layer)
     layer.refresh_from_db()
     return layer
 
@@ -36,5 +43,6 @@ def bump_version(layer: Layer) -> Layer:
         cur.execute(
             "UPDATE layers_layer SET version = version + 1, updated_at = now() WHERE id = %s", [layer.pk]
         )
+    layer_changed.send(sender=Layer, layer=layer)
     layer.refresh_from_db()
     return layer
