@@ -44,6 +44,20 @@ class LoadResult:
                    statuses or {}, max_bytes)
 
 
+    @classmethod
+    def merge(cls, rounds: list["LoadResult"]) -> "LoadResult":
+        """Rounds of one measurement: requests and time summed; p50 and p95 the median of the rounds'."""
+        statuses: dict[str, int] = {}
+        for r in rounds:
+            for status, n in r.statuses.items():
+                statuses[status] = statuses.get(status, 0) + n
+        timed = [r for r in rounds if r.requests]
+        return cls(sum(r.requests for r in rounds), sum(r.seconds for r in rounds),
+                   statistics.median(r.p50 for r in timed) if timed else math.nan,
+                   statistics.median(r.p95 for r in timed) if timed else math.nan,
+                   statuses, max((r.max_bytes for r in rounds), default=0))
+
+
 def wrk_path() -> str:
     path = shutil.which("wrk")
     if path is None:
