@@ -34,6 +34,7 @@ CLIENTS = 8
 SAMPLE = 24  # tiles per zoom (all of them when fewer)
 SECONDS = 3.0  # per latency run, and per server over the rounds of a throughput measurement
 ROUNDS = 3
+SLOW_ROUND_S = 5.0
 LATENCY_REQUESTS = 48  # at most, per floor run
 
 
@@ -85,16 +86,18 @@ def _with_warm_up(result: LoadResult, warm: LoadResult) -> LoadResult:
     return result
 
 
-def _interleaved(runs: dict[str, tuple[int, list[str], bool]]) -> dict[str, LoadResult]:
-    """Throughput with CLIENTS clients of each (port, paths, gzip): ROUNDS rounds of SECONDS/ROUNDS
-    per server, taken in turn (the order rotating), so that the other work on a shared machine weighs
-    on every server alike and a ratio compares like with like."""
+def _interleaved(runs: dict[str, tuple[int, list[str], bool, float]]) -> dict[str, LoadResult]:
+    """Throughput with CLIENTS clients of each (port, paths, gzip, one-client p50 in ms): ROUNDS rounds
+    of SECONDS/ROUNDS per server, taken in turn (the order rotating), so that the other work on a
+    shared machine weighs on every server alike and a ratio compares like with like. A slow server's
+    rounds last longer (up to SLOW_ROUND_S): wrk drops the requests still running when a round ends."""
     results: dict[str, list[LoadResult]] = {name: [] for name in runs}
     names = list(runs)
     for i in range(ROUNDS):
         for name in names[i % len(names):] + names[: i % len(names)]:
-            port, paths, gzip = runs[name]
-            results[name].append(run_load(port, paths, clients=CLIENTS, seconds=SECONDS / ROUNDS, gzip=gzip))
+            port, paths, gzip, p50_ms = runs[name]
+            seconds = max(SECONDS / ROUNDS, min(SLOW_ROUND_S, CLIENTS * p50_ms / 1000))
+            results[name].append(run_load(port, paths, clients=CLIENTS, seconds=seconds, gzip=gzip))
     return {name: LoadResult.merge(rounds) for name, rounds in results.items()}
 
 
@@ -127,9 +130,9 @@ def _vector_rows(layers: dict) -> list[Row]:
                 floor, mine = _floor_and_ours(layer, tiles, uncached_port, ours_paths)
                 theirs = _sequential(tipg_port, tipg_paths)
                 fetch_all(cached_port, ours_paths, gzip=True)  # fill the cache
-                rates = _interleaved({"mine": (uncached_port, ours_paths, False),
-                                      "theirs": (tipg_port, tipg_paths, False),
-                                      "cached": (cached_port, ours_paths, True)})
+                rates = _interleaved({"mine": (uncached_port, ours_paths, False, mine.p50),
+                                      "theirs": (tipg_port, tipg_paths, False, theirs.p50),
+                                      "cached": (cached_port, ours_paths, True, 0.0)})
                 mine_rps, theirs_rps, cached = rates["mine"], rates["theirs"], rates["cached"]
                 rows.append(Row(group, "SQL statement, direct (floor)", floor.p50, floor.p95,
                                 f"max tile {floor.max_bytes / 1024:.0f} KB"))
@@ -164,7 +167,8 @@ def _raster_rows(cog) -> list[Row]:
             ours_paths = [f"/tiles/{cog.slug}/{t}.png?v={cog.version}" for t in tiles]
             their_paths = [f"/cog/tiles/WebMercatorQuad/{t}.png?{query}" for t in tiles]
             mine, theirs = _sequential(our_port, ours_paths), _sequential(their_port, their_paths)
-            rates = _interleaved({"mine": (our_port, ours_paths, False), "theirs": (their_port, their_paths, False)})
+            rates = _interleaved({"mine": (our_port, ours_paths, False, mine.p50),
+                                  "theirs": (their_port, their_paths, False, theirs.p50)})
             mine_rps, theirs_rps = rates["mine"], rates["theirs"]
             group = f"raster z{z}"
             rows.append(Row(group, "ours PNG uncached, 1 client", mine.p50, mine.p95,
