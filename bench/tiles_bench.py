@@ -4,10 +4,13 @@
 - the floor: our tile statement run directly in PostgreSQL (the web layer should add little to it);
 - our app uncached (TILES_CACHE=none) and tipg 1.6 on the same rows (a view of layers_feature), both
   with 2 worker processes: p50/p95 one request at a time, throughput with 8 concurrent clients;
-- our app cached (Redis, tiles gzip-compressed once) with 8 clients, against tipg's uncached rate;
+- our app cached (Redis, tiles gzip-compressed once) with 8 clients, against tipg's uncached rate
+  (measured in the same interleaved rounds: see _interleaved);
 - raster PNG tiles of the COG, ours against titiler 2.4 (2 workers each, same rescale and colormap).
 
-Servers listen on 127.0.0.1 only; every run is bounded in time and requests.
+Every server gets the same client, wrk (bench/tiles_load.py), over the same SAMPLE tiles per zoom,
+after one warm-up pass that also records the largest tile. Servers listen on 127.0.0.1 only; every run
+is bounded in time.
 """
 
 import random
@@ -19,7 +22,7 @@ import mapbox_vector_tile
 
 from bench import tiles_data
 from bench.report import Row
-from bench.tiles_load import LoadResult, run_load
+from bench.tiles_load import LoadResult, fetch_all, run_load
 from bench.tiles_servers import ours, tipg, titiler
 from layers.filters import FeatureQuery
 from tiles.grid import Tile, tiles_covering
@@ -29,8 +32,10 @@ ZOOMS = (8, 10, 12, 14)
 WORKERS = 2
 CLIENTS = 8
 SAMPLE = 24  # tiles per zoom (all of them when fewer)
-SECONDS = 3.0  # per throughput run
-LATENCY_REQUESTS = 48  # per sequential run (also bounded by SECONDS)
+SECONDS = 3.0  # per latency run, and per server over the rounds of a throughput measurement
+ROUNDS = 3
+SLOW_ROUND_S = 5.0
+LATENCY_REQUESTS = 48  # at most, per floor run
 
 
 def sample_tiles(z: int) -> list[Tile]:
@@ -38,32 +43,62 @@ def sample_tiles(z: int) -> list[Tile]:
     return sorted(random.Random(z).sample(tiles, min(SAMPLE, len(tiles))), key=lambda t: (t.y, t.x))
 
 
-def _sql_floor(layer, tiles: list[Tile]) -> LoadResult:
+def _sql_floor(layer, tiles: list[Tile], *, seconds: float = SECONDS) -> LoadResult:
     """Our statement, run directly (one connection, no HTTP, no Django request)."""
     part = LayerPart(layer, FeatureQuery())
-    result = LoadResult()
     for tile in tiles:
         render_mvt([part], tile)  # warm the plan cache and the buffers, as the HTTP runs are
-    deadline = time.perf_counter() + SECONDS
+    latencies, max_bytes = [], 0
+    deadline = time.perf_counter() + seconds
     started = time.perf_counter()
-    while result.requests < LATENCY_REQUESTS and time.perf_counter() < deadline:
-        tile = tiles[result.requests % len(tiles)]
+    while len(latencies) < LATENCY_REQUESTS and time.perf_counter() < deadline:
+        tile = tiles[len(latencies) % len(tiles)]
         t0 = time.perf_counter()
         data = render_mvt([part], tile).data
-        result.latencies_ms.append((time.perf_counter() - t0) * 1000)
-        result.max_bytes = max(result.max_bytes, len(data))
-        result.requests += 1
-    result.seconds = time.perf_counter() - started
-    return result
+        latencies.append((time.perf_counter() - t0) * 1000)
+        max_bytes = max(max_bytes, len(data))
+    return LoadResult.of(latencies, seconds=time.perf_counter() - started, max_bytes=max_bytes)
 
 
 def _sequential(port: int, paths: list[str]) -> LoadResult:
-    run_load(port, paths, clients=1, seconds=SECONDS, max_requests=len(paths))  # warm-up pass
-    return run_load(port, paths, clients=1, seconds=SECONDS, max_requests=LATENCY_REQUESTS)
+    """One client, one request at a time; the warm-up pass gives each tile's size once."""
+    warm = fetch_all(port, paths)
+    return _with_warm_up(run_load(port, paths, clients=1, seconds=SECONDS), warm)
 
 
-def _throughput(port: int, paths: list[str], *, gzip: bool = False) -> LoadResult:
-    return run_load(port, paths, clients=CLIENTS, seconds=SECONDS, gzip=gzip)
+def _floor_and_ours(layer, tiles: list[Tile], port: int, paths: list[str]) -> tuple[LoadResult, LoadResult]:
+    """The floor and our app, one request at a time, in interleaved rounds (as _interleaved), so
+    that "+x ms over SQL" compares the two under the same background load."""
+    warm = fetch_all(port, paths)
+    floors, mine = [], []
+    for i in range(ROUNDS):
+        runs = [lambda: floors.append(_sql_floor(layer, tiles, seconds=SECONDS / ROUNDS)),
+                lambda: mine.append(run_load(port, paths, clients=1, seconds=SECONDS / ROUNDS))]
+        for run in runs[i % 2:] + runs[: i % 2]:
+            run()
+    return LoadResult.merge(floors), _with_warm_up(LoadResult.merge(mine), warm)
+
+
+def _with_warm_up(result: LoadResult, warm: LoadResult) -> LoadResult:
+    result.max_bytes = max(result.max_bytes, warm.max_bytes)
+    for status, n in warm.statuses.items():
+        result.statuses[status] = result.statuses.get(status, 0) + n
+    return result
+
+
+def _interleaved(runs: dict[str, tuple[int, list[str], bool, float]]) -> dict[str, LoadResult]:
+    """Throughput with CLIENTS clients of each (port, paths, gzip, one-client p50 in ms): ROUNDS rounds
+    of SECONDS/ROUNDS per server, taken in turn (the order rotating), so that the other work on a
+    shared machine weighs on every server alike and a ratio compares like with like. A slow server's
+    rounds last longer (up to SLOW_ROUND_S): wrk drops the requests still running when a round ends."""
+    results: dict[str, list[LoadResult]] = {name: [] for name in runs}
+    names = list(runs)
+    for i in range(ROUNDS):
+        for name in names[i % len(names):] + names[: i % len(names)]:
+            port, paths, gzip, p50_ms = runs[name]
+            seconds = max(SECONDS / ROUNDS, min(SLOW_ROUND_S, CLIENTS * p50_ms / 1000))
+            results[name].append(run_load(port, paths, clients=CLIENTS, seconds=seconds, gzip=gzip))
+    return {name: LoadResult.merge(rounds) for name, rounds in results.items()}
 
 
 def _count_points(port: int, path: str, *, layer_name: str, key: str | None) -> int:
@@ -76,11 +111,14 @@ def _count_points(port: int, path: str, *, layer_name: str, key: str | None) -> 
     return len(features)
 
 
-def _vector_rows(layers: dict, tipg_rates: dict) -> list[Row]:
-    """Floor, ours and tipg, uncached; fills tipg_rates[(slug, z)] with tipg's req/s."""
+def _vector_rows(layers: dict) -> list[Row]:
+    """Floor, ours and tipg uncached, one client; then ours uncached, tipg uncached and ours cached
+    with 8 clients, interleaved."""
     rows: list[Row] = []
     specs = tiles_data.VECTOR_SETS
-    with ours(workers=WORKERS, cache="none", probe=f"/tiles/{specs[0].slug}.json") as uncached_port, \
+    probe = f"/tiles/{specs[0].slug}.json"
+    with ours(workers=WORKERS, cache="none", probe=probe) as uncached_port, \
+         ours(workers=WORKERS, cache="redis", probe=probe) as cached_port, \
          tipg(workers=WORKERS, tables=[s.view for s in specs]) as tipg_port:
         for spec in specs:
             layer = layers[spec.slug]
@@ -89,11 +127,13 @@ def _vector_rows(layers: dict, tipg_rates: dict) -> list[Row]:
                 ours_paths = [f"/tiles/{spec.slug}/{t}.pbf?v={layer.version}" for t in tiles]
                 tipg_paths = [f"/collections/public.{spec.view}/tiles/WebMercatorQuad/{t}" for t in tiles]
                 group = f"{spec.slug.removeprefix('tiles-')} z{z}"
-                floor = _sql_floor(layer, tiles)
-                mine = _sequential(uncached_port, ours_paths)
+                floor, mine = _floor_and_ours(layer, tiles, uncached_port, ours_paths)
                 theirs = _sequential(tipg_port, tipg_paths)
-                mine_rps = _throughput(uncached_port, ours_paths)
-                theirs_rps = _throughput(tipg_port, tipg_paths)
+                fetch_all(cached_port, ours_paths, gzip=True)  # fill the cache
+                rates = _interleaved({"mine": (uncached_port, ours_paths, False, mine.p50),
+                                      "theirs": (tipg_port, tipg_paths, False, theirs.p50),
+                                      "cached": (cached_port, ours_paths, True, 0.0)})
+                mine_rps, theirs_rps, cached = rates["mine"], rates["theirs"], rates["cached"]
                 rows.append(Row(group, "SQL statement, direct (floor)", floor.p50, floor.p95,
                                 f"max tile {floor.max_bytes / 1024:.0f} KB"))
                 rows.append(Row(group, "ours uncached, 1 client", mine.p50, mine.p95,
@@ -102,7 +142,9 @@ def _vector_rows(layers: dict, tipg_rates: dict) -> list[Row]:
                 rows.append(Row(group, "tipg 1.6 uncached, 1 client", theirs.p50, theirs.p95,
                                 f"{theirs_rps.rps:.0f} req/s with 8 clients; ours/tipg throughput"
                                 f" {_ratio(mine_rps.rps, theirs_rps.rps)}; {_statuses(theirs, theirs_rps)}"))
-                tipg_rates[(spec.slug, z)] = theirs_rps.rps
+                rows.append(Row(group, "ours cached, 8 clients", cached.p50, cached.p95,
+                                f"{cached.rps:.0f} req/s = {_ratio(cached.rps, theirs_rps.rps)} tipg uncached"
+                                f" (gzip stored once); {_statuses(cached)}"))
         # What a z8 tile of a million points holds: all of them (clusters) or a capped sample.
         z8 = sample_tiles(8)[0]
         mine_total = _count_points(uncached_port, f"/tiles/{tiles_data.POINTS.slug}/{z8}.pbf",
@@ -111,23 +153,6 @@ def _vector_rows(layers: dict, tipg_rates: dict) -> list[Row]:
                                    layer_name="default", key=None)
         rows.append(Row("points z8", "features accounted for in one tile", 0, 0,
                         f"ours {mine_total:,} (grid clusters with counts) vs tipg {tipg_total:,} (LIMIT)"))
-    return rows
-
-
-def _cached_rows(layers: dict, tipg_rates: dict) -> list[Row]:
-    rows: list[Row] = []
-    specs = tiles_data.VECTOR_SETS
-    with ours(workers=WORKERS, cache="redis", probe=f"/tiles/{specs[0].slug}.json") as port:
-        for spec in specs:
-            layer = layers[spec.slug]
-            for z in ZOOMS:
-                paths = [f"/tiles/{spec.slug}/{t}.pbf?v={layer.version}" for t in sample_tiles(z)]
-                run_load(port, paths, clients=1, seconds=30, max_requests=len(paths), gzip=True)  # fill the cache
-                result = _throughput(port, paths, gzip=True)
-                tipg_rps = tipg_rates[(spec.slug, z)]
-                rows.append(Row(f"{spec.slug.removeprefix('tiles-')} z{z}", "ours cached, 8 clients", result.p50,
-                                result.p95, f"{result.rps:.0f} req/s = {_ratio(result.rps, tipg_rps)} tipg uncached"
-                                f" (gzip stored once); {_statuses(result)}"))
     return rows
 
 
@@ -142,7 +167,9 @@ def _raster_rows(cog) -> list[Row]:
             ours_paths = [f"/tiles/{cog.slug}/{t}.png?v={cog.version}" for t in tiles]
             their_paths = [f"/cog/tiles/WebMercatorQuad/{t}.png?{query}" for t in tiles]
             mine, theirs = _sequential(our_port, ours_paths), _sequential(their_port, their_paths)
-            mine_rps, theirs_rps = _throughput(our_port, ours_paths), _throughput(their_port, their_paths)
+            rates = _interleaved({"mine": (our_port, ours_paths, False, mine.p50),
+                                  "theirs": (their_port, their_paths, False, theirs.p50)})
+            mine_rps, theirs_rps = rates["mine"], rates["theirs"]
             group = f"raster z{z}"
             rows.append(Row(group, "ours PNG uncached, 1 client", mine.p50, mine.p95,
                             f"{mine_rps.rps:.0f} req/s with 8 clients; {_statuses(mine, mine_rps)}"))
@@ -157,7 +184,7 @@ def _ratio(a: float, b: float) -> str:
 
 
 def _statuses(*results: LoadResult) -> str:
-    merged: dict[int, int] = {}
+    merged: dict[str, int] = {}
     for r in results:
         for status, n in r.statuses.items():
             merged[status] = merged.get(status, 0) + n
@@ -175,9 +202,7 @@ def run(args) -> list[Row]:
     layers = tiles_data.ensure_vector_sets()
     cog = tiles_data.ensure_cog()
     print(f"tiles bench data ready in {time.perf_counter() - started:.1f} s", flush=True)
-    tipg_rates: dict = {}
-    rows = _vector_rows(layers, tipg_rates)
-    rows += _cached_rows(layers, tipg_rates)
+    rows = _vector_rows(layers)
     rows += _raster_rows(cog)
     order = {name: i for i, name in enumerate(
         ["SQL statement, direct (floor)", "ours uncached, 1 client", "tipg 1.6 uncached, 1 client",

@@ -1,100 +1,110 @@
-"""A small HTTP/1.1 load generator on asyncio (keep-alive when the server allows it), for servers on
-127.0.0.1 only. Bounded in time and in requests; it stops by itself."""
+"""The client of the tiles bench, the same for every server (ours, tipg, titiler), on 127.0.0.1 only.
 
-import asyncio
+Load comes from wrk (the Debian package; `make bench` installs it): a C client with keep-alive that
+costs the 2 shared cores far less than a Python one would, so the servers, not the client, are
+measured. bench/tiles_wrk.lua cycles over the tile paths and reports p50/p95 and the statuses.
+Warm-up, cache fill and tile sizes use a plain sequential Python fetch. Every run is bounded in time.
+"""
+
+import http.client
+import json
+import math
+import os
+import shutil
 import statistics
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
-from itertools import cycle
+from pathlib import Path
+
+WRK_SCRIPT = Path(__file__).with_name("tiles_wrk.lua")
+TIMEOUT_S = 30  # a request slower than this counts as "timeout", not as a latency
 
 
 @dataclass
 class LoadResult:
     requests: int = 0
     seconds: float = 0.0
-    latencies_ms: list[float] = field(default_factory=list)
-    statuses: dict[int, int] = field(default_factory=dict)
+    p50: float = math.nan  # ms
+    p95: float = math.nan  # ms
+    statuses: dict[str, int] = field(default_factory=dict)  # "200", "204", ..., "timeout", "error"
     max_bytes: int = 0
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.latencies_ms) if self.latencies_ms else float("nan")
-
-    @property
-    def p95(self) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    @classmethod
+    def of(cls, latencies_ms: list[float], *, seconds: float, statuses: dict[str, int] | None = None,
+           max_bytes: int = 0) -> "LoadResult":
+        ordered = sorted(latencies_ms)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else math.nan
+        return cls(len(ordered), seconds, statistics.median(ordered) if ordered else math.nan, p95,
+                   statuses or {}, max_bytes)
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {k.strip().lower(): v.strip() for k, _s, v in (line.partition(":") for line in lines[1:] if line)}
-    close = headers.get("connection", "").lower() == "close"
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = b""
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-            chunk = await reader.readexactly(size + 2)
-            if size == 0:
-                break
-            body += chunk[:-2]
-    elif "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
-    elif status in (204, 304):
-        body = b""
-    else:
-        body = await reader.read()
-        close = True
-    return status, body, close
+    @classmethod
+    def merge(cls, rounds: list["LoadResult"]) -> "LoadResult":
+        """Rounds of one measurement: requests and time summed; p50 and p95 the median of the rounds'."""
+        statuses: dict[str, int] = {}
+        for r in rounds:
+            for status, n in r.statuses.items():
+                statuses[status] = statuses.get(status, 0) + n
+        timed = [r for r in rounds if r.requests]
+        return cls(sum(r.requests for r in rounds), sum(r.seconds for r in rounds),
+                   statistics.median(r.p50 for r in timed) if timed else math.nan,
+                   statistics.median(r.p95 for r in timed) if timed else math.nan,
+                   statuses, max((r.max_bytes for r in rounds), default=0))
 
 
-async def _client(port: int, paths, headers: str, deadline: float, budget: list[int], result: LoadResult) -> None:
-    reader = writer = None
+def wrk_path() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise RuntimeError("the tiles bench needs wrk (Debian package wrk); `make bench` installs it")
+    return path
+
+
+def run_load(port: int, paths: list[str], *, clients: int, seconds: float, gzip: bool = False) -> LoadResult:
+    """`clients` keep-alive connections cycling through `paths` for `seconds`."""
+    with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as f:
+        f.write("\n".join(paths) + "\n")
+    env = os.environ | {"WRK_PATHS": f.name, "WRK_GZIP": "1" if gzip else ""}
+    command = [wrk_path(), "--threads", str(min(clients, 2)), "--connections", str(clients),
+               "--duration", f"{max(1, round(seconds))}s", "--timeout", f"{TIMEOUT_S}s", "--script", str(WRK_SCRIPT),
+               f"http://127.0.0.1:{port}"]
     try:
-        while time.perf_counter() < deadline and budget[0] > 0:
-            budget[0] -= 1
-            path = next(paths)
-            if writer is None:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            started = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n".encode())
-            status, body, close = await _read_response(reader)
-            result.latencies_ms.append((time.perf_counter() - started) * 1000)
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-            result.max_bytes = max(result.max_bytes, len(body))
-            result.requests += 1
-            if close:
-                writer.close()
-                reader = writer = None
+        out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + TIMEOUT_S + 30,
+                             check=True).stdout
     finally:
-        if writer is not None:
-            writer.close()
+        os.unlink(f.name)
+    line = next(line for line in out.splitlines() if line.startswith("BENCH-JSON "))
+    doc = json.loads(line.removeprefix("BENCH-JSON "))
+    done = doc["requests"]
+    return LoadResult(done, doc["seconds"], doc["p50_us"] / 1000 if done else math.nan,
+                      doc["p95_us"] / 1000 if done else math.nan, doc["statuses"], doc["max_bytes"])
 
 
-def run_load(port: int, paths: list[str], *, clients: int, seconds: float, max_requests: int = 1_000_000,
-             gzip: bool = False) -> LoadResult:
-    """`clients` concurrent connections cycling through `paths` for `seconds` (or max_requests)."""
-    headers = "Accept-Encoding: gzip\r\n" if gzip else ""
-    result = LoadResult()
-    shared = cycle(paths)
-    budget = [max_requests]
-
-    async def main() -> None:
-        deadline = time.perf_counter() + seconds
-        started = time.perf_counter()
-        await asyncio.gather(*(_client(port, shared, headers, deadline, budget, result) for _ in range(clients)))
-        result.seconds = time.perf_counter() - started
-
-    asyncio.run(main())
-    return result
+def fetch_all(port: int, paths: list[str], *, gzip: bool = False, timeout: float = 120) -> LoadResult:
+    """Each path once, in order, on one keep-alive connection: warm-up, cache fill, sizes."""
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    latencies, statuses, max_bytes = [], {}, 0
+    started = time.perf_counter()
+    try:
+        for path in paths:
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            latencies.append((time.perf_counter() - t0) * 1000)
+            statuses[str(response.status)] = statuses.get(str(response.status), 0) + 1
+            max_bytes = max(max_bytes, len(body))
+            if response.will_close:
+                conn.close()
+    finally:
+        conn.close()
+    return LoadResult.of(latencies, seconds=time.perf_counter() - started, statuses=statuses, max_bytes=max_bytes)
 
 
 def wait_until_up(port: int, path: str, *, timeout: float = 60.0) -> None:
@@ -102,10 +112,10 @@ def wait_until_up(port: int, path: str, *, timeout: float = 60.0) -> None:
     last: Exception | None = None
     while time.perf_counter() < deadline:
         try:
-            result = run_load(port, [path], clients=1, seconds=5, max_requests=1)
-            if result.requests and min(result.statuses) < 500:
+            result = fetch_all(port, [path], timeout=10)
+            if int(min(result.statuses)) < 500:
                 return
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
             last = exc
         time.sleep(0.3)
     raise RuntimeError(f"nothing answered on 127.0.0.1:{port}{path} within {timeout} s ({last})")

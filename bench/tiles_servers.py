@@ -1,5 +1,6 @@
 """The servers the tiles bench compares, each on 127.0.0.1 with the same number of worker processes:
-our Django app under gunicorn, tipg and titiler under uvicorn. Each is stopped when its block ends."""
+our Django app under gunicorn as `make run` starts it (geo_ioc/gunicorn_conf.py, an access log), tipg
+and titiler under uvicorn. Each is stopped when its block ends."""
 
 import os
 import socket
@@ -46,10 +47,14 @@ def _server(command: list[str], env: dict, probe: str):
 
 @contextmanager
 def ours(*, workers: int, cache: str, probe: str):
-    """The Django app as `make run` serves it (gunicorn), on the bench database."""
+    """The Django app as `make run` serves it (scripts/app.sh: gunicorn with geo_ioc/gunicorn_conf.py
+    and an access log), on the bench database."""
     env = os.environ | {"TILES_CACHE": cache, "DJANGO_SETTINGS_MODULE": "geo_ioc.settings", "DEBUG": "false"}
-    command = [str(VENV_BIN / "gunicorn"), "geo_ioc.wsgi:application", "--bind", "127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30",
+    access_log = ROOT / "var" / "log" / "bench-gunicorn-access.log"
+    access_log.parent.mkdir(parents=True, exist_ok=True)
+    access_log.write_text("")  # the last server's requests only
+    command = [str(VENV_BIN / "gunicorn"), "geo_ioc.wsgi:application", "-c", str(ROOT / "geo_ioc" / "gunicorn_conf.py"),
+               "--bind", "127.0.0.1:{port}", "--workers", str(workers), "--access-logfile", str(access_log),
                "--log-level", "warning"]
     with _server(command, env, probe) as port:
         yield port

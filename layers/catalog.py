@@ -1,9 +1,15 @@
 """Changes to the catalog that every writer goes through: version bumps, counts and extents."""
 
 from django.db import connection
+from django.dispatch import Signal
 from psycopg import sql
 
 from layers.models import Layer
+
+# Sent after these functions changed a layer row in SQL (Model.save sends post_save itself), for the
+# caches of layer rows that must hear of every change (tiles.access_memo). The version bump itself
+# stays an explicit call; this only tells. Argument: layer.
+layer_changed = Signal()
 
 
 def publish_changes(layer: Layer, *, table: str = "layers_feature") -> Layer:
@@ -29,6 +35,7 @@ def publish_changes(layer: Layer, *, table: str = "layers_feature") -> Layer:
             """).format(sql.Identifier(table)).as_string(cur.connection),
             [layer.pk, layer.pk],
         )
+    layer_changed.send(sender=Layer, layer=layer)
     layer.refresh_from_db()
     return layer
 
@@ -39,5 +46,6 @@ def bump_version(layer: Layer) -> Layer:
         cur.execute(
             "UPDATE layers_layer SET version = version + 1, updated_at = now() WHERE id = %s", [layer.pk]
         )
+    layer_changed.send(sender=Layer, layer=layer)
     layer.refresh_from_db()
     return layer

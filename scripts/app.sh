@@ -94,8 +94,9 @@ stop_app_processes() {
 
 start_web() {
     port_answers "$WEB_PORT" && die "port $WEB_PORT is in use by another program; set PORT"
-    "$VENV/bin/gunicorn" geo_ioc.wsgi:application --chdir "$ROOT" \
-        --bind "127.0.0.1:$WEB_PORT" --workers "$WEB_WORKERS" --timeout 120 \
+    # Worker class, threads, keep-alive and timeout: geo_ioc/gunicorn_conf.py (shared with the bench).
+    "$VENV/bin/gunicorn" geo_ioc.wsgi:application --chdir "$ROOT" -c "$ROOT/geo_ioc/gunicorn_conf.py" \
+        --bind "127.0.0.1:$WEB_PORT" --workers "$WEB_WORKERS" \
         --daemon --pid "$WEB_PIDFILE" --capture-output \
         --error-logfile "$LOG_DIR/gunicorn.log" --access-logfile "$LOG_DIR/gunicorn-access.log"
     wait_for_pidfile "$WEB_PIDFILE" gunicorn "var/log/gunicorn.log"

@@ -10,8 +10,8 @@ set -euo pipefail
 role=${1:-web}
 case $role in
     web)
-        exec gunicorn geo_ioc.wsgi:application --bind 0.0.0.0:8000 --workers "${WEB_CONCURRENCY:-3}" \
-            --timeout 120 --access-logfile - --error-logfile -
+        exec gunicorn geo_ioc.wsgi:application -c geo_ioc/gunicorn_conf.py --bind 0.0.0.0:8000 \
+            --workers "${WEB_CONCURRENCY:-3}" --access-logfile - --error-logfile -
         ;;
     worker)
         # %h is the container's hostname, which the compose healthcheck pings by name.

@@ -87,6 +87,11 @@ class RedisStore(TileStore):
     def get(self, key: str) -> CachedTile | None:
         return _unpack(self.client.get(key))
 
+    def get_with(self, key: str, other: str) -> tuple[CachedTile | None, bytes | None]:
+        """The entry and the raw value of another key, in one round trip."""
+        raw, value = self.client.mget([key, other])
+        return _unpack(raw), value
+
     def set(self, key: str, entry: CachedTile) -> None:
         self.client.set(key, _pack(entry), ex=self.ttl)
 

@@ -1,4 +1,9 @@
-"""Get a tile from the cache or render it once, compress it once and keep it."""
+"""Get a tile from the cache or render it once, compress it once and keep it.
+
+The layers come from the one access function, asked through tiles.sources, or from what it answered
+before for the same caller scope and slugs (tiles.access_memo) when the catalog has not changed since:
+then a cached tile costs one Redis round trip (the token and the tile together) and no query.
+"""
 
 import gzip
 from dataclasses import dataclass
@@ -7,11 +12,12 @@ from django.conf import settings
 from django.db import connection
 
 from layers.access import Caller, access_scope
-from tiles import generalize
-from tiles.cache import CachedTile, NoStore, etag_of, tile_key, tile_store
+from layers.errors import ApiError
+from tiles import access_memo, generalize
+from tiles.cache import CachedTile, NoStore, RedisStore, TileStore, etag_of, tile_key, tile_store
 from tiles.grid import Tile
 from tiles.mvt import RenderedTile
-from tiles.sources import TileSource
+from tiles.sources import TILE_FIELDS, TileSource, source_for, visible_named_layers
 
 # How long one request for a cluster build holds back the next (seconds).
 _CLUSTER_REQUEST_TTL = 600
@@ -30,12 +36,52 @@ class TileBody:
         return gzip.decompress(self.entry.body) if self.entry.gzipped else self.entry.body
 
 
-def fetch_tile(source: TileSource, tile: Tile, fmt: str, *, user: Caller) -> TileBody:
-    """The tile for this caller (already allowed to see source's layers), cached or rendered."""
+_UNREAD = object()
+
+
+def deliver_tile(
+    user: Caller, slugs: list[str], tile: Tile, fmt: str, params: dict[str, str]
+) -> tuple[TileSource, TileBody]:
+    """The layers `user` may see under these slugs (LayerNotFound if any is hidden or missing), with
+    `params` parsed as their filters, and their tile, cached or rendered."""
+    scope = access_scope(user)
     store = tile_store()
-    key = tile_key(layers=source.layers, scope=access_scope(user), z=tile.z, x=tile.x, y=tile.y, fmt=fmt,
-                   filters=source.filters)
-    entry = store.get(key)
+    remembered = access_memo.recall(scope, slugs)
+    if remembered is not None:
+        try:
+            source = source_for(remembered.layers(), fmt, params)
+        except ApiError:
+            source = None  # answered below from the database's rows, whatever the memo holds
+        if source is not None:
+            key = _key(source, scope, tile, fmt)
+            entry, token = _get_with_token(store, key)
+            if token == remembered.token:
+                return source, fetch_tile(source, tile, fmt, scope=scope, key=key, entry=entry)
+    token = access_memo.current_token()  # before the query: a change after it replaces the token
+    layers = visible_named_layers(user, slugs, fields=TILE_FIELDS)
+    access_memo.remember(scope, slugs, token, layers, TILE_FIELDS)
+    source = source_for(layers, fmt, params)
+    return source, fetch_tile(source, tile, fmt, scope=scope)
+
+
+def _key(source: TileSource, scope: str, tile: Tile, fmt: str) -> str:
+    return tile_key(layers=source.layers, scope=scope, z=tile.z, x=tile.x, y=tile.y, fmt=fmt, filters=source.filters)
+
+
+def _get_with_token(store: TileStore, key: str) -> tuple[CachedTile | None, bytes | None]:
+    if isinstance(store, RedisStore):
+        return store.get_with(key, access_memo.token_key())
+    return store.get(key), access_memo.current_token()
+
+
+def fetch_tile(source: TileSource, tile: Tile, fmt: str, *, scope: str, key: str | None = None,
+               entry: CachedTile | None | object = _UNREAD) -> TileBody:
+    """The tile for a caller of this access scope (already allowed to see source's layers), cached
+    or rendered. `key` and `entry` when the caller has already looked in the cache."""
+    store = tile_store()
+    key = key or _key(source, scope, tile, fmt)
+    if entry is _UNREAD:
+        entry = store.get(key)
     if entry is not None:
         return TileBody(entry, cached=True)
     rendered = source.render(tile, fmt)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from layers.access import Caller
+from layers.access import Caller, access_scope
 from layers.errors import InvalidParameter
 from tiles import generalize, indexes
 from tiles.delivery import fetch_tile
@@ -82,7 +82,7 @@ def seed(
 
 def _seed_one(source: TileSource, fmt: str, tile: Tile, user: Caller, report: SeedReport) -> None:
     try:
-        body = fetch_tile(source, tile, fmt, user=user)
+        body = fetch_tile(source, tile, fmt, scope=access_scope(user))
     except TileOutsideRaster:
         report.empty += 1
         report.rendered += 1

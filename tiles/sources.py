@@ -92,11 +92,6 @@ def visible_named_layers(user: Caller, slugs: list[str], *, fields: tuple[str, .
     return [found[s] for s in slugs]
 
 
-def resolve_source(user: Caller, slugs: list[str], fmt: str, params: Mapping[str, str]) -> TileSource:
-    """The layers `user` may see under these slugs, with their parsed filters, drawn as `fmt`."""
-    return source_for(visible_named_layers(user, slugs, fields=TILE_FIELDS), fmt, params)
-
-
 def source_for(layers: list[Layer], fmt: str, params: Mapping[str, str]) -> TileSource:
     wants_raster = fmt in RASTER_FORMATS
     for layer in layers:

@@ -11,20 +11,19 @@ from django.views.decorators.http import require_safe
 from layers.access import access_scope, visible_layers
 from layers.models import Access, Kind
 from tiles import styles
-from tiles.delivery import fetch_tile
+from tiles.delivery import deliver_tile
 from tiles.grid import parse_format, parse_tile
 from tiles.http import tile_response
 from tiles.raster import raster_max_zoom
-from tiles.sources import parse_slugs, resolve_source, source_for, visible_named_layers
+from tiles.sources import parse_slugs, source_for, visible_named_layers
 from tiles.tilejson import tilejson as build_tilejson
 
 
 @require_safe
 def tile(request: HttpRequest, slugs: str, z: str, x: str, y: str, fmt: str) -> HttpResponse:
     address, fmt = parse_tile(z, x, y), parse_format(fmt)
-    names = parse_slugs(slugs)
-    source = resolve_source(request.user, names, fmt, request.GET.dict())
-    return tile_response(request, source, fetch_tile(source, address, fmt, user=request.user), fmt)
+    source, body = deliver_tile(request.user, parse_slugs(slugs), address, fmt, request.GET.dict())
+    return tile_response(request, source, body, fmt)
 
 
 @require_safe
