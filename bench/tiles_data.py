@@ -4,7 +4,6 @@ COPY), views of them for tipg, and a ~20,000 × 16,000 COG of the province for t
 
 import random
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +15,10 @@ from django.db import connection, transaction
 from psycopg import sql
 from rasterio.transform import from_origin
 
+from layers import storage
 from layers.catalog import publish_changes
 from layers.models import Access, Layer
-from tiles import generalize, indexes
+from tiles import generalize
 
 BOX = (105.50, 10.40, 106.75, 11.03)  # the province's bounding box, WGS 84
 NAME = {"name": "name", "type": "string", "label_vi": "Tên", "label_en": "Name"}
@@ -78,39 +78,15 @@ def _rows(spec: VectorSet, rng: random.Random):
                 f' "lanes": {1 + i % 4}}}')
 
 
-@contextmanager
-def secondary_indexes_dropped():
-    """Drop the non-unique indexes of layers_feature for a bulk load and build them again after:
-    building a GiST or GIN index once is far cheaper than updating it a million times. The bench
-    database only; the definitions are read from the catalog, so they come back exactly."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index AS x
-                 JOIN pg_class AS i ON i.oid = x.indexrelid
-                WHERE x.indrelid = 'layers_feature'::regclass AND NOT x.indisunique AND NOT x.indisprimary"""
-        )
-        indexes = cur.fetchall()
-        for name, _definition in indexes:
-            cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)).as_string(cur.connection))
-    try:
-        yield
-    finally:
-        with connection.cursor() as cur:
-            # The deferred foreign-key checks of the COPY must run before an index can be built.
-            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for _name, definition in indexes:
-                cur.execute(definition)
-
-
 def ensure_vector_sets() -> dict[str, Layer]:
-    """The bench layers by slug: loaded with COPY the first time (all missing ones in one window
-    without secondary indexes), each with its tipg view and its precomputed clusters."""
+    """The bench layers by slug: loaded with COPY the first time (each into its next version, indexed
+    once and swapped in, as imports do: layers.storage), each with its tipg view and its clusters."""
     layers = {spec.slug: Layer.objects.filter(slug=spec.slug).first() for spec in VECTOR_SETS}
     missing = [s for s in VECTOR_SETS if layers[s.slug] is None or layers[s.slug].feature_count != s.count]
     if missing:
         started = time.perf_counter()
-        with transaction.atomic(), secondary_indexes_dropped():
-            for spec in missing:
+        for spec in missing:
+            with transaction.atomic():
                 layers[spec.slug] = _load(spec)
         with connection.cursor() as cur:
             cur.execute("ANALYZE layers_feature")
@@ -118,7 +94,6 @@ def ensure_vector_sets() -> dict[str, Layer]:
     for spec in VECTOR_SETS:
         layer = layers[spec.slug]
         _ensure_view(spec, layer)
-        indexes.ensure_layer_index(layer)
         if not generalize.has_clusters(layer):
             started = time.perf_counter()
             cells = generalize.build_clusters(layer)
@@ -130,12 +105,17 @@ def _load(spec: VectorSet) -> Layer:
     layer, _ = Layer.objects.update_or_create(slug=spec.slug, defaults=dict(
         title_vi=spec.slug, title_en=spec.slug, domain="environment", geometry_type=spec.geometry_type,
         property_schema=spec.schema, style=spec.style, access=Access.PUBLIC))
+    table = storage.next_version(layer.pk)
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM layers_feature WHERE layer_id = %s", [layer.pk])
-        with cur.copy("COPY layers_feature (layer_id, source_id, geom, properties) FROM STDIN") as copy:
+        statement = sql.SQL("COPY {} (layer_id, source_id, geom, properties) FROM STDIN").format(
+            sql.Identifier(table)).as_string(cur.connection)
+        with cur.copy(statement) as copy:
             for i, (geom, props) in enumerate(_rows(spec, random.Random(spec.count))):
                 copy.write_row((layer.pk, str(i), geom, props))
-    return publish_changes(layer)
+    storage.build_indexes(table)
+    layer = publish_changes(layer, table=table)
+    storage.swap(layer.pk, table)
+    return layer
 
 
 def _ensure_view(spec: VectorSet, layer: Layer) -> None:

@@ -16,7 +16,7 @@ from layers.catalog import publish_changes
 from layers.filters import FeatureQuery
 from layers.models import Feature
 from tests.conftest import make_layer
-from tiles import generalize, indexes
+from tiles import generalize
 from tiles.grid import tiles_covering
 from tiles.models import ClusterLevel
 from tiles.mvt import LayerPart, _layer_sql, render_mvt
@@ -162,7 +162,7 @@ def test_tiles_never_exceed_512_kb_at_the_default_settings(dense):
 
 
 def test_tile_statements_of_a_dense_layer_use_the_spatial_index_of_its_own_partition(dense, dense_settings):
-    name = indexes.index_name(dense.pk)
+    name = storage.geometry_index(dense.pk)
     assert name and name.startswith(storage.partition_name(dense.pk))
     tile = tiles_covering((106.3, 10.7, 106.3, 10.7), 12)[0]
     sql, params = _layer_sql(LayerPart(dense, FeatureQuery()), tile)
@@ -176,7 +176,7 @@ def test_tile_statements_of_a_dense_layer_use_the_spatial_index_of_its_own_parti
 
 
 def test_the_index_of_a_deleted_layer_goes_with_its_partition(dense, dense_settings):
-    layer_id, name = dense.pk, indexes.index_name(dense.pk)
+    layer_id, name = dense.pk, storage.geometry_index(dense.pk)
     dense.delete()
     with connection.cursor() as cur:
         cur.execute("SELECT to_regclass(%s), to_regclass(%s)", [name, storage.partition_name(layer_id)])

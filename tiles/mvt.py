@@ -2,7 +2,7 @@
 
 Storage is EPSG:4326 (lon/lat degrees) in the generic `layers_feature` table; tiles are EPSG:3857 with
 an extent of 4096 units and a 64-unit buffer. The tile envelope is transformed to 4326 (never the
-column), so `geom && envelope` uses a GiST index (a dense layer's own, see tiles.indexes). Every
+column), so `geom && envelope` uses a GiST index (the layer partition's own, see layers.storage). Every
 value is a bound parameter, z/x/y and JSON keys included; the only identifiers are property names
 used as column aliases, checked by layers.schema and quoted by quote_name.
 
@@ -155,7 +155,7 @@ def _stored_count_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
 def _where(part: LayerPart, tile: Tile) -> tuple[str, list]:
     """Features of the layer whose bounding box meets the tile (with its buffer), and the filters."""
     clauses = [
-        # A dense layer has a partial GiST of its own (tiles.indexes) that answers both conditions.
+        # Prunes to the layer's partition, whose own GiST answers the envelope test (layers.storage).
         "f.layer_id = %s",
         "f.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326)",
     ]

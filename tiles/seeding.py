@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from layers.access import Caller, access_scope
 from layers.errors import InvalidParameter
-from tiles import generalize, indexes
+from tiles import generalize
 from tiles.delivery import fetch_tile
 from tiles.grid import Tile, tiles_covering
 from tiles.raster import TileOutsideRaster
@@ -69,7 +69,6 @@ def seed(
         jobs.append((source, fmt, plan(source, zooms, bbox)))
         for layer in layers:
             if generalize.needs_clusters(layer):
-                indexes.ensure_layer_index(layer)
                 generalize.build_clusters(layer)
     report = SeedReport(total=sum(len(tiles) for _s, _f, tiles in jobs))
     for source, fmt, tiles in jobs:

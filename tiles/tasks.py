@@ -10,7 +10,7 @@ from tiles import generalize, seeding
 @shared_task(name="tiles.build_layer_clusters")
 def build_layer_clusters(layer_id: int) -> int:
     """Precompute the cluster levels of a dense layer's current version (idempotent). Its spatial
-    index is its partition's own (tiles.indexes)."""
+    index is its partition's own (layers.storage)."""
     layer = Layer.objects.filter(pk=layer_id).first()
     if layer is None or not generalize.needs_clusters(layer):
         return 0
