@@ -12,11 +12,11 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from layers.access import Caller
+from layers.access import Caller, access_scope
 from tiles.delivery import fetch_tile
 from tiles.grid import Tile, tiles_covering
 from tiles.seeding import SeedReport
-from tiles.sources import resolve_source
+from tiles.sources import TILE_FIELDS, source_for, visible_named_layers
 from wall.models import Scene
 from wall.panels import map_panels
 
@@ -83,10 +83,12 @@ def seed_map_tiles(*, user: Caller, zooms: list[int], scenes: Iterable[Scene] | 
     scene's maps). Tiles already cached are counted, not rendered again."""
     wanted = wanted_tiles(Scene.objects.all() if scenes is None else scenes, user, zooms)
     report = SeedReport(total=sum(len(tiles) for tiles in wanted.values()))
+    scope = access_scope(user)
     for (slug, window), tiles in sorted(wanted.items()):
-        source = resolve_source(user, [slug], "pbf", {"datetime": window} if window else {})
+        layers = visible_named_layers(user, [slug], fields=TILE_FIELDS)
+        source = source_for(layers, "pbf", {"datetime": window} if window else {})
         for tile in sorted(tiles, key=lambda t: (t.z, t.y, t.x)):
-            body = fetch_tile(source, tile, "pbf", user=user)
+            body = fetch_tile(source, tile, "pbf", scope=scope)
             if body.cached:
                 report.cached += 1
             else:
