@@ -86,7 +86,9 @@ def open_dashboard(page, live_server, fragment: str = "") -> list[str]:
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(live_server.url + "/" + fragment, timeout=WAIT_MS)
-    page.wait_for_selector("body[data-map-ready]", state="attached", timeout=WAIT_MS)
+    # A script error is reported on <body> too: fail with its message rather than wait out the timeout.
+    page.wait_for_selector("body[data-map-ready], body[data-map-error]", state="attached", timeout=WAIT_MS)
+    assert page.get_attribute("body", "data-map-error") is None, page.get_attribute("body", "data-map-error")
     settle(page)
     return requests
 

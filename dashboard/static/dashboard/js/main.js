@@ -248,8 +248,11 @@ async function main() {
   const debouncedTable = debounce(() => table.refresh(), 400);
   updateCounts();
   saveView();
-  // The map may already be idle by now, and would stay so: ask for one more frame so "idle" comes.
-  map.once("idle", () => document.body.setAttribute("data-map-ready", "true"));
+  // The map may already be idle by now, and would stay so: say so at once if everything is drawn,
+  // else wait for "idle", and ask for one more frame so that it comes.
+  const ready = () => document.body.setAttribute("data-map-ready", "true");
+  if (map.loaded() && map.areTilesLoaded()) ready();
+  else map.once("idle", ready);
   map.triggerRepaint();
   // For people debugging in the console, and for the browser tests that read pixels.
   window.geoIoc = { map, overlays, timeline, zones, tool, inspector };
