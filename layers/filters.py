@@ -188,5 +188,23 @@ def equals_as_jsonb(equals: dict[str, Any]) -> str:
     return json.dumps(equals, ensure_ascii=False)
 
 
+def time_and_property_clauses(query: FeatureQuery) -> tuple[list[str], list]:
+    """The time window and property equalities of `query` as SQL conditions on features aliased `f`,
+    with their values to bind (GeoJSON and tiles filter alike)."""
+    clauses: list[str] = []
+    params: list = []
+    # Instants are stored with time_start == time_end, so one overlap test serves both time kinds.
+    if query.start is not None:
+        clauses.append("f.time_end >= %s")
+        params.append(query.start)
+    if query.end is not None:
+        clauses.append("f.time_start <= %s")
+        params.append(query.end)
+    if query.equals:
+        clauses.append("f.properties @> %s::jsonb")
+        params.append(equals_as_jsonb(query.equals))
+    return clauses, params
+
+
 def isoformat(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None

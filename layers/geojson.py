@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from layers.filters import FeatureQuery, equals_as_jsonb
+from layers.filters import FeatureQuery, time_and_property_clauses
 from layers.models import Layer, TimeKind
 
 COORDINATE_DECIMALS = 7
@@ -29,16 +29,9 @@ def _where(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
         clauses.append("f.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
         clauses.append("ST_Intersects(f.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))")
         params += [*query.bbox, *query.bbox]
-    # Instants are stored with time_start == time_end, so one overlap test serves both time kinds.
-    if query.start is not None:
-        clauses.append("f.time_end >= %s")
-        params.append(query.start)
-    if query.end is not None:
-        clauses.append("f.time_start <= %s")
-        params.append(query.end)
-    if query.equals:
-        clauses.append("f.properties @> %s::jsonb")
-        params.append(equals_as_jsonb(query.equals))
+    more, values = time_and_property_clauses(query)
+    clauses += more
+    params += values
     return " AND ".join(clauses), params
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
-from layers.filters import FeatureQuery, equals_as_jsonb
+from layers.filters import FeatureQuery, time_and_property_clauses
 from layers.models import GeometryType, Layer, TimeKind
 from tiles.grid import MERCATOR_HALF, Tile
 
@@ -161,16 +161,9 @@ def _where(part: LayerPart, tile: Tile) -> tuple[str, list]:
     ]
     params: list = [part.layer.pk, tile.z, tile.x, tile.y, BUFFER / EXTENT]
     query = part.query
-    # Instants are stored with time_start == time_end, so one overlap test serves both time kinds.
-    if query.start is not None:
-        clauses.append("f.time_end >= %s")
-        params.append(query.start)
-    if query.end is not None:
-        clauses.append("f.time_start <= %s")
-        params.append(query.end)
-    if query.equals:
-        clauses.append("f.properties @> %s::jsonb")
-        params.append(equals_as_jsonb(query.equals))
+    more, values = time_and_property_clauses(query)
+    clauses += more
+    params += values
     if query.bbox is not None:
         clauses.append("f.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
         params += list(query.bbox)
