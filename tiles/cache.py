@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import redis
 from django.conf import settings
@@ -67,16 +68,16 @@ def _unpack(raw: bytes | None) -> CachedTile | None:
     return CachedTile(raw[5 : 5 + n].decode(), raw[5 + n :], bool(gzipped))
 
 
-class TileStore:
-    def get(self, key: str) -> CachedTile | None:
-        raise NotImplementedError
+class TileStore(Protocol):
+    """What a tile cache offers (RedisStore, DiskStore, NoStore)."""
 
-    def set(self, key: str, entry: CachedTile) -> None:
-        raise NotImplementedError
+    def get(self, key: str) -> CachedTile | None: ...
+
+    def set(self, key: str, entry: CachedTile) -> None: ...
 
     def add_flag(self, key: str, ttl: int) -> bool:
         """Set a short-lived flag unless it is set; True when this call set it (de-duplication)."""
-        raise NotImplementedError
+        ...
 
 
 class RedisStore(TileStore):

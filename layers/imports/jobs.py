@@ -32,6 +32,7 @@ from layers.imports.problems import ImportProblem, render
 from layers.imports.progress import Progress
 from layers.imports.raster import import_raster
 from layers.imports.report import Report
+from layers.imports.source_crs import choose_crs
 from layers.imports.state import NeedsInput
 from layers.models import ImportJob, ImportMode, JobStatus, Kind, Layer
 
@@ -120,22 +121,10 @@ def _process(job: ImportJob, report: Report, progress: Progress) -> None:
 
 
 def _source_crs(job: ImportJob, inspection: vector.Inspection, report: Report) -> CRS:
-    """The steward's CRS, else the file's; never a guess (NeedsInput offers candidates instead)."""
-    if job.crs:
-        try:
-            chosen = crs_module.parse_code(job.crs)
-        except crs_module.UnknownCrs:
-            raise ImportProblem("bad_crs", crs=job.crs) from None
-    elif inspection.crs is not None:
-        chosen = inspection.crs
-        report.warn("crs_identified", crs=crs_module.label(chosen))
-    else:
-        raise NeedsInput("crs", crs=crs_module.candidates(inspection.bounds) if inspection.bounds else [])
-    for warning in crs_module.warnings_for(chosen):
-        report.warn(warning.code, **warning.params)
+    """The CRS of the file's coordinates (layers.imports.source_crs), and how they reach WGS 84."""
+    chosen = choose_crs(job, inspection.crs, inspection.bounds, report)
     if crs_module.is_vn2000(chosen):
         report.warn("vn2000_transformation")
-    report.set(crs=crs_module.label(chosen))
     return chosen
 
 

@@ -18,8 +18,8 @@ from layers.imports import state
 from layers.imports.problems import ImportProblem
 from layers.imports.progress import Progress
 from layers.imports.report import Report
+from layers.imports.source_crs import choose_crs
 from layers.imports.sources import Source
-from layers.imports.state import NeedsInput
 from layers.models import ImportJob, JobStatus, Kind, Layer
 
 COG_OPTIONS = {"COMPRESS": "DEFLATE", "BLOCKSIZE": 512, "OVERVIEWS": "AUTO", "BIGTIFF": "IF_SAFER"}
@@ -37,19 +37,8 @@ def import_raster(job: ImportJob, source: Source, report: Report, progress: Prog
         if src.width * src.height * src.count > settings.LAYERS_IMPORT_MAX_RASTER_PIXELS:
             raise ImportProblem("raster_too_big", width=src.width, height=src.height, bands=src.count,
                                 limit=settings.LAYERS_IMPORT_MAX_RASTER_PIXELS)
-        if job.crs:
-            try:
-                crs = crs_module.parse_code(job.crs)
-            except crs_module.UnknownCrs:
-                raise ImportProblem("bad_crs", crs=job.crs) from None
-        elif src.crs is not None:
-            crs = crs_module.CRS.from_user_input(src.crs.to_wkt())
-            report.warn("crs_identified", crs=crs_module.label(crs))
-        else:
-            raise NeedsInput("crs", crs=crs_module.candidates(tuple(src.bounds)))
-        for warning in crs_module.warnings_for(crs):
-            report.warn(warning.code, **warning.params)
-        report.set(crs=crs_module.label(crs))
+        file_crs = crs_module.CRS.from_user_input(src.crs.to_wkt()) if src.crs is not None else None
+        crs = choose_crs(job, file_crs, tuple(src.bounds), report)
         progress("converting", 10, force=True)
         staged = state.work_dir(job) / "with-crs.tif"
         if src.crs is None or job.crs:
