@@ -3,4 +3,10 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_ioc.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Imported after Django is set up. Anonymous cache hits of tiles are answered before Django's
+# request cycle; everything else goes to Django (tiles.edge says when and why).
+from tiles.edge import TileEdge  # noqa: E402
+
+application = TileEdge(django_application)

@@ -45,23 +45,36 @@ def deliver_tile(
     """The layers `user` may see under these slugs (LayerNotFound if any is hidden or missing), with
     `params` parsed as their filters, and their tile, cached or rendered."""
     scope = access_scope(user)
-    store = tile_store()
-    remembered = access_memo.recall(scope, slugs)
-    if remembered is not None:
-        try:
-            source = source_for(remembered.layers(), fmt, params)
-        except ApiError:
-            source = None  # answered below from the database's rows, whatever the memo holds
-        if source is not None:
-            key = _key(source, scope, tile, fmt)
-            entry, token = _get_with_token(store, key)
-            if token == remembered.token:
-                return source, fetch_tile(source, tile, fmt, scope=scope, key=key, entry=entry)
+    found = remembered(scope, slugs, tile, fmt, params)
+    if found is not None:
+        source, key, entry = found
+        return source, fetch_tile(source, tile, fmt, scope=scope, key=key, entry=entry)
     token = access_memo.current_token()  # before the query: a change after it replaces the token
     layers = visible_named_layers(user, slugs, fields=TILE_FIELDS)
     access_memo.remember(scope, slugs, token, layers, TILE_FIELDS)
     source = source_for(layers, fmt, params)
     return source, fetch_tile(source, tile, fmt, scope=scope)
+
+
+def remembered(
+    scope: str, slugs: list[str], tile: Tile, fmt: str, params: dict[str, str]
+) -> tuple[TileSource, str, CachedTile | None] | None:
+    """From the access memo, when it still holds what the access function answered for this scope
+    and these slugs: the tile source, its cache key and the cached entry (None when not cached), in
+    one Redis round trip and no query. None when the memo has no current answer, or when the filters
+    do not parse (deliver_tile answers those from the database's rows; tiles.edge leaves them to it)."""
+    entry = access_memo.recall(scope, slugs)
+    if entry is None:
+        return None
+    try:
+        source = source_for(entry.layers(), fmt, params)
+    except ApiError:
+        return None
+    key = _key(source, scope, tile, fmt)
+    cached, token = _get_with_token(tile_store(), key)
+    if token != entry.token:
+        return None
+    return source, key, cached
 
 
 def _key(source: TileSource, scope: str, tile: Tile, fmt: str) -> str:

@@ -1,12 +1,17 @@
 """HTTP semantics of tiles: strong ETags and 304, cache lifetimes by URL version, 204 for empty
-tiles, gzip when accepted, CORS for public tiles."""
+tiles, gzip when accepted, CORS for public tiles.
+
+`tile_reply` decides status, headers and body from the three request headers and the one query
+parameter that matter, so the Django view (`tile_response`) and the edge that answers anonymous
+cache hits before Django (tiles.edge) answer alike.
+"""
 
 import gzip
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_vary_headers
 
 from tiles.delivery import TileBody
 from tiles.sources import TileSource
@@ -19,56 +24,74 @@ CONTENT_TYPES = {
 # A versioned URL never changes content: browsers and CDNs may keep it for a year.
 LONG = 365 * 24 * 3600
 _GZIP = re.compile(r"(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*($|,))[0-9.]+)?\s*($|,)")
+PUBLIC_VARY = "Accept-Encoding"
+# Non-public tiles depend on who asks.
+PRIVATE_VARY = "Accept-Encoding, Authorization, Cookie"
 
 
-def accepts_gzip(request: HttpRequest) -> bool:
-    return bool(_GZIP.search(request.headers.get("Accept-Encoding", "").lower()))
+@dataclass(frozen=True)
+class TileReply:
+    status: int  # 200, 204 or 304
+    headers: dict[str, str]
+    body: bytes
 
 
-def _matches(request: HttpRequest, etag: str) -> bool:
+def accepts_gzip(accept_encoding: str) -> bool:
+    return bool(_GZIP.search(accept_encoding.lower()))
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
     """If-None-Match against our ETag, whichever encoding the client's copy had."""
-    tags = [t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")]
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
     return "*" in tags or f'"{etag}"' in tags or f'"{etag}-gzip"' in tags
 
 
-def cache_control(source: TileSource, request: HttpRequest) -> str:
-    current = request.GET.get("v") == source.version
+def cache_control(source: TileSource, version_param: str | None) -> str:
     if source.public:
+        current = version_param == source.version
         return f"public, max-age={LONG}, immutable" if current else "public, max-age=0, must-revalidate"
     # Non-public tiles are for this caller only, and revalidated so a lost right shows at once.
     return "private, max-age=0, must-revalidate"
 
 
-def _headers(response: HttpResponse, source: TileSource, request: HttpRequest) -> HttpResponse:
-    response["Cache-Control"] = cache_control(source, request)
-    response["X-Tile-Version"] = source.version
-    if source.public:
-        response["Access-Control-Allow-Origin"] = "*"
-        response["Access-Control-Expose-Headers"] = "ETag, X-Tile-Version, X-Tile-Cache"
-        patch_vary_headers(response, ["Accept-Encoding"])
-    else:
-        patch_vary_headers(response, ["Accept-Encoding", "Authorization", "Cookie"])
-    return response
-
-
-def tile_response(request: HttpRequest, source: TileSource, body: TileBody, fmt: str) -> HttpResponse:
-    compress = fmt == "pbf" and not body.empty and accepts_gzip(request)
-    etag = body.entry.etag + ("-gzip" if compress else "")
-    if _matches(request, body.entry.etag):
-        response = HttpResponse(status=304)
+def tile_reply(source: TileSource, body: TileBody, fmt: str, *, accept_encoding: str, if_none_match: str,
+               version_param: str | None) -> TileReply:
+    """The answer to a GET of a tile, from the request's Accept-Encoding and If-None-Match headers
+    and its `?v=` parameter (empty strings when absent)."""
+    compress = fmt == "pbf" and not body.empty and accepts_gzip(accept_encoding)
+    headers = {}
+    if _matches(if_none_match, body.entry.etag):
+        status, data = 304, b""
     elif body.empty:
-        response = HttpResponse(status=204)
+        status, data = 204, b""
     else:
+        status = 200
         if compress:
             data = body.entry.body if body.entry.gzipped else gzip.compress(
                 body.entry.body, compresslevel=settings.TILES_GZIP_LEVEL, mtime=0)
+            headers["Content-Encoding"] = "gzip"
         else:
             data = body.identity()
-        response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
-        if compress:
-            response["Content-Encoding"] = "gzip"
-    if response.status_code in (204, 304):
+        headers["Content-Type"] = CONTENT_TYPES[fmt]
+    headers["ETag"] = f'"{body.entry.etag}{"-gzip" if compress else ""}"'
+    headers["X-Tile-Cache"] = "hit" if body.cached else "miss"
+    headers["Cache-Control"] = cache_control(source, version_param)
+    headers["X-Tile-Version"] = source.version
+    if source.public:
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Expose-Headers"] = "ETag, X-Tile-Version, X-Tile-Cache"
+        headers["Vary"] = PUBLIC_VARY
+    else:
+        headers["Vary"] = PRIVATE_VARY
+    return TileReply(status, headers, data)
+
+
+def tile_response(request: HttpRequest, source: TileSource, body: TileBody, fmt: str) -> HttpResponse:
+    reply = tile_reply(source, body, fmt, accept_encoding=request.headers.get("Accept-Encoding", ""),
+                       if_none_match=request.headers.get("If-None-Match", ""), version_param=request.GET.get("v"))
+    response = HttpResponse(reply.body, status=reply.status)
+    if "Content-Type" not in reply.headers:
         del response["Content-Type"]
-    response["ETag"] = f'"{etag}"'
-    response["X-Tile-Cache"] = "hit" if body.cached else "miss"
-    return _headers(response, source, request)
+    for name, value in reply.headers.items():
+        response[name] = value
+    return response
