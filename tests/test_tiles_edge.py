@@ -188,6 +188,26 @@ def test_a_tile_that_fails_to_render_at_the_edge_is_answered_by_django(served, s
     assert get(app, "/tiles/schools/7/101/59.pbf").status in (200, 204)  # and the connection still works
 
 
+def test_a_database_connection_that_died_costs_no_failed_request(served, schools):
+    """The edge skips Django's health check; a dead connection sends the request to Django."""
+    app, django = served
+    warm(app, URL)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+        # From another session: the server ends this thread's connection, as a restart would.
+        db = connection.settings_dict
+        with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None,
+                             dbname=db["NAME"], autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    calls = django.calls
+    reply = get(app, "/tiles/schools/7/101/58.pbf")
+    assert reply.status in (200, 204)
+    assert django.calls == calls + 1  # the edge's render failed; Django reconnected and answered
+    assert get(app, "/tiles/schools/7/102/58.pbf").status in (200, 204)
+    assert django.calls == calls + 1  # and the edge renders again on the new connection
+
+
 @pytest.mark.parametrize("url", [
     "/tiles/nowhere/7/101/60.pbf",  # no such layer
     "/tiles/schools/7/101/600.pbf",  # outside the grid

@@ -32,6 +32,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core import signals
+from django.db import connection
 from django.http import QueryDict
 from django.http.request import split_domain_port, validate_host
 from django.urls import Resolver404, resolve
@@ -108,8 +109,14 @@ def _answer(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
 
 
 def _render(environ: dict, source: TileSource, tile: Tile, fmt: str, key: str) -> TileBody | None:
-    """Render and cache a miss, with the database connection handled as around a Django request."""
+    """Render and cache a miss, with the database connection handled as around a Django request.
+
+    But for the health check: Django would ask the server `SELECT 1` before the first query, one
+    more round trip on every miss. Here a connection that died since its last request makes the
+    render fail; request_finished then closes it and the request goes to Django, whose health
+    check opens a new one. Nothing is lost but the failed attempt."""
     signals.request_started.send(sender=TileEdge, environ=environ)
+    connection.health_check_done = True
     try:
         return fetch_tile(source, tile, fmt, scope=_PUBLIC_SCOPE, key=key, entry=None)
     except Exception:
