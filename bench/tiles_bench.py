@@ -9,7 +9,9 @@
 - raster PNG tiles of the COG, ours against titiler 2.4 (2 workers each, same rescale and colormap).
 
 Every server gets the same client, wrk (bench/tiles_load.py), over the same SAMPLE tiles per zoom,
-after one warm-up pass that also records the largest tile. Servers listen on 127.0.0.1 only; every run
+after one warm-up pass that also records the largest tile. Ratios and "+x ms over SQL" are medians
+over rounds run side by side (bench.tiles_load.paired): on a shared machine a burst of other work
+spoils one round, not the figure. Servers listen on 127.0.0.1 only; every run
 is bounded in time.
 """
 
@@ -22,7 +24,7 @@ import mapbox_vector_tile
 
 from bench import tiles_data
 from bench.report import Row
-from bench.tiles_load import LoadResult, fetch_all, run_load
+from bench.tiles_load import LoadResult, fetch_all, paired, run_load
 from bench.tiles_servers import ours, tipg, titiler
 from layers.filters import FeatureQuery
 from tiles.grid import Tile, tiles_covering
@@ -33,7 +35,7 @@ WORKERS = 2
 CLIENTS = 8
 SAMPLE = 24  # tiles per zoom (all of them when fewer)
 SECONDS = 3.0  # per latency run, and per server over the rounds of a throughput measurement
-ROUNDS = 3
+ROUNDS = 5
 SLOW_ROUND_S = 5.0
 LATENCY_REQUESTS = 48  # at most, per floor run
 
@@ -137,13 +139,13 @@ def _vector_rows(layers: dict) -> list[Row]:
                 rows.append(Row(group, "SQL statement, direct (floor)", floor.p50, floor.p95,
                                 f"max tile {floor.max_bytes / 1024:.0f} KB"))
                 rows.append(Row(group, "ours uncached, 1 client", mine.p50, mine.p95,
-                                f"+{mine.p50 - floor.p50:.1f} ms over SQL; {mine_rps.rps:.0f} req/s with 8 clients;"
+                                f"+{_over(mine, floor):.1f} ms over SQL; {mine_rps.rps:.0f} req/s with 8 clients;"
                                 f" max {mine.max_bytes / 1024:.0f} KB; {_statuses(mine, mine_rps)}"))
                 rows.append(Row(group, "tipg 1.6 uncached, 1 client", theirs.p50, theirs.p95,
                                 f"{theirs_rps.rps:.0f} req/s with 8 clients; ours/tipg throughput"
-                                f" {_ratio(mine_rps.rps, theirs_rps.rps)}; {_statuses(theirs, theirs_rps)}"))
+                                f" {_ratio(mine_rps, theirs_rps)}; {_statuses(theirs, theirs_rps)}"))
                 rows.append(Row(group, "ours cached, 8 clients", cached.p50, cached.p95,
-                                f"{cached.rps:.0f} req/s = {_ratio(cached.rps, theirs_rps.rps)} tipg uncached"
+                                f"{cached.rps:.0f} req/s = {_ratio(cached, theirs_rps)} tipg uncached"
                                 f" (gzip stored once); {_statuses(cached)}"))
         # What a z8 tile of a million points holds: all of them (clusters) or a capped sample.
         z8 = sample_tiles(8)[0]
@@ -175,12 +177,19 @@ def _raster_rows(cog) -> list[Row]:
                             f"{mine_rps.rps:.0f} req/s with 8 clients; {_statuses(mine, mine_rps)}"))
             rows.append(Row(group, "titiler 2.4 PNG, 1 client", theirs.p50, theirs.p95,
                             f"{theirs_rps.rps:.0f} req/s with 8 clients; ours/titiler throughput"
-                            f" {_ratio(mine_rps.rps, theirs_rps.rps)}; {_statuses(theirs, theirs_rps)}"))
+                            f" {_ratio(mine_rps, theirs_rps)}; {_statuses(theirs, theirs_rps)}"))
     return rows
 
 
-def _ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}x" if b else "n/a"
+def _ratio(a: LoadResult, b: LoadResult) -> str:
+    """a's throughput over b's: the median of the ratios of rounds run side by side."""
+    ratio = paired(a, b, lambda x, y: x.rps / y.rps if y.rps else float("nan"))
+    return f"{ratio:.2f}x"
+
+
+def _over(mine: LoadResult, floor: LoadResult) -> float:
+    """How much later than the floor our p50 is: the median of the differences of side-by-side rounds."""
+    return paired(mine, floor, lambda x, y: x.p50 - y.p50)
 
 
 def _statuses(*results: LoadResult) -> str:

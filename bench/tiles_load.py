@@ -30,6 +30,7 @@ class LoadResult:
     p95: float = math.nan  # ms
     statuses: dict[str, int] = field(default_factory=dict)  # "200", "204", ..., "timeout", "error"
     max_bytes: int = 0
+    rounds: list["LoadResult"] = field(default_factory=list)  # what merge() was given, in order
 
     @property
     def rps(self) -> float:
@@ -55,7 +56,16 @@ class LoadResult:
         return cls(sum(r.requests for r in rounds), sum(r.seconds for r in rounds),
                    statistics.median(r.p50 for r in timed) if timed else math.nan,
                    statistics.median(r.p95 for r in timed) if timed else math.nan,
-                   statuses, max((r.max_bytes for r in rounds), default=0))
+                   statuses, max((r.max_bytes for r in rounds), default=0), list(rounds))
+
+
+def paired(a: LoadResult, b: LoadResult, measure) -> float:
+    """The median over rounds run side by side of measure(round of a, round of b): a burst of other
+    work on the machine spoils one pair, not the figure. Falls back to the merged results."""
+    pairs = [(x, y) for x, y in zip(a.rounds, b.rounds) if x.requests and y.requests]
+    if len(a.rounds) != len(b.rounds) or not pairs:
+        return measure(a, b)
+    return statistics.median(measure(x, y) for x, y in pairs)
 
 
 def wrk_path() -> str:

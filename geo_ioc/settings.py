@@ -190,7 +190,7 @@ TILES_CLUSTER_CELLS = env.int("TILES_CLUSTER_CELLS", default=32)
 # Clusters of layers above TILES_MAX_FEATURES are precomputed per version up to this zoom.
 TILES_CLUSTER_MAX_ZOOM = env.int("TILES_CLUSTER_MAX_ZOOM", default=12)
 TILES_GZIP_LEVEL = env.int("TILES_GZIP_LEVEL", default=6)
-# Anonymous cache hits answered before Django's request cycle (tiles.edge); false sends every tile to Django.
+# Anonymous tile requests answered before Django's request cycle (tiles.edge); false sends every tile to Django.
 TILES_EDGE = env.bool("TILES_EDGE", default=True)
 TILES_STATEMENT_TIMEOUT_MS = env.int("TILES_STATEMENT_TIMEOUT_MS", default=30_000)
 TILES_RASTER_SIZE = env.int("TILES_RASTER_SIZE", default=256)
