@@ -3,23 +3,15 @@ started again on the same port. The wall keeps its last data with a "stale since
 backs off instead of hammering a dead server, and recovers by itself: new numbers, cycling on,
 no reload."""
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
-from django.conf import settings
 
 from layers.tokens import create_token
 from tests.browser import offline_page, screenshot
 from tests.conftest import ROOT, add_features
+from tests.gunicorn_server import free_port, kill, start_server
 from tests.test_wall_in_browser import ONE_SCREEN, shown_kpis
 from tests.test_wall_world import demo_wall, display, incident, wall_world  # noqa: F401  (fixtures)
 from wall.models import PlaylistEntry
@@ -28,45 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ICT = dt_timezone(timedelta(hours=7))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, log) -> subprocess.Popen:
-    """gunicorn as `make run` starts it, on the test database (the test's rows are committed)."""
-    db = settings.DATABASES["default"]
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": (f"postgis://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}"
-                         f"/{db['NAME']}"),
-        "WALL_STATE_POLL_MS": "250",
-        "WALL_DATA_POLL_MS": "500",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "geo_ioc.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "8", "--worker-class", "gthread"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "gunicorn exited; see var/test-wall-server.log"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/wall/playlists/long-an-ioc/state",
-                                        timeout=2):
-                return proc
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    kill(proc)
-    raise AssertionError("gunicorn did not answer within 60 s")
-
-
-def kill(proc: subprocess.Popen) -> None:
-    """SIGKILL to the server's own process group (its master and worker), as a crash would."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+def start_wall_server(port: int, log):
+    return start_server(port, log, probe="/api/wall/playlists/long-an-ioc/state",
+                        env={"WALL_STATE_POLL_MS": "250", "WALL_DATA_POLL_MS": "500"})
 
 
 def test_the_wall_survives_its_server_being_killed_and_restarted(demo_wall, display, wall_world):
@@ -74,7 +30,7 @@ def test_the_wall_survives_its_server_being_killed_and_restarted(demo_wall, disp
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(ROOT / "var" / "test-wall-server.log", "w")
-    server = start_server(port, log)
+    server = start_wall_server(port, log)
     try:
         with offline_page(viewport=ONE_SCREEN) as (page, outside):
             page.goto(f"{base}/wall/?token={create_token(display)}")
@@ -122,7 +78,7 @@ def test_the_wall_survives_its_server_being_killed_and_restarted(demo_wall, disp
             assert page.locator("#wall").get_attribute("data-scene") == scene
             assert shown_kpis(page) == before
 
-            server = start_server(port, log)
+            server = start_wall_server(port, log)
             page.wait_for_selector("#stale", state="hidden", timeout=30000)
             changes = page.evaluate("window.sceneChanges")
             # The playlist moves on again and, back on traffic, shows the incident added meanwhile.
