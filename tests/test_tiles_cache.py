@@ -77,3 +77,16 @@ def test_with_no_cache_every_request_renders(schools, settings):
     assert client.get("/tiles/schools/7/101/60.pbf")["X-Tile-Cache"] == "miss"
     zipped = client.get("/tiles/schools/7/101/60.pbf", HTTP_ACCEPT_ENCODING="gzip")
     assert zipped["Content-Encoding"] == "gzip"
+
+
+def test_with_the_cache_redis_unreachable_tiles_are_still_served(settings, schools):
+    """Redis down (a closed port: nothing listens on 1): every request renders, none fails."""
+    url = "/tiles/schools/7/101/60.pbf"
+    expected = Client().get(url)
+    assert expected.status_code == 200
+    settings.TILES_CACHE_URL = "redis://127.0.0.1:1/0"
+    for _ in range(2):
+        response = Client().get(url)
+        assert response.status_code == 200
+        assert response.content == expected.content and response["ETag"] == expected["ETag"]
+        assert response["X-Tile-Cache"] == "miss"

@@ -276,3 +276,14 @@ def test_gunicorn_serves_the_edge(settings):
 
     assert isinstance(wsgi.application, TileEdge)
     assert isinstance(wsgi.application.app, WSGIHandler)
+
+
+def test_with_redis_unreachable_requests_go_to_django_and_are_served(served, schools, settings):
+    app, django = served
+    warm(app, URL)
+    expected = get(app, URL).body
+    settings.TILES_CACHE_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    calls = django.calls
+    reply = get(app, URL)
+    assert reply.status == 200 and reply.body == expected
+    assert django.calls == calls + 1  # no current access answer without the catalog token

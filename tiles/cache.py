@@ -7,6 +7,7 @@ of the uncompressed bytes).
 """
 
 import hashlib
+import logging
 import os
 import struct
 import tempfile
@@ -21,6 +22,8 @@ from django.conf import settings
 from django.db import connection
 
 from layers.models import Access, Layer
+
+log = logging.getLogger(__name__)
 
 # Entry layout: magic, flags (1 = body is gzip), ETag length, ETag, body (empty for an empty tile).
 _MAGIC = b"GT2"
@@ -81,23 +84,55 @@ class TileStore(Protocol):
 
 
 class RedisStore(TileStore):
+    """Tiles in Redis. Redis being down or slow is not the map's failure: a lookup then misses and a
+    write is dropped, so tiles are rendered for every request (slower, never a 500) until it is back;
+    /healthz says Redis is down."""
+
     def __init__(self, url: str, ttl: int):
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.ttl = ttl
 
     def get(self, key: str) -> CachedTile | None:
-        return _unpack(self.client.get(key))
+        try:
+            return _unpack(self.client.get(key))
+        except redis.RedisError as error:
+            _unavailable(error)
+            return None
 
     def get_with(self, key: str, other: str) -> tuple[CachedTile | None, bytes | None]:
-        """The entry and the raw value of another key, in one round trip."""
-        raw, value = self.client.mget([key, other])
+        """The entry and the raw value of another key, in one round trip ((None, None) without Redis)."""
+        try:
+            raw, value = self.client.mget([key, other])
+        except redis.RedisError as error:
+            _unavailable(error)
+            return None, None
         return _unpack(raw), value
 
     def set(self, key: str, entry: CachedTile) -> None:
-        self.client.set(key, _pack(entry), ex=self.ttl)
+        try:
+            self.client.set(key, _pack(entry), ex=self.ttl)
+        except redis.RedisError as error:
+            _unavailable(error)
 
     def add_flag(self, key: str, ttl: int) -> bool:
-        return bool(self.client.set(key, b"1", ex=ttl, nx=True))
+        try:
+            return bool(self.client.set(key, b"1", ex=ttl, nx=True))
+        except redis.RedisError as error:
+            _unavailable(error)
+            return False  # nothing to de-duplicate with: ask for nothing
+
+
+_WARN_EVERY_S = 60.0
+_last_warning = -_WARN_EVERY_S
+
+
+def _unavailable(error: Exception) -> None:
+    """Log that the tile cache is unreachable, once a minute per process rather than per request."""
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= _WARN_EVERY_S:
+        _last_warning = now
+        log.error("the tile cache (Redis) is unreachable, tiles are rendered uncached: %s", error)
 
 
 class DiskStore(TileStore):
