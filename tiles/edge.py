@@ -14,7 +14,8 @@ rendered one. This WSGI wrapper (geo_ioc/wsgi.py) answers a request itself only 
 
 Then the tile comes from the cache or is rendered and cached exactly as the view does it
 (tiles.delivery.fetch_tile), between Django's request_started and request_finished signals so the
-database connection is checked, kept or closed as after any request. Everything else (a signed-in
+database connection is kept or closed as after any request (_render says why it skips the
+health check). Everything else (a signed-in
 caller or an app's token, no current access answer, an unknown or hidden layer, a bad address or
 filter, another method) goes to Django untouched, which answers it and remembers the access answer.
 So the edge never decides access itself: it repeats, for the same scope, an answer the access
@@ -37,6 +38,7 @@ from django.http import QueryDict
 from django.http.request import split_domain_port, validate_host
 from django.urls import Resolver404, resolve
 
+from layers.access import access_scope
 from layers.errors import ApiError
 from tiles import views
 from tiles.delivery import TileBody, fetch_tile, remembered
@@ -45,7 +47,7 @@ from tiles.http import tile_reply
 from tiles.sources import TileSource, parse_slugs
 
 log = logging.getLogger(__name__)
-_PUBLIC_SCOPE = "public"  # layers.access.access_scope of an anonymous caller
+_PUBLIC_SCOPE = access_scope(None)  # an anonymous caller's: "public"
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
