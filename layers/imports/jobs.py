@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 import shapely
 from django.conf import settings
 from django.db import connection, transaction
@@ -295,25 +296,25 @@ def _check_batch(batch: vector.Batch, source_crs, repair: bool, id_field: str | 
             else:
                 seen[sid] = row
     geoms = _geometry_subset(checked, keep)
-    hexes = _hex_wkb(geoms)
-    props = vector.property_json(batch.columns, keep)
     rows_idx = np.flatnonzero(keep)
-    kept_ids = ids if len(rows_idx) == n else [ids[i] for i in rows_idx.tolist()]
-    columns = load.Columns(numbers=(batch.offset + rows_idx + 1).tolist(), ids=kept_ids, wkbs=hexes, properties=props)
+    every = len(rows_idx) == n
+    kept_ids = ids if every else [ids[i] for i in rows_idx.tolist()]
+    properties = batch.properties if every else batch.properties.filter(pa.array(keep))
+    columns = load.Columns(numbers=(batch.offset + rows_idx + 1).tolist(), ids=kept_ids, wkbs=_hex_wkb(geoms),
+                           properties=properties)
     return _Rows(columns, geometry.type_names(geoms) if len(geoms) else set(), batch.offset + n)
 
 
-def _hex_wkb(geoms: np.ndarray) -> list[str]:
+def _hex_wkb(geoms: np.ndarray) -> pa.Array:
     """Hex WKB of each geometry, without an SRID: PostGIS gives SRID-less input the SRID of the
     geometry(…, 4326) column it enters, and stamping each geometry first (shapely.set_srid) copied
-    every one of them. Binary WKB from GEOS is hex-encoded in one C call for the whole batch and cut
-    per geometry: 2.5 times faster than GEOS's own hex writer."""
-    if not len(geoms):
-        return []
+    every one of them. Binary WKB from GEOS is hex-encoded in one C call for the whole batch and
+    becomes an Arrow array over that text as it is, with no string per geometry."""
     wkbs = shapely.to_wkb(geoms).tolist()
-    text = binascii.hexlify(b"".join(wkbs)).decode("ascii")
-    ends = np.cumsum([2 * len(w) for w in wkbs]).tolist()
-    return [text[start:end] for start, end in zip([0, *ends[:-1]], ends)]
+    offsets = np.zeros(len(wkbs) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, wkbs), dtype=np.int64, count=len(wkbs)) * 2, out=offsets[1:])
+    text = binascii.hexlify(b"".join(wkbs))
+    return pa.LargeStringArray.from_buffers(len(wkbs), pa.py_buffer(offsets), pa.py_buffer(text))
 
 
 def _geometry_subset(checked: geometry.Checked, keep: np.ndarray) -> np.ndarray:
@@ -325,7 +326,7 @@ def _source_ids(batch: vector.Batch, id_field: str | None) -> list[str]:
     if id_field is None:
         # No id column: the feature's position in the file (GDAL's FID), stable for one file.
         return [str(int(f)) for f in batch.fids]
-    values = batch.columns[id_field].tolist()
+    values = batch.values(id_field)
     if all(type(v) is str for v in values):  # the usual text column, without a test per value below
         return [v.strip()[:200] for v in values]
     out = []
