@@ -206,3 +206,53 @@ def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(tmp
         importer.join(timeout=120)
     assert result["job"].status == "succeeded", result["job"].report
     assert feature_count_sql(Layer.objects.get(slug="diem")) == 200
+
+
+def _import_tables() -> list[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT relname FROM pg_class WHERE relname LIKE 'layers\\_feature\\_import\\_%%' AND relkind = 'r'")
+        return [name for (name,) in cur.fetchall()]
+
+
+def _attached_indexes(table: str) -> int:
+    """Indexes of `table` that are partitions of an index of the store (ATTACH adopted them)."""
+    with connection.cursor() as cur:
+        cur.execute("""SELECT count(*) FROM pg_index AS i JOIN pg_inherits AS h ON h.inhrelid = i.indexrelid
+                        WHERE i.indrelid = to_regclass(%s)""", [table])
+        return cur.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_next_version_is_indexed_on_two_connections_and_swapped_in(tmp_path, settings):
+    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+    settings.LAYERS_IMPORT_INDEX_BUILDERS = 2
+    multi = {"type": "Feature", "properties": {"id": "m"},
+             "geometry": {"type": "MultiPoint", "coordinates": [[106.4, 10.5], [106.5, 10.6]]}}
+    first = import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5), multi]), layer="diem")
+    assert first.status == "succeeded", first.report
+    layer = Layer.objects.get(slug="diem")
+    assert layer.geometry_type == "MultiPoint"  # promoted in the job's table, before its indexes
+    second = import_now(_points_gpkg(tmp_path / "diem.gpkg", 500, "p"), layer="diem")
+    assert second.status == "succeeded", second.report
+    layer.refresh_from_db()
+    assert layer.version == first.layer_version + 1 and layer.feature_count == 500 == feature_count_sql(layer)
+    part = storage.partition_name(layer.pk)
+    assert _partition_of(layer.pk) == part and _import_tables() == []
+    assert _index_count(part) == _attached_indexes(part) == _index_count("layers_feature")
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u')",
+                    [part])
+        assert cur.fetchone()[0] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_failed_replace_drops_its_table_and_leaves_the_old_version(tmp_path, settings):
+    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+    settings.LAYERS_IMPORT_INDEX_BUILDERS = 2
+    first = import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem")
+    layer = Layer.objects.get(slug="diem")
+    bad = write_geojson(tmp_path, [point_feature("x", 500.0, 10.5)], name="bad.geojson")  # out of range
+    failed = import_now(bad, layer="diem")
+    assert failed.status == "failed"
+    layer.refresh_from_db()
+    assert layer.version == first.layer_version and feature_count_sql(layer) == 1 and _import_tables() == []
