@@ -53,9 +53,8 @@ def _copy(statement: sql.Composable, first: pa.Scalar | pa.Array, rows: Columns)
     lines = pc.binary_join_element_wise(first, tab, sids, tab, rows.wkbs, tab, properties, end, pa.scalar("", TEXT))
     _validity, offsets, data = lines.buffers()
     bounds = np.frombuffer(offsets, dtype=np.int64)[[lines.offset, lines.offset + len(lines)]]
-    with connection.cursor() as cur:
-        with cur.copy(statement) as copy:
-            copy.write(memoryview(data)[int(bounds[0]):int(bounds[1])])
+    with connection.cursor() as cur, cur.copy(statement) as copy:
+        copy.write(memoryview(data)[int(bounds[0]):int(bounds[1])])
 
 
 def _copy_column(values: list[str]) -> list[str]:
