@@ -37,7 +37,13 @@ from psycopg import sql
 _STORE = "layers_feature"
 # pg_get_indexdef of a partitioned index: "CREATE [UNIQUE] INDEX name ON ONLY public.layers_feature USING …"
 _INDEX_HEAD = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ USING ")
-_BUILD_MEMORY = "256MB"  # maintenance_work_mem of an index build (of each, with builders > 1)
+# maintenance_work_mem of an index build (of each, with builders > 1): enough for a B-tree's or a
+# GiST's sort in memory. Except a jsonb_path_ops GIN, whose keys are hashes of each property's value,
+# most of them distinct (ids, names, measures): its build inserts them in a red-black tree in memory,
+# which stalls on cache misses once it outgrows the CPU's caches. 1,000,000 points, interleaved runs:
+# 9.9 s with 4 MB against 11.7 s with 256 MB (medians of 3).
+_BUILD_MEMORY = "256MB"
+_HASHED_GIN_MEMORY = "4MB"
 
 
 def partition_name(layer_id: int) -> str:
@@ -80,9 +86,8 @@ def build_indexes(table: str, *, builders: int = 1) -> None:
         _run_on_connections(statements, builders)
     else:
         with connection.cursor() as cur:
-            cur.execute("SELECT set_config('maintenance_work_mem', %s, true)", [_BUILD_MEMORY])
             for statement in statements:
-                cur.execute(statement)
+                _build(cur, statement, local=True)
     with connection.cursor() as cur:
         for _create, add in constraints:
             cur.execute(add)
@@ -97,19 +102,24 @@ def _run_on_connections(statements: list[str], builders: int) -> None:
     def build() -> None:
         try:  # a thread's own Django connection, in autocommit: each index is committed when built
             with connection.cursor() as cur:
-                cur.execute("SELECT set_config('maintenance_work_mem', %s, false)", [_BUILD_MEMORY])
                 while True:
                     try:
                         statement = waiting.get_nowait()
                     except queue.Empty:
                         return
-                    cur.execute(statement)
+                    _build(cur, statement, local=False)
         finally:
             connection.close()
 
     with ThreadPoolExecutor(max_workers=builders, thread_name_prefix="import-index") as pool:
         for future in [pool.submit(build) for _ in range(builders)]:
             future.result()
+
+
+def _build(cur, statement: str, *, local: bool) -> None:
+    memory = _HASHED_GIN_MEMORY if " USING gin " in statement and " jsonb_path_ops" in statement else _BUILD_MEMORY
+    cur.execute("SELECT set_config('maintenance_work_mem', %s, %s)", [memory, local])
+    cur.execute(statement)
 
 
 def _constraint_indexes(cur, table: str) -> list[tuple[str, str]]:
