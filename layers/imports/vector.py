@@ -183,7 +183,7 @@ def _arrow_batches(source: Source, inspection: Inspection, names: list[str], siz
                             record.column(meta["geometry_name"] or "wkb_geometry").to_numpy(zero_copy_only=False),
                             columns, _arrow_json(columns, record.num_rows))
                 offset += record.num_rows
-    except (*_READ_ERRORS, pa.ArrowInvalid):  # ArrowInvalid: text that is not UTF-8
+    except (*_READ_ERRORS, pa.ArrowException):  # text that is not UTF-8, a stream GDAL could not finish
         raise ImportProblem("unreadable", format=source.format) from None
 
 
