@@ -210,6 +210,9 @@ LAYERS_IMPORT_MAX_COMPRESSION_RATIO = env.int("LAYERS_IMPORT_MAX_COMPRESSION_RAT
 LAYERS_IMPORT_MAX_RASTER_PIXELS = env.int("LAYERS_IMPORT_MAX_RASTER_PIXELS", default=2_000_000_000)
 # Features per COPY batch: bounds the worker's memory on big files.
 LAYERS_IMPORT_BATCH = env.int("LAYERS_IMPORT_BATCH", default=200_000)
+# Database connections that build a replaced layer's indexes at once (layers.storage.build_indexes);
+# 1 builds them one after the other inside the publishing transaction.
+LAYERS_IMPORT_INDEX_BUILDERS = env.int("LAYERS_IMPORT_INDEX_BUILDERS", default=2)
 # Per-row problems kept in a job's report (all of them are counted).
 LAYERS_IMPORT_REPORT_ROWS = env.int("LAYERS_IMPORT_REPORT_ROWS", default=1000)
 # Above this many features a GeoPackage/Shapefile/KML/CSV export is built by a Celery job.

@@ -46,7 +46,7 @@ def check_import_settings(app_configs, **kwargs):
     errors = []
     caps = ("LAYERS_IMPORT_MAX_UPLOAD_BYTES", "LAYERS_IMPORT_MAX_ARCHIVE_MEMBERS", "LAYERS_IMPORT_MAX_UNCOMPRESSED_BYTES",
             "LAYERS_IMPORT_MAX_COMPRESSION_RATIO", "LAYERS_IMPORT_MAX_RASTER_PIXELS", "LAYERS_IMPORT_BATCH",
-            "LAYERS_EXPORT_ASYNC_FEATURES")
+            "LAYERS_IMPORT_INDEX_BUILDERS", "LAYERS_EXPORT_ASYNC_FEATURES")
     for name in caps:
         if getattr(settings, name) < 1:
             errors.append(Error(f"{name} must be at least 1.", id="layers.E010"))

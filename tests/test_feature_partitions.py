@@ -36,6 +36,20 @@ def _index_count(table: str) -> int:
         return cur.fetchone()[0]
 
 
+def _import_tables() -> list[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT relname FROM pg_class WHERE relname LIKE 'layers\\_feature\\_import\\_%%' AND relkind = 'r'")
+        return [name for (name,) in cur.fetchall()]
+
+
+def _attached_indexes(table: str) -> int:
+    """Indexes of `table` that are partitions of an index of the store (ATTACH adopted them)."""
+    with connection.cursor() as cur:
+        cur.execute("""SELECT count(*) FROM pg_index AS i JOIN pg_inherits AS h ON h.inhrelid = i.indexrelid
+                        WHERE i.indrelid = to_regclass(%s)""", [table])
+        return cur.fetchone()[0]
+
+
 def _points_gpkg(path, n: int, prefix: str):
     rng = np.random.default_rng(n)
     xy = np.column_stack([105.5 + rng.random(n) * 1.2, 10.4 + rng.random(n) * 0.6])
@@ -93,8 +107,11 @@ def test_a_replace_swaps_in_a_new_partition_with_every_index(tmp_path, settings)
         f"p{i}" for i in range(500)}
 
 
-@pytest.mark.django_db
-def test_a_failed_replace_leaves_the_old_partition(tmp_path, settings):
+# Inside a transaction (a test's, a shell's) everything is written in it; outside, the job's own
+# table is committed before publication and must be dropped when the import fails.
+@pytest.mark.parametrize("where", [pytest.param("inside a transaction", marks=pytest.mark.django_db),
+                                   pytest.param("outside", marks=pytest.mark.django_db(transaction=True))])
+def test_a_failed_replace_leaves_the_old_partition_and_no_table(tmp_path, settings, where):
     settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
     first = import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem")
     layer = Layer.objects.get(slug="diem")
@@ -106,6 +123,7 @@ def test_a_failed_replace_leaves_the_old_partition(tmp_path, settings):
     with connection.cursor() as cur:
         cur.execute("SELECT to_regclass(%s)", [storage.partition_name(layer.pk) + "_next"])
         assert cur.fetchone()[0] is None
+    assert _import_tables() == []
 
 
 @pytest.mark.django_db
@@ -206,3 +224,26 @@ def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(tmp
         importer.join(timeout=120)
     assert result["job"].status == "succeeded", result["job"].report
     assert feature_count_sql(Layer.objects.get(slug="diem")) == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_next_version_is_indexed_on_two_connections_and_swapped_in(tmp_path, settings):
+    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+    settings.LAYERS_IMPORT_INDEX_BUILDERS = 2
+    multi = {"type": "Feature", "properties": {"id": "m"},
+             "geometry": {"type": "MultiPoint", "coordinates": [[106.4, 10.5], [106.5, 10.6]]}}
+    first = import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5), multi]), layer="diem")
+    assert first.status == "succeeded", first.report
+    layer = Layer.objects.get(slug="diem")
+    assert layer.geometry_type == "MultiPoint"  # promoted in the job's table, before its indexes
+    second = import_now(_points_gpkg(tmp_path / "diem.gpkg", 500, "p"), layer="diem")
+    assert second.status == "succeeded", second.report
+    layer.refresh_from_db()
+    assert layer.version == first.layer_version + 1 and layer.feature_count == 500 == feature_count_sql(layer)
+    part = storage.partition_name(layer.pk)
+    assert _partition_of(layer.pk) == part and _import_tables() == []
+    assert _index_count(part) == _attached_indexes(part) == _index_count("layers_feature")
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u')",
+                    [part])
+        assert cur.fetchone()[0] == 2

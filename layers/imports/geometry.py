@@ -30,6 +30,8 @@ class Checked:
 def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
     """Parse, reproject and validate one batch of WKB geometries."""
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    if (shapely.has_z(geoms) | shapely.has_m(geoms)).any():  # a Z or M the layer's type did not declare
+        geoms = shapely.force_2d(geoms)
     keep = np.ones(len(geoms), dtype=bool)
     rejected: list[tuple[int, str, dict]] = []
 

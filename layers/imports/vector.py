@@ -1,5 +1,11 @@
-"""Reading a vector source with pyogrio in batches of arrays: what the file says about itself
-(`inspect`), then its features with text decoded and properties ready for JSONB (`batches`)."""
+"""Reading a vector source with pyogrio in batches: what the file says about itself (`inspect`), then
+its features with text decoded and the JSON text of their properties (`batches`).
+
+A 2D file whose fields are all text and numbers, in UTF-8, is streamed through GDAL's Arrow interface
+and its properties' JSON is built column by column by Arrow's string kernels: no Python object per
+value except floats (their JSON is Python's repr). Any other file (legacy text, dates, booleans,
+lists) is read into NumPy arrays and built per value in Python. Both give the same text.
+"""
 
 import json
 import math
@@ -13,6 +19,8 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 from pyogrio import raw
 from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
@@ -38,6 +46,11 @@ ID_CANDIDATES = ("source_id", "id", "fid", "gid", "objectid", "ma", "code")
 RAW_BYTES = "ISO-8859-1"
 _PROPERTY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _READ_ERRORS = (DataSourceError, DataLayerError, FieldError, GeometryError, UnicodeDecodeError, CRSError)
+# Field types the Arrow reader turns into JSON itself (read_info's NumPy names).
+_ARROW_DTYPES = {"object", "int16", "int32", "int64", "float32", "float64"}
+# What a JSON string escapes (json.encoder's ESCAPE): control characters, the quote, the backslash.
+_JSON_ESCAPED = r'[\x00-\x1f"\\]'
+TEXT = pa.large_string()  # 64-bit offsets: a batch of big polygons may pass 2 GiB of hex
 
 
 @dataclass(frozen=True)
@@ -122,11 +135,19 @@ class Batch:
     offset: int  # rows are numbered offset + 1, offset + 2, … (1-based, in file order)
     fids: np.ndarray
     wkb: np.ndarray
-    columns: dict[str, np.ndarray]  # decoded field name → values
+    columns: dict[str, np.ndarray | pa.Array]  # decoded field name → values
+    properties: pa.Array  # the JSON text of each row's properties (TEXT)
+
+    def values(self, name: str) -> list:
+        column = self.columns[name]
+        return column.to_pylist() if isinstance(column, pa.Array) else column.tolist()
 
 
 def batches(source: Source, inspection: Inspection, *, encoding: str | None, size: int) -> Iterator[Batch]:
     names = [decode_text(f, encoding, row=0, field=f) for f in inspection.fields]
+    if encoding is None and not inspection.has_z and set(inspection.dtypes) <= _ARROW_DTYPES:
+        yield from _arrow_batches(source, inspection, names, size)
+        return
     offset = 0
     while True:
         _meta, fids, wkb, data = _read(source, inspection, offset, size, columns=inspection.fields)
@@ -140,10 +161,66 @@ def batches(source: Source, inspection: Inspection, *, encoding: str | None, siz
                 values = np.array([unicodedata.normalize("NFC", v) if isinstance(v, str) else v for v in values],
                                   dtype=object)
             columns[name] = values
-        yield Batch(offset, fids, wkb, columns)
+        yield Batch(offset, fids, wkb, columns, pa.array(property_json(columns, len(wkb)), TEXT))
         offset += len(wkb)
         if len(wkb) < size:
             return
+
+
+def _arrow_batches(source: Source, inspection: Inspection, names: list[str], size: int) -> Iterator[Batch]:
+    """One pass over the file (no skip_features per batch, which is a re-read for most drivers)."""
+    offset = 0
+    try:
+        # GDAL's Arrow stream cannot force 2D: layers.imports.geometry.check does it.
+        with raw.open_arrow(source.path, layer=inspection.layer_name, columns=inspection.fields,
+                            return_fids=True, batch_size=size, use_pyarrow=True, **open_options(source)) as opened:
+            meta, reader = opened
+            for record in reader:
+                if record.num_rows == 0:
+                    continue
+                columns = {name: _arrow_values(record.column(field)) for name, field in zip(names, inspection.fields)}
+                yield Batch(offset, record.column(meta["fid_column"]).to_numpy(),
+                            record.column(meta["geometry_name"] or "wkb_geometry").to_numpy(zero_copy_only=False),
+                            columns, _arrow_json(columns, record.num_rows))
+                offset += record.num_rows
+    except (*_READ_ERRORS, pa.ArrowException):  # text that is not UTF-8, a stream GDAL could not finish
+        raise ImportProblem("unreadable", format=source.format) from None
+
+
+def _arrow_values(values: pa.Array) -> pa.Array:
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return pc.utf8_normalize(values, "NFC")
+    if pa.types.is_integer(values.type) and values.null_count:
+        # As the NumPy reader gives them: an integer column with a missing value in the batch is
+        # read as floats, the missing ones NaN.
+        return values.cast(pa.float64())
+    return values
+
+
+def _arrow_json(columns: dict[str, pa.Array], n: int) -> pa.Array:
+    if not columns:
+        return pa.array(["{}"] * n, TEXT)
+    parts = []
+    for i, (name, values) in enumerate(columns.items()):
+        parts += [_text(("{" if i == 0 else ",") + _encode_string(name) + ":"), _arrow_texts(values)]
+    return pc.binary_join_element_wise(*parts, _text("}"), _text(""))
+
+
+def _arrow_texts(values: pa.Array) -> pa.Array:
+    """The JSON text of each value, as _json_texts writes it."""
+    if pa.types.is_floating(values.type):
+        return pa.array(_json_texts(values.to_numpy(zero_copy_only=False)), TEXT)
+    if pa.types.is_integer(values.type):  # without nulls (_arrow_values)
+        return values.cast(TEXT)
+    text = values.cast(TEXT)
+    if pc.any(pc.match_substring_regex(text, _JSON_ESCAPED)).as_py():
+        return pa.array(_json_texts(np.array(text.to_pylist(), dtype=object)), TEXT)
+    quote = _text('"')
+    return pc.fill_null(pc.binary_join_element_wise(quote, text, quote, _text("")), _text("null"))
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, TEXT)
 
 
 def _read(source: Source, inspection: Inspection, offset: int, size: int, *, columns: list[str] | None = None,
@@ -173,23 +250,25 @@ def _decode_column(values: np.ndarray, encoding: str, field: str, offset: int) -
     return out
 
 
-def property_json(columns: dict[str, np.ndarray], keep: np.ndarray) -> list[str]:
-    """The JSON text of each kept row's properties: NaN becomes null, dates ISO 8601.
+def property_json(columns: dict[str, np.ndarray], n: int) -> list[str]:
+    """The JSON text of each row's properties: NaN becomes null, dates ISO 8601.
 
     Built column by column from C-encoded values and joined once per row: json.dumps of a dict per
     row costs several times more on a million features.
     """
     if not columns:
-        return ["{}"] * int(keep.sum())
+        return ["{}"] * n
     parts = []
     for i, (name, values) in enumerate(columns.items()):
         key = ("{" if i == 0 else ",") + _encode_string(name) + ":"
-        parts.append([key + v for v in _json_texts(values[keep])])
+        parts.append([key + v for v in _json_texts(values)])
     return ["".join(row) + "}" for row in zip(*parts)]
 
 
 def _json_texts(values: np.ndarray) -> list[str]:
     kind = values.dtype.kind
+    if kind == "f" and np.isfinite(values).all():
+        return list(map(repr, values.tolist()))
     if kind == "f":
         return ["null" if v != v or v in (math.inf, -math.inf) else repr(v) for v in values.tolist()]
     if kind in "iu":
