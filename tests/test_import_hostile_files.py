@@ -131,9 +131,22 @@ def test_a_truncated_geojson_fails_without_touching_the_old_layer(tmp_path):
     bad = tmp_path / "bad.geojson"
     bad.write_text(good.read_text()[:-20])
     job = import_now(bad, layer="tram")
-    assert job.status == "failed" and job.report["errors"][-1]["code"] == "unreadable"
+    assert job.status == "failed" and job.report["errors"][-1]["code"] == "unreadable_because"
     layer = Layer.objects.get(slug="tram")
     assert layer.version == first.layer_version and layer.feature_count == 1
+
+
+def test_an_unreadable_file_says_where_gdal_stopped_and_nothing_of_the_server(tmp_path, settings):
+    """A number JSON allows but a double cannot hold: GDAL says where; the steward reads it, without
+    the job's path on the server."""
+    path = tmp_path / "tram.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": '
+                    '{"type": "Point", "coordinates": [106.4, 10.5]}, "properties": {"n": 1e400}}]}')
+    job = import_now(path, layer="tram")
+    refused(job, "unreadable_because")
+    error = job.report["errors"][-1]
+    assert "1e400" in error["en"] and "GDAL" in error["en"] and "GDAL báo" in error["vi"]
+    assert str(settings.LAYERS_IMPORT_DIR) not in error["en"] and "/" not in error["en"].split("GDAL says:")[1]
 
 
 def test_an_upload_named_like_a_gdal_path_is_saved_under_our_own_name(tmp_path, settings):

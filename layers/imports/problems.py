@@ -1,6 +1,7 @@
 """What can go wrong with an imported file, in words a data steward can act on, in Vietnamese and
 English. A job's report stores both languages, so it reads the same whoever opens it later."""
 
+import re
 from typing import Any
 
 from django.utils import translation
@@ -26,6 +27,8 @@ MESSAGES = {
     "shapefile_incomplete": _("The shapefile “%(name)s” lacks its %(missing)s file."),
     "xml_doctype": _("The KML file declares a DOCTYPE or entities, which are refused for safety."),
     "unreadable": _("The file could not be read as %(format)s. Check that it opens in QGIS."),
+    "unreadable_because": _("The file could not be read as %(format)s (GDAL says: %(reason)s). Check that it "
+                            "opens in QGIS."),
     "layer_not_in_file": _("The file has no layer named “%(name)s”. Its layers are: %(names)s."),
     "no_features": _("The file has no features."),
     "no_geometry_column": _("No geometry was found. A CSV needs lon/lat (or x/y) columns or a WKT column."),
@@ -104,3 +107,16 @@ class ImportProblem(Exception):
 
     def message(self) -> dict[str, str]:
         return render(self.code, self.params)
+
+
+def unreadable(format_name: str, error: Exception) -> ImportProblem:
+    """The file could not be read, with what GDAL said about it when it said something a steward can
+    use ("At line 1, character 37: Unrecognized number"): paths on the server cut out, never a trace."""
+    reason = " ".join(_PATH.sub("", str(error)).split()).strip(" :;,.")
+    if not reason:
+        return ImportProblem("unreadable", format=format_name)
+    return ImportProblem("unreadable_because", format=format_name, reason=reason[:300])
+
+
+# An absolute path (GDAL's /vsizip/… included) in a message: where the job's files live is nobody's business.
+_PATH = re.compile(r"""['"]?(?:/vsi[a-z0-9_]+)?/[^\s'"]*['"]?""")

@@ -15,7 +15,7 @@ from rasterio.errors import RasterioError
 from layers import crs as crs_module
 from layers.catalog import bump_version
 from layers.imports import state
-from layers.imports.problems import ImportProblem
+from layers.imports.problems import ImportProblem, unreadable
 from layers.imports.progress import Progress
 from layers.imports.report import Report
 from layers.imports.source_crs import choose_crs
@@ -28,8 +28,8 @@ COG_OPTIONS = {"COMPRESS": "DEFLATE", "BLOCKSIZE": 512, "OVERVIEWS": "AUTO", "BI
 def import_raster(job: ImportJob, source: Source, report: Report, progress: Progress) -> None:
     try:
         src = rasterio.open(source.path)
-    except RasterioError:
-        raise ImportProblem("unreadable", format="GeoTIFF") from None
+    except RasterioError as error:
+        raise unreadable("GeoTIFF", error) from None
     with src:
         if src.driver not in source.drivers:
             raise ImportProblem("content_mismatch", format="GeoTIFF")

@@ -28,7 +28,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from layers import encodings
-from layers.imports.problems import ImportProblem
+from layers.imports.problems import ImportProblem, unreadable
 from layers.imports.sources import Source
 
 # CSV columns GDAL takes as coordinates or geometry (case-insensitive), in order of preference.
@@ -77,8 +77,8 @@ def read_encoding(source: Source) -> str | None:
 def list_layers(source: Source) -> list[str]:
     try:
         layers = pyogrio.list_layers(source.path)
-    except _READ_ERRORS:
-        raise ImportProblem("unreadable", format=source.format) from None
+    except _READ_ERRORS as error:
+        raise unreadable(source.format, error) from None
     # Attribute-only tables of a GeoPackage have no geometry type; they are not layers to import.
     spatial = [str(name) for name, geom_type in layers if geom_type is not None]
     return spatial or [str(name) for name, _t in layers]
@@ -92,8 +92,8 @@ def inspect(source: Source, layer: str | None) -> Inspection:
     try:
         info = pyogrio.read_info(source.path, layer=name, encoding=read_encoding(source),
                                  force_total_bounds=True, **open_options(source))
-    except _READ_ERRORS:
-        raise ImportProblem("unreadable", format=source.format) from None
+    except _READ_ERRORS as error:
+        raise unreadable(source.format, error) from None
     # The allow-list, checked after the fact: the driver GDAL picked must be the format's own.
     if info["driver"] not in source.drivers:
         raise ImportProblem("content_mismatch", format=source.format)
@@ -183,8 +183,8 @@ def _arrow_batches(source: Source, inspection: Inspection, names: list[str], siz
                             record.column(meta["geometry_name"] or "wkb_geometry").to_numpy(zero_copy_only=False),
                             columns, _arrow_json(columns, record.num_rows))
                 offset += record.num_rows
-    except (*_READ_ERRORS, pa.ArrowException):  # text that is not UTF-8, a stream GDAL could not finish
-        raise ImportProblem("unreadable", format=source.format) from None
+    except (*_READ_ERRORS, pa.ArrowException) as error:  # text that is not UTF-8, a stream GDAL could not finish
+        raise unreadable(source.format, error) from None
 
 
 def _arrow_values(values: pa.Array) -> pa.Array:
@@ -229,8 +229,8 @@ def _read(source: Source, inspection: Inspection, offset: int, size: int, *, col
         return raw.read(source.path, layer=inspection.layer_name, encoding=read_encoding(source),
                         columns=columns, read_geometry=geometry, force_2d=True, skip_features=offset,
                         max_features=size, return_fids=True, **open_options(source))
-    except _READ_ERRORS:
-        raise ImportProblem("unreadable", format=source.format) from None
+    except _READ_ERRORS as error:
+        raise unreadable(source.format, error) from None
 
 
 def decode_text(value: str, encoding: str | None, *, row: int, field: str) -> str:
