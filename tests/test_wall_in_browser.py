@@ -195,10 +195,13 @@ def test_memory_stays_flat_over_many_scene_changes(live_server, demo_wall, quick
         first = statistics.median(s[key] for s in samples[:third])
         last = statistics.median(s[key] for s in samples[-third:])
         assert last <= first * margin, (key, first, last)
-    # The DOM differs from scene to scene (112-195 nodes): compare each scene with itself.
+    # The DOM differs from scene to scene (112-195 nodes): compare each scene with itself, the median
+    # of its later samples with its first one. A leak grows them all; one sample taken while a panel
+    # redraws (seen once: 162, 162, 160, 160, 195) does not.
     for scene in {s["scene"] for s in samples}:
         nodes = [s["nodes"] for s in samples if s["scene"] == scene]
-        assert nodes[-1] <= nodes[0] * 1.10, ("nodes", scene, nodes)
+        later = statistics.median(nodes[len(nodes) // 2:])
+        assert later <= nodes[0] * 1.10, ("nodes", scene, nodes)
 
 
 def test_a_new_layer_version_reaches_the_map_without_a_reload(live_server, demo_wall, quick, wall_world):
