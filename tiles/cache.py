@@ -6,6 +6,7 @@ A vector tile is stored gzip-compressed once (PNG and WebP as they are), with it
 of the uncompressed bytes).
 """
 
+import functools
 import hashlib
 import logging
 import os
@@ -83,6 +84,23 @@ class TileStore(Protocol):
         ...
 
 
+def _or_when_unreachable(default):
+    """A RedisStore method that answers `default` (a miss, a dropped write) when Redis does not."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def quiet(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except redis.RedisError as error:
+                _unavailable(error)
+                return default
+
+        return quiet
+
+    return wrap
+
+
 class RedisStore(TileStore):
     """Tiles in Redis. Redis being down or slow is not the map's failure: a lookup then misses and a
     write is dropped, so tiles are rendered for every request (slower, never a 500) until it is back;
@@ -92,34 +110,23 @@ class RedisStore(TileStore):
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.ttl = ttl
 
+    @_or_when_unreachable(None)
     def get(self, key: str) -> CachedTile | None:
-        try:
-            return _unpack(self.client.get(key))
-        except redis.RedisError as error:
-            _unavailable(error)
-            return None
+        return _unpack(self.client.get(key))
 
+    @_or_when_unreachable((None, None))
     def get_with(self, key: str, other: str) -> tuple[CachedTile | None, bytes | None]:
-        """The entry and the raw value of another key, in one round trip ((None, None) without Redis)."""
-        try:
-            raw, value = self.client.mget([key, other])
-        except redis.RedisError as error:
-            _unavailable(error)
-            return None, None
+        """The entry and the raw value of another key, in one round trip."""
+        raw, value = self.client.mget([key, other])
         return _unpack(raw), value
 
+    @_or_when_unreachable(None)
     def set(self, key: str, entry: CachedTile) -> None:
-        try:
-            self.client.set(key, _pack(entry), ex=self.ttl)
-        except redis.RedisError as error:
-            _unavailable(error)
+        self.client.set(key, _pack(entry), ex=self.ttl)
 
+    @_or_when_unreachable(False)  # nothing to de-duplicate with: ask for nothing
     def add_flag(self, key: str, ttl: int) -> bool:
-        try:
-            return bool(self.client.set(key, b"1", ex=ttl, nx=True))
-        except redis.RedisError as error:
-            _unavailable(error)
-            return False  # nothing to de-duplicate with: ask for nothing
+        return bool(self.client.set(key, b"1", ex=ttl, nx=True))
 
 
 _WARN_EVERY_S = 60.0
