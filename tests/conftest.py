@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -165,6 +166,13 @@ def celery_worker(django_db_setup, django_db_blocker):
     yield proc
     proc.terminate()
     proc.wait(timeout=30)
+
+
+def other_session(**options) -> psycopg.Connection:
+    """A connection of its own to the test database: another session than Django's."""
+    db = connection.settings_dict
+    return psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None,
+                           dbname=db["NAME"], **options)
 
 
 def feature_count_sql(layer: Layer) -> int:

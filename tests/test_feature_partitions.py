@@ -8,13 +8,12 @@ import numpy as np
 import psycopg
 import pytest
 import shapely
-from django.conf import settings
 from django.db import connection
 from pyogrio import raw
 
 from layers import storage
 from layers.models import Feature, Layer
-from tests.conftest import feature_count_sql, make_layer
+from tests.conftest import feature_count_sql, make_layer, other_session
 from tests.import_files import import_now, point_feature, write_geojson
 
 
@@ -154,7 +153,6 @@ def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(t
     import_now(_points_gpkg(tmp_path / "old.gpkg", 3000, "old"), layer="diem")
     layer = Layer.objects.get(slug="diem")
     old = (layer.version, 3000)
-    db = settings.DATABASES["default"]
     seen: set[tuple[int, int]] = set()
     errors: list[Exception] = []
     stop = threading.Event()
@@ -166,8 +164,7 @@ def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(t
             errors.append(error)
 
     def _read() -> None:
-        with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None,
-                             dbname=db["NAME"], autocommit=True) as conn:
+        with other_session(autocommit=True) as conn:
             while not stop.is_set():
                 # One statement, one snapshot: the catalog's version and the rows it describes.
                 seen.add(conn.execute(
@@ -193,14 +190,9 @@ def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(tmp
     settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
     import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem")
     other = make_layer("truong")
-    db = settings.DATABASES["default"]
-
-    def connect() -> psycopg.Connection:
-        return psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None,
-                               dbname=db["NAME"])
 
     # An export streaming a big layer, say: it holds its lock on the store for seconds.
-    with connect() as long_reader, connect() as reader:
+    with other_session() as long_reader, other_session() as reader:
         long_reader.execute("SELECT count(*) FROM layers_feature").fetchone()
         result: dict = {}
 

@@ -9,7 +9,6 @@ import gzip
 import io
 
 import mapbox_vector_tile
-import psycopg
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
@@ -17,6 +16,7 @@ from django.test import RequestFactory
 
 from layers.models import Access
 from layers.tokens import create_token
+from tests.conftest import other_session
 from tiles.edge import TileEdge
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -174,10 +174,8 @@ def test_a_miss_is_rendered_at_the_edge_once_the_access_answer_is_remembered(ser
 def test_a_tile_that_fails_to_render_at_the_edge_is_answered_by_django(served, schools, settings):
     app, django = served
     warm(app, URL)
-    db = connection.settings_dict
     settings.TILES_STATEMENT_TIMEOUT_MS = 300
-    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None,
-                         dbname=db["NAME"]) as locker:
+    with other_session() as locker:
         # Another session holds the feature store: every render waits, then hits its statement
         # timeout, at the edge and in Django alike.
         locker.execute("LOCK TABLE layers_feature IN ACCESS EXCLUSIVE MODE")
@@ -196,9 +194,7 @@ def test_a_database_connection_that_died_costs_no_failed_request(served, schools
         cur.execute("SELECT pg_backend_pid()")
         pid = cur.fetchone()[0]
         # From another session: the server ends this thread's connection, as a restart would.
-        db = connection.settings_dict
-        with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None,
-                             dbname=db["NAME"], autocommit=True) as admin:
+        with other_session(autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", [pid])
     calls = django.calls
     reply = get(app, "/tiles/schools/7/101/58.pbf")
