@@ -20,13 +20,14 @@ api = [
 ]
 
 urlpatterns = [
+    # First: a map asks for tiles by the hundred, and each request tries the patterns above its own.
+    path("tiles/", include("tiles.urls")),
     path("", include("dashboard.urls")),
     path("catalog/", pages.home, name="catalog"),
     path("api/", include(api)),
     path("api/imports/", include("layers.import_urls")),
     path("imports/", import_views.import_page, name="import-page"),
     path("api/", include("layers.spatial_urls")),
-    path("tiles/", include("tiles.urls")),
     path("wall/", include("wall.urls")),
     path("api/wall/", include("wall.api_urls")),
     path("healthz", healthz, name="healthz"),

@@ -113,6 +113,55 @@ def test_a_lost_token_forgets_every_answer(schools):
     assert anonymous.get(SCHOOLS_TILE).status_code == 404
 
 
+@pytest.fixture
+def uncached(settings, monkeypatch):
+    """Tiles kept nowhere (TILES_CACHE=none); Redis may be asked for the token only when an answer
+    is remembered, never while serving a remembered one."""
+    settings.TILES_CACHE = "none"
+    asked = []
+    real = access_memo.current_token
+    monkeypatch.setattr(access_memo, "current_token", lambda: asked.append(1) or real())
+    return asked
+
+
+def test_an_uncached_tile_from_a_remembered_answer_costs_its_render_statement_only(
+        schools, uncached, django_assert_num_queries):
+    anonymous = Client()
+    warm(anonymous, SCHOOLS_TILE)
+    uncached.clear()
+    with django_assert_num_queries(1) as queries:
+        response = anonymous.get(SCHOOLS_TILE)
+    assert response.status_code == 200 and response["X-Tile-Cache"] == "miss"
+    assert "tiles_catalog_token" in queries.captured_queries[0]["sql"]
+    assert uncached == []  # and no Redis round trip
+
+
+def test_an_uncached_tile_sees_a_change_announced_by_another_process(schools, uncached):
+    """Another process changed the row and bumped the token's PostgreSQL copy (only that: the
+    render statement checks it, so Redis's copy is not even read)."""
+    anonymous = Client()
+    warm(anonymous, SCHOOLS_TILE)
+    with connection.cursor() as cur:  # behind this process's back: no signal here
+        cur.execute("UPDATE layers_layer SET access = %s WHERE id = %s", [Access.RESTRICTED, schools.pk])
+        cur.execute("SELECT nextval('tiles_catalog_token')")
+    assert anonymous.get(SCHOOLS_TILE).status_code == 404
+
+
+def test_a_layer_change_bumps_both_copies_of_the_token(schools):
+    def tokens():
+        with connection.cursor() as cur:
+            cur.execute(access_memo.DB_TOKEN_SQL)
+            return access_memo.current_token(), cur.fetchone()[0]
+
+    before = tokens()
+    with transaction.atomic():
+        schools.access = Access.INTERNAL
+        schools.save()
+        during = tokens()  # seen by other sessions at once, before the commit
+    after = tokens()
+    assert before[0] != during[0] != after[0] and before[1] < during[1] < after[1]
+
+
 def test_inside_a_transaction_the_database_is_asked(schools, django_assert_max_num_queries):
     anonymous = Client()
     warm(anonymous, SCHOOLS_TILE)

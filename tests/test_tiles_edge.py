@@ -171,6 +171,20 @@ def test_a_miss_is_rendered_at_the_edge_once_the_access_answer_is_remembered(ser
     assert through_django.body == missed.body and through_django.headers["ETag"] == missed.headers["ETag"]
 
 
+def test_without_a_tile_cache_a_remembered_answer_is_checked_by_the_render_statement(served, schools, settings):
+    settings.TILES_CACHE = "none"
+    app, django = served
+    warm(app, URL)
+    calls = django.calls
+    reply = get(app, "/tiles/schools/7/102/60.pbf")
+    assert django.calls == calls and reply.headers["X-Tile-Cache"] == "miss"
+    with connection.cursor() as cur:  # another process makes the layer restricted and says so
+        cur.execute("UPDATE layers_layer SET access = %s WHERE id = %s", [Access.RESTRICTED, schools.pk])
+        cur.execute("SELECT nextval('tiles_catalog_token')")
+    reply = get(app, "/tiles/schools/7/102/60.pbf")
+    assert reply.status == 404 and django.calls == calls + 1
+
+
 def test_a_tile_that_fails_to_render_at_the_edge_is_answered_by_django(served, schools, settings):
     app, django = served
     warm(app, URL)

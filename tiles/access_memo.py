@@ -16,6 +16,13 @@ between the two may have remembered the rows of before the commit under the firs
 Entries are used only outside transactions: inside one, a reader may see rows that are not committed
 (and may be rolled back, which replaces no token). An entry also expires after MAX_AGE seconds, which
 bounds the damage of a change made while Redis was unreachable (or by hand in psql).
+
+The token has a copy in PostgreSQL, the sequence tiles_catalog_token, bumped at the same moments.
+A tile that is not in the cache is rendered by a statement that also reads that sequence
+(tiles.mvt.render_mvt): when the entry's copy is still current the tile stands, else StaleEntry is
+raised and the caller asks the access function. So an uncached vector tile needs no Redis round
+trip at all (TILES_CACHE=disk or none); a cached one is checked against the Redis token, read with
+the tile.
 """
 
 import logging
@@ -27,7 +34,7 @@ from functools import lru_cache
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from layers.models import Layer
 
@@ -37,9 +44,27 @@ MAX_AGE = 30.0  # seconds
 MAX_ENTRIES = 4096  # per process; forgotten all at once beyond (slug sets are few)
 
 
+# Read in the render statement of a remembered tile (tiles.mvt), and before asking the access function.
+# (A new sequence's last_value is already its first value: is_called tells whether nextval ran.)
+DB_TOKEN_SQL = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM tiles_catalog_token"
+
+
+class StaleEntry(Exception):
+    """The catalog changed since the entry a tile was rendered from: the tile must not be served."""
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The catalog token as read before asking the access function: Redis's and PostgreSQL's copies."""
+
+    redis: bytes | None
+    db: int | None
+
+
 @dataclass(frozen=True)
 class Entry:
     token: bytes
+    db_token: int | None
     fields: tuple[str, ...]
     rows: tuple[tuple, ...]  # one per layer, in URL order
     at: float
@@ -93,8 +118,7 @@ def recall(scope: str, slugs: list[str]) -> Entry | None:
 
 
 def current_token() -> bytes | None:
-    """The catalog token, set if missing; read it *before* asking the database. None when Redis does
-    not answer (then nothing is remembered)."""
+    """The catalog token in Redis, set if missing. None when Redis does not answer."""
     try:
         token = client().get(token_key())
         if token is None:
@@ -105,14 +129,31 @@ def current_token() -> bytes | None:
     return token
 
 
-def remember(scope: str, slugs: list[str], token: bytes | None, layers: list[Layer], fields: tuple[str, ...]) -> None:
-    if token is None or not usable():
+def current_tokens() -> Tokens:
+    """Both copies of the catalog token: read them *before* asking the database. Redis's is None
+    when Redis does not answer (then nothing is remembered); PostgreSQL's when the sequence cannot
+    be read (then remembered tiles are checked against Redis's only)."""
+    redis_token = current_token()
+    db_token = None
+    if redis_token is not None and usable():
+        try:
+            with connection.cursor() as cur:
+                cur.execute(DB_TOKEN_SQL)
+                db_token = cur.fetchone()[0]
+        except DatabaseError:
+            log.exception("could not read the tile catalog token in PostgreSQL")
+    return Tokens(redis_token, db_token)
+
+
+def remember(scope: str, slugs: list[str], tokens: Tokens, layers: list[Layer], fields: tuple[str, ...]) -> None:
+    if tokens.redis is None or not usable():
         return
     if len(_entries) >= MAX_ENTRIES:
         _entries.clear()
     names = ("id", *fields)
     rows = tuple(tuple(_freeze(getattr(layer, "pk" if f == "id" else f)) for f in names) for layer in layers)
-    _entries[(connection.settings_dict["NAME"], scope, tuple(slugs))] = Entry(token, names, rows, time.monotonic())
+    _entries[(connection.settings_dict["NAME"], scope, tuple(slugs))] = Entry(
+        tokens.redis, tokens.db, names, rows, time.monotonic())
 
 
 def replace_token() -> None:
@@ -128,7 +169,22 @@ def _replace() -> None:
         # The change itself stands; remembered answers then live at most MAX_AGE seconds.
         log.error("could not replace the tile catalog token in Redis; remembered layer answers expire in %ss",
                   MAX_AGE)
+    _bump_db_token()
     _entries.clear()
+
+
+def _bump_db_token() -> None:
+    """nextval, in a savepoint when inside a transaction: a failure must not undo the change."""
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SELECT nextval('tiles_catalog_token')")
+        else:
+            with connection.cursor() as cur:
+                cur.execute("SELECT nextval('tiles_catalog_token')")
+    except DatabaseError:
+        # Only before the migration that creates it: then no entry holds a PostgreSQL token either.
+        log.exception("could not bump the tile catalog token in PostgreSQL")
 
 
 def on_layer_change(sender, **kwargs) -> None:

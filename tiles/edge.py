@@ -9,8 +9,9 @@ rendered one. This WSGI wrapper (geo_ioc/wsgi.py) answers a request itself only 
 - it carries no Authorization header and no session cookie: the caller is anonymous, access scope
   "public", whatever the other cookies say;
 - the access memo holds what the one access function (layers.access.visible_layers) answered for
-  the public scope and these slugs, and the catalog token read in the same Redis round trip as the
-  tile says that answer is still current (tiles.access_memo, tiles.delivery.remembered).
+  the public scope and these slugs, and the catalog token says that answer is still current: the
+  Redis copy read in the same round trip as a cached tile, or the PostgreSQL copy read by the very
+  statement that renders an uncached vector tile (tiles.access_memo, tiles.delivery.remembered).
 
 Then the tile comes from the cache or is rendered and cached exactly as the view does it
 (tiles.delivery.fetch_tile), between Django's request_started and request_finished signals so the
@@ -41,10 +42,11 @@ from django.urls import Resolver404, resolve
 from layers.access import access_scope
 from layers.errors import ApiError
 from tiles import views
-from tiles.delivery import TileBody, fetch_tile, remembered
+from tiles.access_memo import StaleEntry
+from tiles.delivery import Remembered, TileBody, fetch_tile, remembered
 from tiles.grid import Tile, parse_format, parse_tile
 from tiles.http import tile_reply
-from tiles.sources import TileSource, parse_slugs
+from tiles.sources import parse_slugs
 
 log = logging.getLogger(__name__)
 _PUBLIC_SCOPE = access_scope(None)  # an anonymous caller's: "public"
@@ -94,11 +96,11 @@ def _answer(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
         return None
     if found is None:
         return None
-    source, key, entry = found
-    if entry is not None:
-        body = TileBody(entry, cached=True)
+    source = found.source
+    if found.entry is not None:
+        body = TileBody(found.entry, cached=True)
     else:
-        body = _render(environ, source, tile, fmt, key)
+        body = _render(environ, found, tile, fmt)
         if body is None:
             return None
     reply = tile_reply(source, body, fmt, accept_encoding=environ.get("HTTP_ACCEPT_ENCODING", ""),
@@ -110,19 +112,24 @@ def _answer(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
     return f"{status.value} {status.phrase}", list(headers.items()), reply.body
 
 
-def _render(environ: dict, source: TileSource, tile: Tile, fmt: str, key: str) -> TileBody | None:
+def _render(environ: dict, found: Remembered, tile: Tile, fmt: str) -> TileBody | None:
     """Render and cache a miss, with the database connection handled as around a Django request.
 
     But for the health check: Django would ask the server `SELECT 1` before the first query, one
     more round trip on every miss. Here a connection that died since its last request makes the
     render fail; request_finished then closes it and the request goes to Django, whose health
-    check opens a new one. Nothing is lost but the failed attempt."""
+    check opens a new one. Nothing is lost but the failed attempt. A render that finds the catalog
+    changed since the access answer was remembered goes to Django too, which asks again."""
     signals.request_started.send(sender=TileEdge, environ=environ)
     connection.health_check_done = True
     try:
-        return fetch_tile(source, tile, fmt, scope=_PUBLIC_SCOPE, key=key, entry=None)
+        return fetch_tile(found.source, tile, fmt, scope=_PUBLIC_SCOPE, key=found.key, entry=None,
+                          catalog_token=found.catalog_token)
+    except StaleEntry:
+        return None
     except Exception:
-        log.warning("tile %s/%s could not be rendered at the edge; Django answers", source.slugs, tile, exc_info=True)
+        log.warning("tile %s/%s could not be rendered at the edge; Django answers", found.source.slugs, tile,
+                    exc_info=True)
         return None
     finally:
         signals.request_finished.send(sender=TileEdge)

@@ -62,10 +62,13 @@ class TileSource:
                              f"|{equals}|{q.properties}")
         return ";".join(parts)
 
-    def render(self, tile: Tile, fmt: str) -> mvt.RenderedTile | bytes:
+    def render(self, tile: Tile, fmt: str, *, catalog_token: int | None = None) -> mvt.RenderedTile | bytes:
+        """`catalog_token`: see tiles.mvt.render_mvt (vector tiles only)."""
         if self.kind == Kind.RASTER:
+            assert catalog_token is None, "a raster render has no statement to check the catalog token in"
             return raster.render_raster(self.layers[0], tile, fmt)
-        return mvt.render_mvt([mvt.LayerPart(layer, q) for layer, q in zip(self.layers, self.queries)], tile)
+        parts = [mvt.LayerPart(layer, q) for layer, q in zip(self.layers, self.queries)]
+        return mvt.render_mvt(parts, tile, catalog_token=catalog_token)
 
 
 def parse_slugs(raw: str) -> list[str]:
