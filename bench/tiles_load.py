@@ -75,11 +75,13 @@ def wrk_path() -> str:
     return path
 
 
-def run_load(port: int, paths: list[str], *, clients: int, seconds: float, gzip: bool = False) -> LoadResult:
-    """`clients` keep-alive connections cycling through `paths` for `seconds`."""
+def run_load(port: int, paths: list[str], *, clients: int, seconds: float, gzip: bool = False,
+             passes: int | None = None) -> LoadResult:
+    """`clients` keep-alive connections cycling through `paths` for `seconds`, or (one client) until
+    it has made `passes` whole passes over them, whichever comes first."""
     with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as f:
         f.write("\n".join(paths) + "\n")
-    env = os.environ | {"WRK_PATHS": f.name, "WRK_GZIP": "1" if gzip else ""}
+    env = os.environ | {"WRK_PATHS": f.name, "WRK_GZIP": "1" if gzip else "", "WRK_PASSES": str(passes or "")}
     command = [wrk_path(), "--threads", str(min(clients, 2)), "--connections", str(clients),
                "--duration", f"{max(1, round(seconds))}s", "--timeout", f"{TIMEOUT_S}s", "--script", str(WRK_SCRIPT),
                f"http://127.0.0.1:{port}"]

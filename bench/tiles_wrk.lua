@@ -1,11 +1,14 @@
 -- wrk script of the tiles bench (bench/tiles_load.py): cycles over the paths in the file WRK_PATHS,
--- each thread from its own offset, with "Accept-Encoding: gzip" when WRK_GZIP is set; at the end
+-- each thread from its own offset, with "Accept-Encoding: gzip" when WRK_GZIP is set; with WRK_PASSES
+-- a thread stops after that many whole passes over the paths (so its latencies are of every tile
+-- alike, as the SQL floor's are), else when wrk's duration ends; at the end
 -- prints one line "BENCH-JSON {...}" with requests, seconds, p50/p95 (µs), statuses and max body size.
 local paths = {}
 for line in io.lines(os.getenv("WRK_PATHS")) do
   if line ~= "" then paths[#paths + 1] = line end
 end
 local gzip = os.getenv("WRK_GZIP") == "1"
+local passes = tonumber(os.getenv("WRK_PASSES") or "")
 local threads = {}
 
 function setup(thread)
@@ -27,6 +30,8 @@ end
 
 function response(status, _headers, body)
   counts[status] = (counts[status] or 0) + 1
+  answered = (answered or 0) + 1
+  if passes and answered >= passes * #paths then wrk.thread:stop() end
   if body and #body > max_bytes then max_bytes = #body end
 end
 

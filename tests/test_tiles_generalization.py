@@ -104,6 +104,22 @@ def test_precomputed_clusters_count_what_live_clusters_count(dense, dense_settin
     assert sum(f["properties"].get("sum_pupils", 0) for f in tiles_of(9)) == 6000
 
 
+def test_precomputed_counts_decide_as_counting_the_features_does(dense, dense_settings):
+    """A tile's feature count comes from one precomputed cell of a coarser zoom (one tile's worth,
+    tiles.mvt._precomputed_count_sql), from its own zoom's cells below that, and from a coarser zoom
+    still above the finest precomputed one: each must decide raw or clusters as counting does."""
+    zooms = (2, 9, 10, 11, 14)
+
+    def modes() -> dict:
+        return {(z, str(t)): render_mvt([LayerPart(dense, FeatureQuery())], t).modes["dense"].removesuffix("-live")
+                for z in zooms for t in tiles_covering(AREA, z)}
+
+    counted = modes()
+    generalize.build_clusters(dense)
+    assert modes() == counted
+    assert {mode for (z, _), mode in counted.items() if z in (10, 11)} == {"clusters", "raw"}
+
+
 def test_building_clusters_twice_is_harmless_and_a_new_version_replaces_them(dense, dense_settings):
     first = generalize.build_clusters(dense)
     assert generalize.build_clusters(dense) == 0

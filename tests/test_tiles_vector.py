@@ -53,6 +53,13 @@ def test_a_low_zoom_tile_holds_the_whole_province(schools):
     assert all("generalized" not in f["properties"] for f in features)
 
 
+@pytest.mark.parametrize("tile", ["0/0/0", "1/1/0", "2/3/1"])
+def test_a_tile_on_the_world_edge_holds_the_province(schools, tile):
+    """Zooms 0-2: the tile's buffer runs past 180°E, which must not turn its box inside out."""
+    features = decode(Client().get(f"/tiles/schools/{tile}.pbf"))["schools"]["features"]
+    assert len(features) == 4
+
+
 def test_a_polygon_is_clipped_to_its_tile_and_keeps_a_valid_ring(db):
     layer = make_layer("parcel", geometry_type="Polygon", property_schema=[], style={"type": "fill", "color": "#33a02c"})
     add_features(layer, [("p1", "POLYGON((106.0 10.5, 106.6 10.5, 106.6 10.9, 106.0 10.9, 106.0 10.5))", {})])

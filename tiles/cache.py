@@ -49,11 +49,17 @@ def tile_key(
     may not see its layers, and a restricted layer's tiles are kept per scope.
     `filters` is the canonical query string of the filters (datetime, properties, equality).
     """
-    parts = [f"{layer.pk}.{int(layer.created_at.timestamp() * 1e6)}.{layer.version}" for layer in layers]
+    parts = [layer_identity(layer) for layer in layers]
     scope_part = "public" if all(layer.access == Access.PUBLIC for layer in layers) else scope
     digest = hashlib.sha256(filters.encode()).hexdigest()[:20] if filters else "-"
     db = connection.settings_dict["NAME"]
     return f"tiles:{db}:{'+'.join(parts)}:{scope_part}:{z}/{x}/{y}.{fmt}:{digest}"
+
+
+def layer_identity(layer: Layer) -> str:
+    """A layer version, for keys kept in Redis: id, creation time (ids repeat when a database is
+    recreated, as every test run does; id + created_at do not) and version."""
+    return f"{layer.pk}.{int(layer.created_at.timestamp() * 1e6)}.{layer.version}"
 
 
 def etag_of(data: bytes) -> str:

@@ -16,7 +16,7 @@ from layers.access import Caller, access_scope
 from layers.errors import ApiError
 from layers.models import Kind
 from tiles import access_memo, generalize
-from tiles.cache import CachedTile, NoStore, RedisStore, etag_of, tile_key, tile_store
+from tiles.cache import CachedTile, NoStore, RedisStore, etag_of, layer_identity, tile_key, tile_store
 from tiles.grid import Tile
 from tiles.mvt import RenderedTile
 from tiles.sources import TILE_FIELDS, TileSource, source_for, visible_named_layers
@@ -145,6 +145,6 @@ def _ask_for_clusters(source: TileSource, rendered: RenderedTile) -> None:
         if (
             rendered.modes.get(layer.slug) == "clusters-live"
             and generalize.needs_clusters(layer)
-            and store.add_flag(f"tiles-clusters:{db}:{layer.pk}:{layer.version}", _CLUSTER_REQUEST_TTL)
+            and store.add_flag(f"tiles-clusters:{db}:{layer_identity(layer)}", _CLUSTER_REQUEST_TTL)
         ):
             generalize.request_clusters(layer)
