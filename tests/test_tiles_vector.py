@@ -7,7 +7,9 @@ from django.test import Client
 
 from layers.models import Access
 from tests.conftest import add_features, make_layer
-from tiles.grid import tiles_covering
+from layers.filters import FeatureQuery
+from tiles.grid import Tile, tiles_covering
+from tiles.mvt import LayerPart, tile_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +118,17 @@ def test_a_tile_costs_one_statement_after_the_access_check(schools, django_asser
         Client().get(url)
     with django_assert_num_queries(1):  # cached: only the access check (and the version it reads)
         assert Client().get(url)["X-Tile-Cache"] == "hit"
+
+
+def test_a_tile_statement_stays_within_what_psycopg_caches_the_parsing_of(schools):
+    """psycopg parses a statement's text again on every execute unless it has at most 50 parameters
+    and 4,096 characters (psycopg._queries); tiles.mvt binds each value once to stay under both, and
+    tiles of one layer share one text."""
+    parts = [LayerPart(schools, FeatureQuery())]
+    sql, params = tile_statement(parts, Tile(14, 13230, 7672), catalog_token=7)
+    assert len(params) <= 50 and len(sql) <= 4096
+    other, other_params = tile_statement(parts, Tile(8, 206, 120), catalog_token=7)
+    assert other == sql and other_params != params
 
 
 def test_a_composite_of_three_layers_is_still_one_statement(schools, incidents, dengue, superuser,

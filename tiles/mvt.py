@@ -19,6 +19,7 @@ else they are computed from the features in the same statement.
 """
 
 import math
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -67,6 +68,20 @@ def render_mvt(parts: list[LayerPart], tile: Tile, *, catalog_token: int | None 
     catalog token's PostgreSQL copy and the tile is refused (access_memo.StaleEntry) unless it is
     that one: the memo's answer is checked in the round trip that renders.
     """
+    sql, params = tile_statement(parts, tile, catalog_token=catalog_token)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for _set in range(4):  # past the SETs
+            cur.nextset()
+        row = cur.fetchone()
+    if catalog_token is not None and row[-1] != catalog_token:
+        raise access_memo.StaleEntry()
+    data = b"".join(bytes(row[2 * i]) for i in range(len(parts)))
+    return RenderedTile(data, {part.layer.slug: row[2 * i + 1] for i, part in enumerate(parts)})
+
+
+def tile_statement(parts: list[LayerPart], tile: Tile, *, catalog_token: int | None = None) -> tuple[str, dict]:
+    """The SQL of render_mvt and its parameters, by name."""
     selects, params = [], []
     for part in parts:
         sql, part_params = _layer_sql(part, tile)
@@ -83,15 +98,37 @@ def render_mvt(parts: list[LayerPart], tile: Tile, *, catalog_token: int | None 
         + " FROM "
         + ", ".join(f"LATERAL ({s}) AS p{i}" for i, s in enumerate(selects))
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, [settings.TILES_STATEMENT_TIMEOUT_MS, *params])
-        for _set in range(4):  # past the SETs
-            cur.nextset()
-        row = cur.fetchone()
-    if catalog_token is not None and row[-1] != catalog_token:
-        raise access_memo.StaleEntry()
-    data = b"".join(bytes(row[2 * i]) for i in range(len(parts)))
-    return RenderedTile(data, {part.layer.slug: row[2 * i + 1] for i, part in enumerate(parts)})
+    return _named_parameters(sql, [settings.TILES_STATEMENT_TIMEOUT_MS, *params])
+
+
+_PLACEHOLDER = re.compile(r"%s")
+_LAYOUT = re.compile(r"\n\s*")
+
+
+def _named_parameters(sql: str, params: list) -> tuple[str, dict]:
+    """The statement with one named placeholder per distinct value, on one line.
+
+    The builders bind positionally, and a tile's z, x, y, layer and envelope recur a dozen times:
+    with 60-odd parameters, psycopg parses the statement text on every execute (0.45 ms of Python
+    per tile). With each value bound once and the layout whitespace gone, the statement keeps under
+    psycopg's limits for caching that work (50 parameters, 4,096 characters), and tiles of the same
+    layer, zoom and filters share one text. Values are told apart by type too: 1, 1.0 and True are
+    different parameters."""
+    names: dict[tuple[type, object], str] = {}
+    bound: dict[str, object] = {}
+    values = iter(params)
+
+    def name(_match) -> str:
+        value = next(values)
+        key = (type(value), value if value.__hash__ is not None else id(value))
+        if key not in names:
+            names[key] = f"v{len(names)}"
+            bound[names[key]] = value
+        return f"%({names[key]})s"
+
+    named_sql = _PLACEHOLDER.sub(name, _LAYOUT.sub(" ", sql))
+    assert next(values, names) is names, "more parameters than placeholders"
+    return named_sql, bound
 
 
 def _layer_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
