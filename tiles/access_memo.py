@@ -25,6 +25,7 @@ trip at all (TILES_CACHE=disk or none); a cached one is checked against the Redi
 the tile.
 """
 
+import contextlib
 import logging
 import marshal
 import secrets
@@ -175,13 +176,10 @@ def _replace() -> None:
 
 def _bump_db_token() -> None:
     """nextval, in a savepoint when inside a transaction: a failure must not undo the change."""
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
-        if connection.in_atomic_block:
-            with transaction.atomic(), connection.cursor() as cur:
-                cur.execute("SELECT nextval('tiles_catalog_token')")
-        else:
-            with connection.cursor() as cur:
-                cur.execute("SELECT nextval('tiles_catalog_token')")
+        with savepoint, connection.cursor() as cur:
+            cur.execute("SELECT nextval('tiles_catalog_token')")
     except DatabaseError:
         # Only before the migration that creates it: then no entry holds a PostgreSQL token either.
         log.exception("could not bump the tile catalog token in PostgreSQL")

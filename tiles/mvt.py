@@ -4,7 +4,7 @@ Storage is EPSG:4326 (lon/lat degrees) in the generic `layers_feature` table; ti
 an extent of 4096 units and a 64-unit buffer. The tile envelope is transformed to 4326 (never the
 column), so `geom && envelope` uses a GiST index (the layer partition's own, see layers.storage). Every
 value is a bound parameter, z/x/y and JSON keys included; the only identifiers are property names
-used as column aliases, checked by layers.schema and quoted by quote_name.
+used as column aliases, checked by layers.schema and quoted by psycopg.sql.Identifier.
 
 Feature attributes are the layer's schema properties, typed (string, integer, number, boolean) and
 the time in ISO 8601. A polygon layer whose style has a label also gets a `<slug>-labels` MVT layer
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
+from psycopg import sql as pgsql
 
 from layers.filters import FeatureQuery, time_and_property_clauses
 from layers.models import GeometryType, Layer, TimeKind
@@ -239,6 +240,11 @@ def _where(part: LayerPart, tile: Tile) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
+def _identifier(name: str) -> str:
+    """A column alias, quoted as the rest of the project quotes identifiers (layers.storage)."""
+    return pgsql.Identifier(name).as_string()
+
+
 # The columns ST_AsMVT reads geometry and feature id from; a property of the same name is left out.
 GEOM_COLUMN, ID_COLUMN = "mvt_geom", "mvt_id"
 # How a property's JSON value becomes a typed MVT value (NULL, hence absent, when it does not fit).
@@ -253,7 +259,7 @@ _TEXT_SQL = "f.properties ->> %s"
 def _attributes_sql(part: LayerPart) -> tuple[str, list]:
     """The MVT attributes of a feature as typed columns: the schema's properties (or the chosen
     ones) and its time (ISO 8601). Keys outside the schema never reach a tile. Column names are
-    schema property names (checked by layers.schema) quoted by quote_name; JSON keys are bound.
+    schema property names (checked by layers.schema) quoted by _identifier; JSON keys are bound.
 
     Plain columns rather than one jsonb: ST_AsMVT encodes them about four times faster.
     """
@@ -264,7 +270,7 @@ def _attributes_sql(part: LayerPart) -> tuple[str, list]:
         if name in (GEOM_COLUMN, ID_COLUMN):
             continue
         expression = _VALUE_SQL.get(types.get(name, "string"), _TEXT_SQL)
-        columns.append(f"{expression} AS {connection.ops.quote_name(name)}")
+        columns.append(f"{expression} AS {_identifier(name)}")
         params += [name] * expression.count("%s")
     # to_jsonb renders a timestamptz as ISO 8601, like the GeoJSON API.
     if part.layer.time_kind == TimeKind.INSTANT:
@@ -347,7 +353,7 @@ def _cluster_attributes_sql(part: LayerPart, prefix: str) -> tuple[str, list]:
     for name in _numeric_names(part.layer):
         columns.append(
             f"sum(CASE WHEN jsonb_typeof({prefix}properties -> %s) = 'number'"
-            f" THEN ({prefix}properties ->> %s)::float8 END) AS {connection.ops.quote_name('sum_' + name)}"
+            f" THEN ({prefix}properties ->> %s)::float8 END) AS {_identifier('sum_' + name)}"
         )
         params += [name, name]
     return ", ".join(columns), params
@@ -398,7 +404,7 @@ def _stored_clusters_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
     """Precomputed clusters of the layer's current version for this tile (an index range scan)."""
     cells = settings.TILES_CLUSTER_CELLS
     sum_names = ["sum_" + name for name in _numeric_names(part.layer)]
-    sums = "".join(f", (c.sums ->> %s)::float8 AS {connection.ops.quote_name(n)}" for n in sum_names)
+    sums = "".join(f", (c.sums ->> %s)::float8 AS {_identifier(n)}" for n in sum_names)
     minx, miny, maxx, maxy = tile.mercator_bounds()
     sql = f"""
         SELECT coalesce(ST_AsMVT(t, %s, {EXTENT}, 'geom'), ''::bytea) FROM (
