@@ -94,12 +94,18 @@ async function main() {
     const b = map.getBounds();
     return [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())];
   };
+  // Only the latest question's answer may reach the panel: while the timeline plays, an earlier
+  // month's counts can come back after a later month's and would otherwise overwrite them.
+  let countsRequest = null;
   const updateCounts = debounce(async () => {
+    countsRequest?.abort();
+    const request = countsRequest = new AbortController();
     try {
-      const body = await getJSON(config.urls.counts, { bbox: bbox().map((v) => v.toFixed(5)).join(","), datetime: timeParam });
-      panel.setCounts(body.counts);
+      const body = await getJSON(config.urls.counts, { bbox: bbox().map((v) => v.toFixed(5)).join(","), datetime: timeParam },
+        { signal: request.signal });
+      if (request === countsRequest) panel.setCounts(body.counts);
     } catch (error) {
-      status(error.message);
+      if (error.name !== "AbortError") status(error.message);
     }
   }, 300);
 
