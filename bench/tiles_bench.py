@@ -8,16 +8,18 @@
   (measured in the same interleaved rounds: see _interleaved);
 - raster PNG tiles of the COG, ours against titiler 2.4 (2 workers each, same rescale and colormap).
 
-Every server gets the same client, wrk (bench/tiles_load.py), over the same SAMPLE tiles per zoom,
-after one warm-up pass that also records the largest tile; the floor and our one-client runs make
-whole passes over them. Ratios and "+x ms over SQL" are medians
-over rounds run side by side (bench.tiles_load.paired): on a shared machine a burst of other work
-spoils one round, not the figure. Servers listen on 127.0.0.1 only; every run
+Throughput and the anchors' one-client latencies come from the same client for every server, wrk
+(bench/tiles_load.py), over the same SAMPLE tiles per zoom, after one warm-up pass that also records
+the largest tile. Ratios are medians over rounds run side by side (bench.tiles_load.paired): on a
+shared machine a burst of other work spoils one round, not the figure. Our one-client latencies are
+taken tile by tile beside the floor (_floor_and_ours), so "+x ms over SQL" compares each tile with
+its own statement at the same moment. Servers listen on 127.0.0.1 only; every run
 is bounded in time.
 """
 
 import random
 import signal
+import statistics
 import time
 import urllib.request
 
@@ -25,7 +27,7 @@ import mapbox_vector_tile
 
 from bench import tiles_data
 from bench.report import Row
-from bench.tiles_load import LoadResult, fetch_all, paired, run_load
+from bench.tiles_load import KeepAliveClient, LoadResult, fetch_all, paired, run_load
 from bench.tiles_servers import ours, tipg, titiler
 from layers.filters import FeatureQuery
 from tiles.grid import Tile, tiles_covering
@@ -45,45 +47,52 @@ def sample_tiles(z: int) -> list[Tile]:
     return sorted(random.Random(z).sample(tiles, min(SAMPLE, len(tiles))), key=lambda t: (t.y, t.x))
 
 
-def _sql_floor(layer, tiles: list[Tile], *, passes: int) -> LoadResult:
-    """Our statement, run directly (one connection, no HTTP, no Django request), `passes` times
-    over the tiles."""
+def _floor_and_ours(layer, tiles: list[Tile], port: int, paths: list[str]) -> tuple[LoadResult, LoadResult, float]:
+    """The floor (our statement run directly: one connection, no HTTP, no Django request) and our
+    app, one request at a time, tile by tile: each tile's statement and its HTTP request run one
+    right after the other (which goes first alternates), for as many whole passes over the tiles as
+    fit in about 2 × SECONDS. Returns both and what the web adds: the median over every (tile,
+    pass) of our latency minus the floor's for that same tile at that same moment. A zoom's tiles
+    differ tenfold in cost and the machine's other work comes in bursts: pairing each tile with
+    itself, side by side, measures the web layer and not the mix of tiles or the bursts."""
+    warm = fetch_all(port, paths)
     part = LayerPart(layer, FeatureQuery())
-    latencies, max_bytes = [], 0
-    started = time.perf_counter()
-    for _pass in range(passes):
-        for tile in tiles:
-            t0 = time.perf_counter()
-            data = render_mvt([part], tile).data
-            latencies.append((time.perf_counter() - t0) * 1000)
-            max_bytes = max(max_bytes, len(data))
-    return LoadResult.of(latencies, seconds=time.perf_counter() - started, max_bytes=max_bytes)
+    for tile in tiles:
+        render_mvt([part], tile)  # warm the buffers, as the HTTP pass did
+    passes = max(ROUNDS, round(SECONDS / warm.seconds))
+    floor_ms, ours_ms, over_ms, statuses, max_bytes = [], [], [], {}, warm.max_bytes
+    client = KeepAliveClient(port)
+    floor_s = ours_s = 0.0
+    try:
+        for n in range(passes):
+            for i, (tile, path) in enumerate(zip(tiles, paths, strict=True)):
+                for side in ((0, 1) if (n + i) % 2 else (1, 0)):
+                    t0 = time.perf_counter()
+                    if side == 0:
+                        max_bytes = max(max_bytes, len(render_mvt([part], tile).data))
+                    else:
+                        status, size = client.get(path)
+                        statuses[str(status)] = statuses.get(str(status), 0) + 1
+                        max_bytes = max(max_bytes, size)
+                    elapsed = time.perf_counter() - t0
+                    if side == 0:
+                        floor_ms.append(elapsed * 1000)
+                        floor_s += elapsed
+                    else:
+                        ours_ms.append(elapsed * 1000)
+                        ours_s += elapsed
+                over_ms.append(ours_ms[-1] - floor_ms[-1])
+    finally:
+        client.close()
+    floor = LoadResult.of(floor_ms, seconds=floor_s, max_bytes=max_bytes)
+    mine = _with_warm_up(LoadResult.of(ours_ms, seconds=ours_s, statuses=statuses, max_bytes=max_bytes), warm)
+    return floor, mine, statistics.median(over_ms)
 
 
 def _sequential(port: int, paths: list[str]) -> LoadResult:
-    """One client, one request at a time; the warm-up pass gives each tile's size once."""
+    """One client (wrk), one request at a time; the warm-up pass gives each tile's size once."""
     warm = fetch_all(port, paths)
     return _with_warm_up(run_load(port, paths, clients=1, seconds=SECONDS), warm)
-
-
-def _floor_and_ours(layer, tiles: list[Tile], port: int, paths: list[str]) -> tuple[LoadResult, LoadResult]:
-    """The floor and our app, one request at a time, in interleaved rounds (as _interleaved), so
-    that "+x ms over SQL" compares the two under the same background load. Each side makes whole
-    passes over the same tiles, as many as fit in SECONDS/ROUNDS: a zoom's tiles differ tenfold in
-    cost, and a p50 over one and a quarter passes is not comparable with one over two and three
-    quarters."""
-    warm = fetch_all(port, paths)
-    for tile in tiles:
-        render_mvt([LayerPart(layer, FeatureQuery())], tile)  # warm the buffers, as the HTTP pass did
-    passes = max(1, round(SECONDS / ROUNDS / warm.seconds))
-    floors, mine = [], []
-    for i in range(ROUNDS):
-        runs = [lambda: floors.append(_sql_floor(layer, tiles, passes=passes)),
-                lambda: mine.append(run_load(port, paths, clients=1, seconds=3 * passes * warm.seconds + 2,
-                                             passes=passes))]
-        for run in runs[i % 2:] + runs[: i % 2]:
-            run()
-    return LoadResult.merge(floors), _with_warm_up(LoadResult.merge(mine), warm)
 
 
 def _with_warm_up(result: LoadResult, warm: LoadResult) -> LoadResult:
@@ -134,7 +143,7 @@ def _vector_rows(layers: dict) -> list[Row]:
                 ours_paths = [f"/tiles/{spec.slug}/{t}.pbf?v={layer.version}" for t in tiles]
                 tipg_paths = [f"/collections/public.{spec.view}/tiles/WebMercatorQuad/{t}" for t in tiles]
                 group = f"{spec.slug.removeprefix('tiles-')} z{z}"
-                floor, mine = _floor_and_ours(layer, tiles, uncached_port, ours_paths)
+                floor, mine, over = _floor_and_ours(layer, tiles, uncached_port, ours_paths)
                 theirs = _sequential(tipg_port, tipg_paths)
                 fetch_all(cached_port, ours_paths, gzip=True)  # fill the cache
                 rates = _interleaved({"mine": (uncached_port, ours_paths, False, mine.p50),
@@ -144,7 +153,8 @@ def _vector_rows(layers: dict) -> list[Row]:
                 rows.append(Row(group, "SQL statement, direct (floor)", floor.p50, floor.p95,
                                 f"max tile {floor.max_bytes / 1024:.0f} KB"))
                 rows.append(Row(group, "ours uncached, 1 client", mine.p50, mine.p95,
-                                f"+{_over(mine, floor):.1f} ms over SQL; {mine_rps.rps:.0f} req/s with 8 clients;"
+                                f"+{over:.1f} ms over SQL (same tile, side by side; median of {mine.requests:,});"
+                                f" {mine_rps.rps:.0f} req/s with 8 clients;"
                                 f" max {mine.max_bytes / 1024:.0f} KB; {_statuses(mine, mine_rps)}"))
                 rows.append(Row(group, "tipg 1.6 uncached, 1 client", theirs.p50, theirs.p95,
                                 f"{theirs_rps.rps:.0f} req/s with 8 clients; ours/tipg throughput"
@@ -190,11 +200,6 @@ def _ratio(a: LoadResult, b: LoadResult) -> str:
     """a's throughput over b's: the median of the ratios of rounds run side by side."""
     ratio = paired(a, b, lambda x, y: x.rps / y.rps if y.rps else float("nan"))
     return f"{ratio:.2f}x"
-
-
-def _over(mine: LoadResult, floor: LoadResult) -> float:
-    """How much later than the floor our p50 is: the median of the differences of side-by-side rounds."""
-    return paired(mine, floor, lambda x, y: x.p50 - y.p50)
 
 
 def _statuses(*results: LoadResult) -> str:

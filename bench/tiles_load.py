@@ -3,7 +3,8 @@
 Load comes from wrk (the Debian package; `make bench` installs it): a C client with keep-alive that
 costs the 2 shared cores far less than a Python one would, so the servers, not the client, are
 measured. bench/tiles_wrk.lua cycles over the tile paths and reports p50/p95 and the statuses.
-Warm-up, cache fill and tile sizes use a plain sequential Python fetch. Every run is bounded in time.
+Warm-up, cache fill and tile sizes use a plain sequential Python fetch; latencies compared tile by tile
+with the SQL floor use KeepAliveClient. Every run is bounded in time.
 """
 
 import http.client
@@ -11,6 +12,7 @@ import json
 import math
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -117,6 +119,47 @@ def fetch_all(port: int, paths: list[str], *, gzip: bool = False, timeout: float
     finally:
         conn.close()
     return LoadResult.of(latencies, seconds=time.perf_counter() - started, statuses=statuses, max_bytes=max_bytes)
+
+
+class KeepAliveClient:
+    """One keep-alive HTTP/1.1 connection with as little Python per request as it takes (tens of
+    microseconds, counted against the server): for latencies taken tile by tile, alternating with the
+    floor's statement in this process (bench.tiles_bench._floor_and_ours). Bodies must come with a
+    Content-Length (or be a 204/304), as every server of the bench sends them."""
+
+    def __init__(self, port: int, *, timeout: float = TIMEOUT_S):
+        self.host = f"127.0.0.1:{port}"
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def get(self, path: str) -> tuple[int, int]:
+        """GET path: (status, body size)."""
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+        while (end := self.buffer.find(b"\r\n\r\n")) < 0:
+            self._receive()
+        head, self.buffer = self.buffer[:end].decode("latin-1"), self.buffer[end + 4:]
+        status = int(head.split(" ", 2)[1])
+        length = 0
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+            elif name.strip().lower() == "transfer-encoding":
+                raise RuntimeError(f"{path}: the bench client reads only bodies with a Content-Length")
+        while len(self.buffer) < length:
+            self._receive()
+        self.buffer = self.buffer[length:]
+        return status, length
+
+    def _receive(self) -> None:
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError(f"{self.host} closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def wait_until_up(port: int, path: str, *, timeout: float = 60.0) -> None:
