@@ -19,7 +19,8 @@ from tests.conftest import make_layer
 from tiles import generalize
 from tiles.grid import tiles_covering
 from tiles.models import ClusterLevel
-from tiles.mvt import LayerPart, _layer_sql, render_mvt
+from tiles import mvt
+from tiles.mvt import LayerPart, _layer_sql, render_mvt, tile_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,53 @@ def test_precomputed_counts_decide_as_counting_the_features_does(dense, dense_se
     generalize.build_clusters(dense)
     assert modes() == counted
     assert {mode for (z, _), mode in counted.items() if z in (10, 11)} == {"clusters", "raw"}
+
+
+def test_once_a_zooms_levels_are_seen_its_tiles_skip_what_they_cannot_need(dense, dense_settings,
+                                                                         django_assert_num_queries):
+    """The live clusters and the capped count cost planning on every statement, run or not: a zoom
+    whose precomputed levels were found leaves them out, and draws the same tiles."""
+    generalize.build_clusters(dense)
+    tiles = tiles_covering(AREA, 9)
+    mvt._LEVELS_SEEN.clear()
+    first = [render_mvt([LayerPart(dense, FeatureQuery())], t) for t in tiles]  # the first learns
+    sql, _params = tile_statement([LayerPart(dense, FeatureQuery())], tiles[0])
+    assert "GROUP BY" not in sql and "LIMIT" not in sql  # neither live clusters nor a capped count
+    with django_assert_num_queries(len(tiles)):
+        again = [render_mvt([LayerPart(dense, FeatureQuery())], t) for t in tiles]
+    assert [(r.data, r.modes) for r in again] == [(r.data, r.modes) for r in first]
+    assert {r.modes["dense"] for r in first} == {"clusters"}
+    # Above the precomputed zooms (12 here), a tile's count still comes from one cell; one too dense
+    # for raw features is drawn again, with live clusters.
+    z13 = {t: render_mvt([LayerPart(dense, FeatureQuery())], t) for t in tiles_covering(AREA, 13)}
+    busiest = max(z13, key=lambda t: len(mapbox_vector_tile.decode(z13[t].data).get("dense", {}).get("features", [])))
+    assert {r.modes["dense"] for r in z13.values()} == {"raw"}
+    dense_settings.TILES_MAX_FEATURES = 5
+    with django_assert_num_queries(2):
+        clustered = render_mvt([LayerPart(dense, FeatureQuery())], busiest)
+    assert clustered.modes == {"dense": "clusters-live"}
+    raw = mapbox_vector_tile.decode(z13[busiest].data)["dense"]["features"]
+    inside = [f for f in raw if all(0 <= c < 4096 for c in f["geometry"]["coordinates"])]  # not the buffer's
+    assert sum(f["properties"]["cluster_count"] for f in mapbox_vector_tile.decode(clustered.data)["dense"]["features"]) \
+        == len(inside) > 5
+    # Levels gone behind the memo's back: the tiles come back live, counted the same.
+    dense_settings.TILES_MAX_FEATURES = 300
+    ClusterLevel.objects.filter(layer=dense).delete()
+    assert rendered_counts(dense, 9) == (2001, {"clusters-live"})
+
+
+def test_a_small_layers_tile_needs_a_second_statement_only_when_it_outgrows_the_byte_limit(
+        dense, settings, django_assert_num_queries):
+    settings.TILES_MAX_FEATURES = 5000  # 2,001 features: never too many, only ever too big
+    tile = tiles_covering((106.3, 10.7, 106.3, 10.7), 8)[0]
+    with django_assert_num_queries(1):
+        assert render_mvt([LayerPart(dense, FeatureQuery())], tile).modes == {"dense": "raw"}
+    settings.TILES_MAX_BYTES = 1024
+    with django_assert_num_queries(2):
+        rendered = render_mvt([LayerPart(dense, FeatureQuery())], tile)
+    assert rendered.modes == {"dense": "clusters-live"} and 0 < len(rendered.data) <= 1024 * 8
+    features = mapbox_vector_tile.decode(rendered.data)["dense"]["features"]
+    assert all(f["properties"]["generalized"] for f in features)
 
 
 def test_building_clusters_twice_is_harmless_and_a_new_version_replaces_them(dense, dense_settings):

@@ -65,11 +65,25 @@ def render_mvt(parts: list[LayerPart], tile: Tile, *, catalog_token: int | None 
     (2.5x slower on 2 cores), no JIT (compiling the never-run branches cost seconds), no sequential
     scans (a capped count's LIMIT tempts the planner into one; an index always answers a tile).
 
+    A layer's statement carries the branch that clusters live only where it may run (see _layer_sql);
+    a layer that turns out too big without it ("pending": a small layer over TILES_MAX_BYTES, or
+    precomputed cells gone with their version) is drawn again in a second statement that has it.
+
     With `catalog_token` (the layers come from tiles.access_memo), the statement also reads the
     catalog token's PostgreSQL copy and the tile is refused (access_memo.StaleEntry) unless it is
     that one: the memo's answer is checked in the round trip that renders.
     """
-    sql, params = tile_statement(parts, tile, catalog_token=catalog_token)
+    mvts, modes = _run(parts, tile, catalog_token, live=False)
+    pending = [i for i, mode in enumerate(modes) if mode == _PENDING]
+    if pending:
+        again, again_modes = _run([parts[i] for i in pending], tile, catalog_token, live=True)
+        for i, mvt, mode in zip(pending, again, again_modes, strict=True):
+            mvts[i], modes[i] = mvt, mode
+    return RenderedTile(b"".join(mvts), {part.layer.slug: mode for part, mode in zip(parts, modes, strict=True)})
+
+
+def _run(parts: list[LayerPart], tile: Tile, catalog_token: int | None, *, live: bool) -> tuple[list[bytes], list[str]]:
+    sql, params = tile_statement(parts, tile, catalog_token=catalog_token, live=live)
     with connection.cursor() as cur:
         cur.execute(sql, params)
         for _set in range(4):  # past the SETs
@@ -77,19 +91,22 @@ def render_mvt(parts: list[LayerPart], tile: Tile, *, catalog_token: int | None 
         row = cur.fetchone()
     if catalog_token is not None and row[-1] != catalog_token:
         raise access_memo.StaleEntry()
-    data = b"".join(bytes(row[2 * i]) for i in range(len(parts)))
-    return RenderedTile(data, {part.layer.slug: row[2 * i + 1] for i, part in enumerate(parts)})
+    for i, part in enumerate(parts):
+        if row[3 * i + 2]:  # its precomputed levels were there: later tiles of this zoom may skip checking
+            _levels_seen(part.layer, tile.z)
+    return [bytes(row[3 * i] or b"") for i in range(len(parts))], [row[3 * i + 1] for i in range(len(parts))]
 
 
-def tile_statement(parts: list[LayerPart], tile: Tile, *, catalog_token: int | None = None) -> tuple[str, dict]:
-    """The SQL of render_mvt and its parameters, by name."""
+def tile_statement(parts: list[LayerPart], tile: Tile, *, catalog_token: int | None = None,
+                   live: bool = False) -> tuple[str, dict]:
+    """The SQL of render_mvt and its parameters, by name (`live`: see _layer_sql)."""
     selects, params = [], []
     for part in parts:
-        sql, part_params = _layer_sql(part, tile)
+        sql, part_params = _layer_sql(part, tile, live=live)
         selects.append(sql)
         params += part_params
-    # Each part yields (mvt bytea, mode text); the outer select concatenates the MVT layers.
-    columns = [f"p{i}.mvt, p{i}.mode" for i in range(len(parts))]
+    # Each part yields (mvt bytea, mode text, levels ready); the MVT layers are joined in Python.
+    columns = [f"p{i}.mvt, p{i}.mode, p{i}.ready" for i in range(len(parts))]
     if catalog_token is not None:
         columns.append(f"({access_memo.DB_TOKEN_SQL})")
     sql = (
@@ -132,17 +149,23 @@ def _named_parameters(sql: str, params: list) -> tuple[str, dict]:
     return named_sql, bound
 
 
-def _layer_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
-    """SELECT mvt, mode for one layer: raw features unless they are too many or too big.
+def _layer_sql(part: LayerPart, tile: Tile, *, live: bool = False) -> tuple[str, list]:
+    """SELECT mvt, mode, ready for one layer: raw features unless they are too many or too big.
 
     How many features the tile holds is asked only when it could matter: never for a layer smaller
     than the cap; from the precomputed cells (one row, see _precomputed_count_sql) when the layer has
     them; else by a count of the features that stops at the cap. The branches are uncorrelated scalar
-    subqueries (InitPlans), which PostgreSQL runs only when the CASE reaches them.
+    subqueries (InitPlans), which PostgreSQL runs only when the CASE reaches them — but plans every
+    time: the live clusters alone cost 0.3 ms of planning, a sixth of a small tile's statement. So
+    they are in the statement only where they are likely (`live`, a filtered layer above the cap:
+    precomputed clusters are of the whole layer, or one whose precomputed counts for this zoom have
+    not been seen yet); elsewhere a tile that needs them says "pending" and render_mvt asks again:
+    a small layer's tile over TILES_MAX_BYTES, or, above TILES_CLUSTER_MAX_ZOOM, a tile of more than
+    TILES_MAX_FEATURES (its precomputed count says so in a fraction of a millisecond). `ready` tells
+    whether the precomputed counts were found (_levels_seen).
     """
     where, where_params = _where(part, tile)
     raw_sql, raw_params = _raw_sql(part, tile, where, where_params)
-    live_sql, live_params = _live_clusters_sql(part, tile, where, where_params)
     cap = settings.TILES_MAX_FEATURES
     capped_count = f"(SELECT count(*) FROM (SELECT 1 FROM layers_feature AS f WHERE {where} LIMIT %s) AS c)"
     count_params = [*where_params, cap + 1]
@@ -152,13 +175,28 @@ def _layer_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
         ready_sql, ready_params = "false AS has_stored, false AS has_counts", []
         if part.layer.feature_count <= cap:
             capped_count, count_params = "0", []
+        else:
+            live = True
     else:
         stored_sql, stored_params = _stored_clusters_sql(part, tile)
         level, counted_sql, counted_params = _precomputed_count_sql(part, tile)
-        ready_sql = f"{_LEVEL_READY_SQL} AS has_stored, {_LEVEL_READY_SQL} AS has_counts"
-        ready_params = [*_level_ready_params(part, tile.z), *_level_ready_params(part, level)]
-        capped_count = f"(SELECT CASE WHEN has_counts THEN ({counted_sql}) ELSE {capped_count} END FROM stored)"
-        count_params = [*counted_params, *count_params]
+        if _levels_known(part.layer, tile.z):
+            # Seen before for this version: no capped count, no live clusters. A dense tile without
+            # precomputed clusters (above their highest zoom) comes back "pending".
+            ready_sql = f"{_LEVEL_READY_SQL} AS has_stored, true AS has_counts"
+            ready_params = _level_ready_params(part, tile.z)
+            capped_count, count_params = f"({counted_sql})", counted_params
+        else:
+            live = True
+            ready_sql = f"{_LEVEL_READY_SQL} AS has_stored, {_LEVEL_READY_SQL} AS has_counts"
+            ready_params = [*_level_ready_params(part, tile.z), *_level_ready_params(part, level)]
+            capped_count = f"(SELECT CASE WHEN has_counts THEN ({counted_sql}) ELSE {capped_count} END FROM stored)"
+            count_params = [*counted_params, *count_params]
+    if live:
+        live_sql, live_params = _live_clusters_sql(part, tile, where, where_params)
+        live_mode = "'clusters-live'"
+    else:
+        live_sql, live_params, live_mode = "SELECT NULL::bytea", [], f"'{_PENDING}'"
     # MATERIALIZED keeps the planner from inlining a CTE into every reference, which would run the
     # count or the raw MVT once per reference.
     sql = f"""
@@ -167,13 +205,14 @@ def _layer_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
              raw AS MATERIALIZED (
                  SELECT CASE WHEN (SELECT too_many FROM decide) THEN NULL ELSE ({raw_sql}) END AS mvt),
              decision AS MATERIALIZED (
-                 SELECT d.too_many OR length(r.mvt) > %s AS dense, s.has_stored
+                 SELECT d.too_many OR length(r.mvt) > %s AS dense, s.has_stored, s.has_counts AS ready
                    FROM decide AS d, raw AS r, stored AS s)
         SELECT CASE WHEN NOT decision.dense THEN (SELECT mvt FROM raw)
                     WHEN decision.has_stored THEN ({stored_sql})
                     ELSE ({live_sql}) END AS mvt,
                CASE WHEN NOT decision.dense THEN 'raw' WHEN decision.has_stored THEN 'clusters'
-                    ELSE 'clusters-live' END AS mode
+                    ELSE {live_mode} END AS mode,
+               decision.ready
           FROM decision
     """
     params = [
@@ -184,6 +223,28 @@ def _layer_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
         *stored_params, *live_params,
     ]
     return sql, params
+
+
+_PENDING = "pending"  # drawn without its live clusters, which it needs: render_mvt draws it again
+# (database, layer identity, zoom) whose precomputed counts were seen ready. Per process; a version's
+# levels are never deleted while it is current, and a new version is a new key.
+_LEVELS_SEEN: dict[tuple, None] = {}
+_LEVELS_SEEN_MAX = 4096
+
+
+def _levels_key(layer: Layer, z: int) -> tuple:
+    return (connection.settings_dict["NAME"], layer.pk, layer.created_at, layer.version, z,
+            settings.TILES_CLUSTER_CELLS)
+
+
+def _levels_known(layer: Layer, z: int) -> bool:
+    return _levels_key(layer, z) in _LEVELS_SEEN
+
+
+def _levels_seen(layer: Layer, z: int) -> None:
+    if len(_LEVELS_SEEN) >= _LEVELS_SEEN_MAX:
+        _LEVELS_SEEN.clear()
+    _LEVELS_SEEN[_levels_key(layer, z)] = None
 
 
 # Whether a zoom's precomputed cells of the layer's current version are all written (tiles.generalize).
