@@ -61,33 +61,33 @@ def _floor_and_ours(layer, tiles: list[Tile], port: int, paths: list[str]) -> tu
         render_mvt([part], tile)  # warm the buffers, as the HTTP pass did
     # Passes from a second, warm pass: the first may meet a worker's first request (z8 has one tile).
     passes = max(ROUNDS, round(SECONDS / fetch_all(port, paths).seconds))
-    floor_ms, ours_ms, over_ms, statuses, max_bytes = [], [], [], {}, warm.max_bytes
+    statuses: dict[str, int] = {}
     client = KeepAliveClient(port)
-    floor_s = ours_s = 0.0
+
+    def by_sql(tile: Tile, _path: str) -> int:
+        return len(render_mvt([part], tile).data)
+
+    def by_http(_tile: Tile, path: str) -> int:
+        status, size = client.get(path)
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+        return size
+
+    timed: dict = {by_sql: [], by_http: []}  # per side: (ms, bytes) of each request
     try:
         for n in range(passes):
             for i, (tile, path) in enumerate(zip(tiles, paths, strict=True)):
-                for side in ((0, 1) if (n + i) % 2 else (1, 0)):
+                for side in ((by_sql, by_http) if (n + i) % 2 else (by_http, by_sql)):
                     t0 = time.perf_counter()
-                    if side == 0:
-                        max_bytes = max(max_bytes, len(render_mvt([part], tile).data))
-                    else:
-                        status, size = client.get(path)
-                        statuses[str(status)] = statuses.get(str(status), 0) + 1
-                        max_bytes = max(max_bytes, size)
-                    elapsed = time.perf_counter() - t0
-                    if side == 0:
-                        floor_ms.append(elapsed * 1000)
-                        floor_s += elapsed
-                    else:
-                        ours_ms.append(elapsed * 1000)
-                        ours_s += elapsed
-                over_ms.append(ours_ms[-1] - floor_ms[-1])
+                    size = side(tile, path)
+                    timed[side].append(((time.perf_counter() - t0) * 1000, size))
     finally:
         client.close()
-    floor = LoadResult.of(floor_ms, seconds=floor_s, max_bytes=max_bytes)
-    mine = _with_warm_up(LoadResult.of(ours_ms, seconds=ours_s, statuses=statuses, max_bytes=max_bytes), warm)
-    return floor, mine, statistics.median(over_ms)
+    max_bytes = max([warm.max_bytes] + [size for side in timed.values() for _ms, size in side])
+    floor_ms, ours_ms = ([ms for ms, _size in timed[side]] for side in (by_sql, by_http))
+    floor = LoadResult.of(floor_ms, seconds=sum(floor_ms) / 1000, max_bytes=max_bytes)
+    mine = _with_warm_up(LoadResult.of(ours_ms, seconds=sum(ours_ms) / 1000, statuses=statuses,
+                                       max_bytes=max_bytes), warm)
+    return floor, mine, statistics.median(o - f for o, f in zip(ours_ms, floor_ms, strict=True))
 
 
 def _sequential(port: int, paths: list[str]) -> LoadResult:

@@ -29,6 +29,7 @@ from psycopg import sql as pgsql
 from layers.filters import FeatureQuery, time_and_property_clauses
 from layers.models import GeometryType, Layer, TimeKind
 from tiles import access_memo
+from tiles.cache import layer_identity
 from tiles.grid import MERCATOR_HALF, Tile
 
 EXTENT = 4096
@@ -194,9 +195,9 @@ def _layer_sql(part: LayerPart, tile: Tile, *, live: bool = False) -> tuple[str,
             count_params = [*counted_params, *count_params]
     if live:
         live_sql, live_params = _live_clusters_sql(part, tile, where, where_params)
-        live_mode = "'clusters-live'"
+        live_mode = "clusters-live"
     else:
-        live_sql, live_params, live_mode = "SELECT NULL::bytea", [], f"'{_PENDING}'"
+        live_sql, live_params, live_mode = "SELECT NULL::bytea", [], _PENDING
     # MATERIALIZED keeps the planner from inlining a CTE into every reference, which would run the
     # count or the raw MVT once per reference.
     sql = f"""
@@ -211,7 +212,7 @@ def _layer_sql(part: LayerPart, tile: Tile, *, live: bool = False) -> tuple[str,
                     WHEN decision.has_stored THEN ({stored_sql})
                     ELSE ({live_sql}) END AS mvt,
                CASE WHEN NOT decision.dense THEN 'raw' WHEN decision.has_stored THEN 'clusters'
-                    ELSE {live_mode} END AS mode,
+                    ELSE %s END AS mode,
                decision.ready
           FROM decision
     """
@@ -221,20 +222,20 @@ def _layer_sql(part: LayerPart, tile: Tile, *, live: bool = False) -> tuple[str,
         *raw_params,
         settings.TILES_MAX_BYTES,
         *stored_params, *live_params,
+        live_mode,
     ]
     return sql, params
 
 
 _PENDING = "pending"  # drawn without its live clusters, which it needs: render_mvt draws it again
-# (database, layer identity, zoom) whose precomputed counts were seen ready. Per process; a version's
-# levels are never deleted while it is current, and a new version is a new key.
-_LEVELS_SEEN: dict[tuple, None] = {}
+# (database, layer version, zoom, grid) whose precomputed counts were seen ready. Per process; a
+# version's levels are never deleted while it is current, and a new version is a new key.
+_LEVELS_SEEN: set[tuple] = set()
 _LEVELS_SEEN_MAX = 4096
 
 
 def _levels_key(layer: Layer, z: int) -> tuple:
-    return (connection.settings_dict["NAME"], layer.pk, layer.created_at, layer.version, z,
-            settings.TILES_CLUSTER_CELLS)
+    return connection.settings_dict["NAME"], layer_identity(layer), z, settings.TILES_CLUSTER_CELLS
 
 
 def _levels_known(layer: Layer, z: int) -> bool:
@@ -244,7 +245,7 @@ def _levels_known(layer: Layer, z: int) -> bool:
 def _levels_seen(layer: Layer, z: int) -> None:
     if len(_LEVELS_SEEN) >= _LEVELS_SEEN_MAX:
         _LEVELS_SEEN.clear()
-    _LEVELS_SEEN[_levels_key(layer, z)] = None
+    _LEVELS_SEEN.add(_levels_key(layer, z))
 
 
 # Whether a zoom's precomputed cells of the layer's current version are all written (tiles.generalize).
