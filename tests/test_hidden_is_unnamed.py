@@ -2,7 +2,7 @@
 scene or a panel the caller may not see, and a wall skips the scenes with nothing for its caller."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -46,7 +46,8 @@ def names_of_hidden(user) -> list[str]:
 def dashboard_world(health_group):
     """The dashboard's default layers and the zones layer at every access level, and a restricted raster."""
     make_layer("land-use-plan", title_vi="Quy hoạch sử dụng đất", title_en="Land-use plan")
-    make_layer("industrial-parks", access=Access.INTERNAL, title_vi="Khu công nghiệp", title_en="Industrial parks")
+    make_layer("industrial-parks", access=Access.INTERNAL, title_vi="Khu công nghiệp",
+               title_en="Industrial parks")
     make_layer("health-facilities", access=Access.RESTRICTED, groups=[health_group], title_vi="Cơ sở y tế",
                title_en="Health facilities")
     make_layer("feedback-1022", access=Access.INTERNAL, title_vi="Phản ánh 1022", title_en="Citizen reports")
@@ -73,7 +74,8 @@ def test_the_dashboard_page_names_no_layer_its_caller_may_not_see(dashboard_worl
     visible = set(visible_layers(caller).values_list("slug", flat=True))
     assert config["default_layers"] == [s for s in ("land-use-plan", "industrial-parks", "health-facilities",
                                                     "feedback-1022") if s in visible]
-    assert config["zones_layer"] == (settings.LAYERS_ZONES_LAYER if settings.LAYERS_ZONES_LAYER in visible else None)
+    zones = settings.LAYERS_ZONES_LAYER
+    assert config["zones_layer"] == (zones if zones in visible else None)
     assert set(config["raster_ramps"]) == {"dengue-risk"} & visible
 
 
@@ -105,7 +107,8 @@ def test_a_hidden_layers_style_and_tilejson_answer_exactly_like_an_unknown_one(w
                             ("/tiles/styles/dengue.json", "/tiles/styles/no-such-layer.json"),
                             ("/tiles/schools,dengue.json", "/tiles/schools,no-such-layer.json"),
                             ("/tiles/styles/schools,dengue.json", "/tiles/styles/schools,no-such-layer.json"),
-                            ("/tiles/schools,dengue/12/3258/1927.pbf", "/tiles/schools,no-such-layer/12/3258/1927.pbf")):
+                            ("/tiles/schools,dengue/12/3258/1927.pbf",
+                             "/tiles/schools,no-such-layer/12/3258/1927.pbf")):
         answer, expected = client.get(hidden), client.get(unknown)
         assert (answer.status_code, answer.content) == (expected.status_code, expected.content), hidden
         assert answer.status_code == 404 and answer.json()["code"] == "layer_not_found"
@@ -114,14 +117,16 @@ def test_a_hidden_layers_style_and_tilejson_answer_exactly_like_an_unknown_one(w
 
 def test_the_health_officer_gets_the_restricted_style_and_tilejson(world, health_officer):
     client = client_as(health_officer)
-    assert client.get("/tiles/schools,dengue.json").json()["tiles"][0].startswith("http://testserver/tiles/schools,dengue/")
+    tiles = client.get("/tiles/schools,dengue.json").json()["tiles"]
+    assert tiles[0].startswith("http://testserver/tiles/schools,dengue/")
     assert client.get("/tiles/styles/dengue.json").status_code == 200
 
 
 def test_a_basemap_with_an_internal_layer_is_private_and_unnamed_for_others(official):
     make_layer("admin-province", geometry_type="Polygon")
     make_layer("rivers", access=Access.INTERNAL, geometry_type="LineString", title_vi="Sông nội bộ")
-    anonymous, staff = Client().get("/tiles/styles/basemap.json"), client_as(official).get("/tiles/styles/basemap.json")
+    anonymous = Client().get("/tiles/styles/basemap.json")
+    staff = client_as(official).get("/tiles/styles/basemap.json")
     assert b"rivers" not in anonymous.content and "Sông nội bộ".encode() not in anonymous.content
     assert anonymous["Cache-Control"].startswith("public")
     assert "rivers" in staff.json()["sources"]["base"]["url"]
@@ -147,7 +152,8 @@ LOBBY = [
     ("open", "Cảnh công khai", [_kpi("pupils", "schools", "Số trường", (0, 0)), CLOCK], 10),
     ("internal", "Cảnh sự cố nội bộ", [_kpi("crashes", "incidents", "Va chạm nội bộ", (0, 0)),
                                        _map(["schools", "incidents"], (0, 1)), CLOCK], 20),
-    ("health", "Cảnh sốt xuất huyết", [_kpi("dengue-cases", "dengue", "Ca sốt xuất huyết", (0, 0)), CLOCK], 30),
+    ("health", "Cảnh sốt xuất huyết",
+     [_kpi("dengue-cases", "dengue", "Ca sốt xuất huyết", (0, 0)), CLOCK], 30),
     ("mixed", "Cảnh hỗn hợp", [_kpi("pupils", "schools", "Số trường", (0, 0)),
                                _kpi("dengue-cases", "dengue", "Ca sốt xuất huyết", (1, 0)),
                                _map(["schools", "incidents"], (0, 1)), CLOCK], 40),
@@ -160,7 +166,8 @@ SHOWN = {"anonymous": ["open", "mixed"], "outsider": ["open", "mixed"],
 def lobby(world) -> Playlist:
     playlist = Playlist.objects.create(slug="lobby", title_vi="Sảnh", title_en="Lobby")
     for order, (slug, title, panels, seconds) in enumerate(LOBBY):
-        scene = Scene.objects.create(slug=slug, title_vi=title, title_en=title, layout={"grid": GRID, "panels": panels})
+        scene = Scene.objects.create(slug=slug, title_vi=title, title_en=title,
+                                     layout={"grid": GRID, "panels": panels})
         scene.full_clean()
         PlaylistEntry.objects.create(playlist=playlist, scene=scene, order=order, duration_seconds=seconds)
     return playlist
@@ -174,7 +181,8 @@ def at_second(playlist: Playlist, second: float) -> None:
 
 
 def hidden_scene_names(actor: str) -> list[str]:
-    return [name for slug, title, _p, _s in LOBBY if slug not in SHOWN[actor] for name in (f'"{slug}"', title)]
+    return [name for slug, title, _p, _s in LOBBY if slug not in SHOWN[actor]
+            for name in (f'"{slug}"', title)]
 
 
 @pytest.mark.parametrize("caller", ACTORS, indirect=True)
@@ -227,7 +235,7 @@ def test_an_anonymous_lobby_wall_skips_scenes_with_nothing_for_it_and_follows_th
         at_second(lobby, second)
         body = api.get("/api/wall/playlists/lobby/state").json()
         assert (body["scene"], body["position"]) == (scene, position), second
-        ends = timezone.datetime.fromisoformat(body["ends_at"]) - timezone.datetime.fromisoformat(body["server_time"])
+        ends = datetime.fromisoformat(body["ends_at"]) - datetime.fromisoformat(body["server_time"])
         assert ends.total_seconds() == pytest.approx(ends_in, abs=1), second
 
 
@@ -252,10 +260,12 @@ def test_a_walls_scene_started_when_the_hidden_scenes_before_it_did():
 def test_a_playlist_with_nothing_for_the_caller_answers_like_an_empty_one(world, api):
     playlist = Playlist.objects.create(slug="staff-only", title_vi="Nội bộ", title_en="Staff only")
     scene = Scene.objects.create(slug="internal", title_vi="Nội bộ", title_en="Internal",
-                                 layout={"grid": GRID, "panels": [_kpi("crashes", "incidents", "Va chạm", (0, 0))]})
+                                 layout={"grid": GRID, "panels": [_kpi("crashes", "incidents", "Va chạm",
+                                                                       (0, 0))]})
     PlaylistEntry.objects.create(playlist=playlist, scene=scene)
     Playlist.objects.create(slug="empty", title_vi="Trống", title_en="Empty")
-    answer, empty = api.get("/api/wall/playlists/staff-only/state"), api.get("/api/wall/playlists/empty/state")
+    answer = api.get("/api/wall/playlists/staff-only/state")
+    empty = api.get("/api/wall/playlists/empty/state")
     assert (answer.status_code, answer.content) == (empty.status_code, empty.content)
     assert answer.json()["code"] == "playlist_empty"
 
@@ -263,7 +273,8 @@ def test_a_playlist_with_nothing_for_the_caller_answers_like_an_empty_one(world,
 def test_an_operator_steps_through_the_scenes_of_their_own_wall(lobby, official):
     client = client_as(official)
     at_second(lobby, 15)  # on the internal scene
-    stepped = client.post("/api/wall/playlists/lobby/control", {"action": "next"}, content_type="application/json")
+    stepped = client.post("/api/wall/playlists/lobby/control", {"action": "next"},
+                          content_type="application/json")
     assert stepped.json()["scene"] == "mixed"  # the health scene is not on the official's wall
     assert WallState.objects.get(playlist=lobby).position == 3
     back = client.post("/api/wall/playlists/lobby/control", {"action": "goto", "position": 1},

@@ -64,9 +64,10 @@ def wall_world(db) -> dict[str, Layer]:
     # Empty, but there: each demo scene has something of its own for the display (staff), and the
     # feedback scene (internal) nothing for an anonymous lobby wall.
     landuse = make_layer("land-use-plan", domain="land_plan", geometry_type="Polygon", property_schema=[])
-    feedback = make_layer("feedback-1022", access=Access.INTERNAL, time_kind=TimeKind.INSTANT, domain="feedback",
-                          property_schema=[])
-    return {"districts": districts, "incidents": incidents, "air": air, "landuse": landuse, "feedback": feedback}
+    feedback = make_layer("feedback-1022", access=Access.INTERNAL, time_kind=TimeKind.INSTANT,
+                          domain="feedback", property_schema=[])
+    return {"districts": districts, "incidents": incidents, "air": air, "landuse": landuse,
+            "feedback": feedback}
 
 
 @pytest.fixture

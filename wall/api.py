@@ -45,9 +45,9 @@ class SceneData(APIView):
     a wall polling with If-None-Match gets a 304 without any metric being computed."""
 
     @extend_schema(tags=["wall"], responses={200: OpenApiTypes.OBJECT, 304: None},
-                   description="The panels of the scene the caller may see, with their numbers; panels over "
-                               "other layers are left out, and a scene with nothing of its own for the caller "
-                               "answers 404 scene_not_found like an unknown one. ETag = data version.")
+                   description="The panels of the scene the caller may see, with their numbers; panels "
+                               "over other layers are left out, and a scene with nothing of its own for the "
+                               "caller answers 404 scene_not_found like an unknown one. ETag = data version.")
     def get(self, request: Request, slug: str) -> HttpResponse:
         scene, layers = visible_scene(request.user, slug)
         etag = f'"{data_version(scene, request.user, layers)}"'
@@ -106,7 +106,8 @@ class PlaylistControl(APIView):
         if action not in control.ACTIONS or (action == "goto" and not isinstance(position, int)):
             raise InvalidParameter(_("The action must be pause, resume, next, previous or goto (with a position)."),
                                    fields={"action": [_("Not a wall command.")]})
-        state_body(playlist, request.user)  # refuses, like an empty one, a playlist with no scene for this operator
+        # A playlist with no scene for this operator is refused like an empty one.
+        state_body(playlist, request.user)
         control.command(playlist, action=action, position=position, by=request.user.get_username(),
                         operator=request.user)
         return _private(Response(state_body(_playlist(slug), request.user)))

@@ -39,7 +39,8 @@ def now_playing(durations: list[int], state: WallState, now: datetime) -> NowPla
     return NowPlaying(position, started, started + timedelta(seconds=durations[position]))
 
 
-def now_showing(durations: list[int], shown: list[bool], state: WallState, now: datetime) -> NowPlaying | None:
+def now_showing(durations: list[int], shown: list[bool], state: WallState,
+                now: datetime) -> NowPlaying | None:
     """What a wall that may show only the entries marked in `shown` shows now (`position` indexes the
     whole playlist; None when it may show none). While the shared playlist is on an entry hidden from
     it, the wall shows the next entry it may show, so every wall of one access scope shows the same
@@ -58,7 +59,8 @@ def now_showing(durations: list[int], shown: list[bool], state: WallState, now: 
     started_at, back = playing.started_at, playing.position
     for _ in range(count - 1):
         previous = (back - 1) % count
-        if state.paused or shown[previous] or started_at - timedelta(seconds=durations[previous]) < state.started_at:
+        earlier = started_at - timedelta(seconds=durations[previous])
+        if state.paused or shown[previous] or earlier < state.started_at:
             break
-        back, started_at = previous, started_at - timedelta(seconds=durations[previous])
+        back, started_at = previous, earlier
     return NowPlaying(position, started_at, ends_at)
