@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from dashboard.domains import domain_groups
 from dashboard.legends import raster_ramps
 from dashboard.messages import translated_messages
+from layers.access import visible_layers
 from layers.zones import can_edit_zones
 
 # Where the map opens without a shared link: the whole province.
@@ -25,6 +26,9 @@ DEFAULT_LAYERS = ("land-use-plan", "industrial-parks", "health-facilities", "fee
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
+    # Hidden means unnamed: the page names only the layers the caller may see.
+    named = set(visible_layers(user).filter(slug__in=[*DEFAULT_LAYERS, settings.LAYERS_ZONES_LAYER])
+                .values_list("slug", flat=True))
     config = {
         "lang": get_language(),
         "user": {
@@ -35,8 +39,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "csrf_token": get_token(request),
         "center": PROVINCE_CENTER,
         "bounds": PROVINCE_BOUNDS,
-        "default_layers": DEFAULT_LAYERS,
-        "zones_layer": settings.LAYERS_ZONES_LAYER,
+        "default_layers": [slug for slug in DEFAULT_LAYERS if slug in named],
+        # None when hidden: the zones panel then says the zones are internal, without naming the layer.
+        "zones_layer": settings.LAYERS_ZONES_LAYER if settings.LAYERS_ZONES_LAYER in named else None,
         "domains": domain_groups(),
         "raster_ramps": raster_ramps(user),
         "urls": {

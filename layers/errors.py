@@ -169,3 +169,13 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> JsonResponse:
     return error_response(_("Something went wrong on our side. It has been logged."), "server_error", 500)
+
+
+# --- Hidden means unnamed (issue #12): the wall's not-found answers, one per thing it names ---
+
+
+class SceneNotFound(NotFound):
+    """Raised for unknown scenes and for scenes with nothing the caller may see, alike."""
+
+    code = "scene_not_found"
+    default_detail = _("There is no such scene.")

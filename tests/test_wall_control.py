@@ -59,8 +59,8 @@ def test_every_command_bumps_the_revision(demo_wall):
     assert WallState.objects.get(playlist=demo_wall).revision == before + 2
 
 
-def test_the_state_endpoint_names_the_scene_on_now(demo_wall, api):
-    body = api.get("/api/wall/playlists/long-an-ioc/state").json()
+def test_the_state_endpoint_names_the_scene_on_now(demo_wall, official):
+    body = client_for(official).get("/api/wall/playlists/long-an-ioc/state").json()
     assert (body["position"], body["scene"], body["paused"]) == (0, "traffic", False)
     assert [s["slug"] for s in body["scenes"]] == ["traffic", "environment", "agriculture", "feedback-1022"]
 

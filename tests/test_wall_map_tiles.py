@@ -39,8 +39,10 @@ def test_windowed_layers_are_seeded_with_the_window_the_scene_asks_for(demo_wall
     window = f"{TRAFFIC_NOW.replace(day=1).isoformat()}/{TRAFFIC_NOW.isoformat()}"  # 30 days to 31 Dec
     assert ("traffic-incidents", window) in shown
     assert ("admin-districts", "") in shown
-    # An anonymous lobby wall does not draw the internal incidents layer, so it is not seeded for it.
-    assert {slug for slug, _w in wanted_tiles(Scene.objects.all(), None, [9])} == {"admin-districts"}
+    # An anonymous lobby wall does not draw the internal incidents layer (nor its scene), so it is not
+    # seeded for it.
+    assert {slug for slug, _w in wanted_tiles(Scene.objects.all(), None, [9])} == {"admin-districts",
+                                                                                   "land-use-plan"}
 
 
 def test_a_live_scenes_windowed_layers_are_left_out(demo_wall, display):

@@ -53,22 +53,23 @@ def test_environment_averages_maxima_and_distinct_stations(demo_wall, api):
     assert comparison(shown["aqi-avg"]) == (100, 80, 20)
     assert shown["pm25-max"]["data"]["value"] == 60.2
     assert shown["air-bad"]["data"]["value"] == 1
-    assert shown["salinity-max"]["hidden"] is True  # no salinity layer in this small world
+    assert "salinity-max" not in shown  # no salinity layer in this small world: left out like a hidden one
 
 
 def test_anonymous_callers_see_public_numbers_only(demo_wall, official, api):
-    public, staff = panels(api, "traffic"), panels(client_for(official), "traffic")
-    assert public["incidents-7d"] == staff["incidents-7d"] | {"hidden": True, "data": None}
+    # The traffic scene reads internal layers: not shown to anonymous callers at all.
+    assert api.get("/api/wall/scenes/traffic/data").json()["code"] == "scene_not_found"
+    staff = panels(client_for(official), "traffic")
     assert staff["incidents-7d"]["data"]["value"] == 3
-    # The map keeps the public layers and drops the internal one.
-    assert [la["slug"] for la in public["map"]["data"]["layers"]] == ["admin-districts"]
     assert "traffic-incidents" in [la["slug"] for la in staff["map"]["data"]["layers"]]
+    # A map keeps the layers the caller may see and drops the others.
+    assert [la["slug"] for la in panels(api, "environment")["map"]["data"]["layers"]] == ["admin-districts"]
     # A public layer gives everybody the same number.
     assert panels(api, "environment")["aqi-avg"] == panels(client_for(official), "environment")["aqi-avg"]
 
 
 def test_an_outsider_signed_in_sees_no_more_than_the_public(demo_wall, outsider):
-    assert panels(client_for(outsider), "traffic")["incidents-7d"]["hidden"] is True
+    assert client_for(outsider).get("/api/wall/scenes/traffic/data").json()["code"] == "scene_not_found"
 
 
 def test_a_display_token_sees_what_its_account_may_see(demo_wall, display):
@@ -92,8 +93,8 @@ def test_polling_with_the_version_costs_no_metric_and_a_new_feature_changes_it(
 
 
 def test_the_version_differs_between_access_scopes(demo_wall, official, api):
-    assert api.get("/api/wall/scenes/traffic/data")["ETag"] != client_for(official).get(
-        "/api/wall/scenes/traffic/data")["ETag"]
+    assert api.get("/api/wall/scenes/environment/data")["ETag"] != client_for(official).get(
+        "/api/wall/scenes/environment/data")["ETag"]
 
 
 def test_an_unknown_scene_answers_in_the_one_error_shape(api, db):

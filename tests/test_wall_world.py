@@ -61,7 +61,13 @@ def wall_world(db) -> dict[str, Layer]:
         [reading("r1", 1 * h, "KK-DH", 50, "trung_binh", 20.5),
          reading("r2", 2 * h, "KK-BL", 150, "kem", 60.2),
          reading("r3", 30 * h, "KK-BL", 80, "trung_binh", 31.0)])
-    return {"districts": districts, "incidents": incidents, "air": air}
+    # Empty, but there: each demo scene has something of its own for the display (staff), and the
+    # feedback scene (internal) nothing for an anonymous lobby wall.
+    landuse = make_layer("land-use-plan", domain="land_plan", geometry_type="Polygon", property_schema=[])
+    feedback = make_layer("feedback-1022", access=Access.INTERNAL, time_kind=TimeKind.INSTANT,
+                          domain="feedback", property_schema=[])
+    return {"districts": districts, "incidents": incidents, "air": air, "landuse": landuse,
+            "feedback": feedback}
 
 
 @pytest.fixture

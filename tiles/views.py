@@ -44,14 +44,19 @@ def layer_style(request: HttpRequest, slugs: str) -> HttpResponse:
 @require_safe
 def basemap(request: HttpRequest) -> HttpResponse:
     layers = {layer.slug: layer for layer in visible_layers(request.user).filter(slug__in=styles.BASEMAP_LAYERS)}
-    return _json(request, styles.basemap_style(request, layers), public=True)
+    # Public (shared caches may keep it) only when every layer in it is: a basemap that includes an
+    # internal layer is the caller's own.
+    public = all(layer.access == Access.PUBLIC for layer in layers.values())
+    return _json(request, styles.basemap_style(request, layers), public=public)
 
 
 @require_safe
 def preview(request: HttpRequest) -> HttpResponse:
-    """A map of the basemap and the layers named in ?layers=a,b (each through its own style)."""
+    """A map of the basemap and the layers named in ?layers=a,b (each through its own style). Only the
+    caller's visible layers reach the page: a hidden or unknown one is left out alike, unnamed."""
     names = parse_slugs(request.GET["layers"]) if request.GET.get("layers") else []
-    return render(request, "tiles/preview.html", {"layers": names})
+    visible = set(visible_layers(request.user).filter(slug__in=names).values_list("slug", flat=True))
+    return render(request, "tiles/preview.html", {"layers": [name for name in names if name in visible]})
 
 
 def _json(request: HttpRequest, doc: dict, *, public: bool) -> HttpResponse:

@@ -17,18 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.access import Caller
 from layers.errors import InvalidParameter, NotFound, PermissionDenied
 from wall import control
-from wall.models import Playlist, PlaylistEntry, Scene
-from wall.panels import data_version, scene_data
-from wall.playback import now_playing
-
-
-def _scene(slug: str) -> Scene:
-    scene = Scene.objects.filter(slug=slug).first()
-    if scene is None:
-        raise NotFound(_("There is no such scene."), code="scene_not_found")
-    return scene
+from wall.models import Playlist, PlaylistEntry
+from wall.panels import data_version, scene_data, scenes_shown, visible_scene
+from wall.playback import now_showing
 
 
 def _playlist(slug: str) -> Playlist:
@@ -51,44 +45,50 @@ class SceneData(APIView):
     a wall polling with If-None-Match gets a 304 without any metric being computed."""
 
     @extend_schema(tags=["wall"], responses={200: OpenApiTypes.OBJECT, 304: None},
-                   description="Every panel of the scene with its numbers, over the layers the caller may see; "
-                               "panels over other layers come back with hidden=true. ETag = data version.")
+                   description="The panels of the scene the caller may see, with their numbers; panels "
+                               "over other layers are left out, and a scene with nothing of its own for the "
+                               "caller answers 404 scene_not_found like an unknown one. ETag = data version.")
     def get(self, request: Request, slug: str) -> HttpResponse:
-        scene = _scene(slug)
-        etag = f'"{data_version(scene, request.user)}"'
+        scene, layers = visible_scene(request.user, slug)
+        etag = f'"{data_version(scene, request.user, layers)}"'
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             response = HttpResponseNotModified()
         else:
-            response = Response(scene_data(scene, request.user))
+            response = Response(scene_data(scene, request.user, layers))
         response["ETag"] = etag
         return _private(response)
 
 
-def state_body(playlist: Playlist) -> dict[str, Any]:
+def state_body(playlist: Playlist, user: Caller) -> dict[str, Any]:
+    """The playlist as `user`'s wall plays it: only the scenes shown to `user` (wall.panels), the
+    position in that list, and the scene on it now (wall.playback.now_showing). A playlist with no
+    scene for `user` answers like an empty one."""
     entries = list(playlist.entries.all())
-    if not entries:
+    shown = scenes_shown([e.scene for e in entries], user)
+    if not any(shown):
         raise NotFound(_("This playlist has no scenes."), code="playlist_empty")
     state = control.ensure_state(playlist)
     now = timezone.now()
-    playing = now_playing([e.duration_seconds for e in entries], state, now)
+    playing = now_showing([e.duration_seconds for e in entries], shown, state, now)
+    mine = [e for e, is_shown in zip(entries, shown) if is_shown]
     return {
         "playlist": playlist.slug, "title_vi": playlist.title_vi, "title_en": playlist.title_en,
-        "position": playing.position, "scene": entries[playing.position].scene.slug,
+        "position": mine.index(entries[playing.position]), "scene": entries[playing.position].scene.slug,
         "paused": state.paused, "revision": state.revision,
         "started_at": playing.started_at.isoformat(),
         "ends_at": playing.ends_at.isoformat() if playing.ends_at else None,
         "server_time": now.isoformat(),
         "scenes": [{"slug": e.scene.slug, "title_vi": e.scene.title_vi, "title_en": e.scene.title_en,
-                    "duration": e.duration_seconds} for e in entries],
+                    "duration": e.duration_seconds} for e in mine],
     }
 
 
 class PlaylistState(APIView):
-    """Which scene is on now; walls poll it every second or so."""
+    """Which scene is on now on the caller's wall; walls poll it every second or so."""
 
     @extend_schema(tags=["wall"], responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, slug: str) -> Response:
-        return _private(Response(state_body(_playlist(slug))))
+        return _private(Response(state_body(_playlist(slug), request.user)))
 
 
 class PlaylistControl(APIView):
@@ -106,5 +106,8 @@ class PlaylistControl(APIView):
         if action not in control.ACTIONS or (action == "goto" and not isinstance(position, int)):
             raise InvalidParameter(_("The action must be pause, resume, next, previous or goto (with a position)."),
                                    fields={"action": [_("Not a wall command.")]})
-        control.command(playlist, action=action, position=position, by=request.user.get_username())
-        return _private(Response(state_body(_playlist(slug))))
+        # A playlist with no scene for this operator is refused like an empty one.
+        state_body(playlist, request.user)
+        control.command(playlist, action=action, position=position, by=request.user.get_username(),
+                        operator=request.user)
+        return _private(Response(state_body(_playlist(slug), request.user)))

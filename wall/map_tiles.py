@@ -65,8 +65,6 @@ def wanted_tiles(scenes: Iterable[Scene], user: Caller, zooms: list[int]) -> dic
     for scene in scenes:
         panels, live = map_panels(scene, user)
         for panel in panels:
-            if panel["hidden"]:
-                continue
             area = view_bbox(panel["data"]["bbox"] or list(_LONG_AN), _aspect(panel, scene.layout))
             for layer in panel["data"]["layers"]:
                 if layer["datetime"] and live:

@@ -15,6 +15,7 @@ from layers.errors import AuthenticationFailed, PermissionDenied
 from layers.tokens import SESSION_TOKEN_KEY, token_for_key
 from wall import conf
 from wall.models import Playlist
+from wall.panels import visible_scene
 
 
 def wall(request: HttpRequest) -> HttpResponse:
@@ -32,6 +33,9 @@ def wall(request: HttpRequest) -> HttpResponse:
         request.session.set_expiry(timedelta(days=settings.WALL_DISPLAY_SESSION_DAYS))
         rest = {k: v for k, v in request.GET.items() if k != "token"}
         return HttpResponseRedirect(request.path + ("?" + urlencode(rest) if rest else ""))
+    if request.GET.get("scene"):
+        # A pinned scene the caller may not be shown answers like an unknown one (404 scene_not_found).
+        visible_scene(request.user, request.GET["scene"])
     config = {
         "scene": request.GET.get("scene", ""),
         "playlist": request.GET.get("playlist") or conf.default_playlist(),
@@ -47,7 +51,6 @@ def _wall_text() -> dict[str, str]:
     return {
         "stale": _("stale since {time}"),
         "vsPrevious": _("(previous period: {value})"),
-        "hidden": _("Not available to this display"),
         "nothing": _("Nothing in this period"),
         "noMap": _("The map cannot be drawn on this screen"),
         "live": _("Live data"),

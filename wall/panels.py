@@ -1,8 +1,21 @@
 """Every panel's numbers for one caller: the layout's queries run through `wall.metrics` over the
-layers `layers.access` lets the caller see. A panel over a layer the caller may not see comes back
-with `"hidden": true` and no data, exactly as a panel over a layer that does not exist."""
+layers `layers.access` lets the caller see.
+
+Hidden means unnamed: a panel over a layer the caller may not see (or that does not exist) is left
+out of the scene entirely, title and all. Which scenes a caller is shown:
+- a kpi, chart, table or ticker is shown when the caller may see its layer; a map when it may see at
+  least one of its layers (the others are dropped from it); a clock always, with its scene;
+- a scene is shown when it carries something of its own for the caller: a shown kpi/chart/table/
+  ticker, or a map with none of its layers dropped. A map reduced to its backdrop (district outlines
+  under an internal layer) or a clock alone does not keep a scene on the caller's wall. A scene that
+  reads no layer at all (clocks only) names nothing and is shown to everybody;
+- a scene not shown to the caller answers exactly like an unknown scene (`SceneNotFound`) and is
+  skipped in the caller's playlist (`wall.playback.now_showing`).
+"""
 
 import hashlib
+import json
+from collections.abc import Container, Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,6 +24,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from layers.access import Caller, access_scope, visible_layers
+from layers.errors import SceneNotFound
 from layers.models import Layer
 from wall import metrics
 from wall.models import Scene
@@ -35,52 +49,103 @@ def _visible(user: Caller, layout: dict[str, Any]) -> dict[str, Layer]:
     return {layer.slug: layer for layer in layers}
 
 
-def data_version(scene: Scene, user: Caller) -> str:
-    """A stamp that changes whenever the scene's data could: the scene, the caller's access scope and
-    language, the versions of the layers it reads and, for a live scene, the minute (its windows slide)."""
-    now, live = reference_time(scene.as_of)
+def _layers_of(panel: dict[str, Any]) -> list[str]:
+    query = panel.get("query", {})
+    if panel["kind"] == "map":
+        return [entry["layer"] for entry in query["layers"]]
+    return [query["layer"]] if "layer" in query else []
+
+
+def _panel_shown(panel: dict[str, Any], visible: Container[str]) -> bool:
+    reads = _layers_of(panel)
+    return not reads or any(slug in visible for slug in reads)
+
+
+def scene_shown(layout: dict[str, Any], visible: Container[str]) -> bool:
+    """Whether a scene is on the wall of a caller who may see the layers `visible` (slugs): see the
+    module's docstring."""
+    reading = [panel for panel in layout["panels"] if _layers_of(panel)]
+    return not reading or any(all(slug in visible for slug in _layers_of(panel)) for panel in reading)
+
+
+def shown_panels(layout: dict[str, Any], visible: Container[str]) -> list[dict[str, Any]]:
+    return [panel for panel in layout["panels"] if _panel_shown(panel, visible)]
+
+
+def visible_scene(user: Caller, slug: str) -> tuple[Scene, dict[str, Layer]]:
+    """The scene `slug` and the layers of it `user` may see; SceneNotFound when there is no such
+    scene or when it is not shown to `user`, alike."""
+    scene = Scene.objects.filter(slug=slug).first()
+    if scene is None:
+        raise SceneNotFound()
     layers = _visible(user, scene.layout)
+    if not scene_shown(scene.layout, layers):
+        raise SceneNotFound()
+    return scene, layers
+
+
+def scenes_shown(scenes: Iterable[Scene], user: Caller) -> list[bool]:
+    """For each scene, whether it is shown to `user` (one query for all of them)."""
+    scenes = list(scenes)
+    wanted = set().union(*(referenced_slugs(scene.layout) for scene in scenes))
+    visible = set(visible_layers(user).filter(slug__in=wanted).values_list("slug", flat=True))
+    return [scene_shown(scene.layout, visible) for scene in scenes]
+
+
+def data_version(scene: Scene, user: Caller, layers: dict[str, Layer] | None = None) -> str:
+    """A stamp that changes whenever the scene's data could: what of the scene the caller is shown,
+    the caller's access scope and language, the versions of the layers it reads and, for a live
+    scene, the minute (its windows slide). Only what the caller is shown goes in: editing a panel
+    hidden from the caller does not change the caller's stamp."""
+    now, live = reference_time(scene.as_of)
+    layers = _visible(user, scene.layout) if layers is None else layers
+    shown = {"slug": scene.slug, "title_vi": scene.title_vi, "title_en": scene.title_en,
+             "grid": scene.layout["grid"], "screens": scene.layout.get("screens"),
+             "panels": shown_panels(scene.layout, layers)}
     # The language too: a ticker writes its numbers the reader's way.
-    parts = [str(scene.pk), scene.updated_at.isoformat(), access_scope(user), get_language() or "",
-             now.strftime("%Y%m%d%H%M") if live else now.isoformat()]
+    parts = [str(scene.pk), json.dumps(shown, sort_keys=True, ensure_ascii=False), access_scope(user),
+             get_language() or "", now.strftime("%Y%m%d%H%M") if live else now.isoformat()]
     parts += sorted(f"{slug}:{layer.version}" for slug, layer in layers.items())
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
-def scene_data(scene: Scene, user: Caller) -> dict[str, Any]:
+def scene_data(scene: Scene, user: Caller, layers: dict[str, Layer] | None = None) -> dict[str, Any]:
+    """The scene as `user` is shown it (see `visible_scene`): only the panels it may see."""
     now, live = reference_time(scene.as_of)
-    layers = _visible(user, scene.layout)
+    layers = _visible(user, scene.layout) if layers is None else layers
     layout = scene.layout
     return {
         "scene": {"slug": scene.slug, "title_vi": scene.title_vi, "title_en": scene.title_en,
                   "grid": layout["grid"], "screens": layout.get("screens") or layout["grid"],
                   "as_of": now.isoformat(), "live": live},
-        "version": data_version(scene, user),
-        "panels": [_panel(panel, layers, now) for panel in layout["panels"]],
+        "version": data_version(scene, user, layers),
+        "panels": [_panel(panel, layers, now) for panel in shown_panels(layout, layers)],
     }
 
 
 def map_panels(scene: Scene, user: Caller) -> tuple[list[dict[str, Any]], bool]:
     """(the scene's map panels exactly as `scene_data` gives them to `user`, live): the tile URLs a
-    wall will ask for follow from them. Cheaper than `scene_data`: no number is computed."""
+    wall will ask for follow from them. Cheaper than `scene_data`: no number is computed. No panel for
+    a scene not shown to `user`."""
     now, live = reference_time(scene.as_of)
     layers = _visible(user, scene.layout)
-    return [_panel(p, layers, now) for p in scene.layout["panels"] if p["kind"] == "map"], live
+    if not scene_shown(scene.layout, layers):
+        return [], live
+    return [_panel(p, layers, now) for p in shown_panels(scene.layout, layers) if p["kind"] == "map"], live
 
 
 def _panel(panel: dict[str, Any], layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
+    """A panel the caller is shown (`shown_panels`), with its data."""
     out = {key: panel.get(key, "") for key in ("id", "kind", "title_vi", "title_en")}
     out |= {"row": panel["row"], "col": panel["col"], "rows": panel.get("rows", 1), "cols": panel.get("cols", 1)}
     query = panel.get("query", {})
     if panel["kind"] == "clock":
-        return out | {"hidden": False, "data": {}}
+        return out | {"data": {}}
     if panel["kind"] == "map":
         shown = [_map_layer(entry, layers[entry["layer"]], now) for entry in query["layers"] if entry["layer"] in layers]
-        return out | {"hidden": not shown, "data": {"layers": shown, "bbox": query.get("bbox")}}
-    layer = layers.get(query["layer"])
-    if layer is None:
-        return out | {"hidden": True, "data": None}
-    return out | {"hidden": False, "data": _COMPUTE[panel["kind"]](query, layer, layers, now)}
+        return out | {"data": {"layers": shown, "bbox": query.get("bbox")}}
+    layer = layers[query["layer"]]
+    return out | {"data": _COMPUTE[panel["kind"]](query, layer, layers, now)}
 
 
 def _selection(query: dict[str, Any], layer: Layer, now: datetime, window: str | None = None) -> metrics.Selection:

@@ -252,12 +252,7 @@
   }
 
   function fill(box, panel, scene) {
-    box.classList.toggle("is-hidden", !!panel.hidden);
     const body = box.querySelector(".panel-body");
-    if (panel.hidden) {
-      body.replaceChildren(el("div", "hidden-note", text.hidden));
-      return;
-    }
     const d = panel.data;
     if (panel.kind === "kpi") fillKpi(body, d);
     else if (panel.kind === "chart") fillChart(body, d);
@@ -294,22 +289,22 @@
     }
     // Maps after the grid is in the document, so they get their real size.
     for (const panel of data.panels) {
-      if (panel.kind === "map" && !panel.hidden) maps.set(panel.id, buildMap(panels.get(panel.id).querySelector(".panel-body"), panel.data));
+      if (panel.kind === "map") maps.set(panel.id, buildMap(panels.get(panel.id).querySelector(".panel-body"), panel.data));
     }
     shown = {slug: scene.slug, version: data.version, panels, maps};
   }
 
   function update(data) {
-    // A map that appears or goes (a layer published, or hidden from this display) needs a new map:
-    // draw the scene afresh rather than patch it.
-    const remap = data.panels.some((panel) => panel.kind === "map" && shown.panels.has(panel.id) &&
-      shown.panels.get(panel.id).classList.contains("is-hidden") !== !!panel.hidden);
+    // A panel that appears or goes (a layer published, or hidden from this display: the server
+    // leaves such panels out) changes the grid: draw the scene afresh rather than patch it.
+    const ids = data.panels.map((panel) => panel.id);
+    const remap = ids.length !== shown.panels.size || ids.some((id) => !shown.panels.has(id));
     if (remap) return render(data);
     for (const panel of data.panels) {
       const box = shown.panels.get(panel.id);
       if (!box) continue;
       if (panel.kind === "map") {
-        if (!panel.hidden) refreshMap(shown.maps.get(panel.id), panel.data);
+        refreshMap(shown.maps.get(panel.id), panel.data);
       } else fill(box, panel, data.scene);
     }
     shown.version = data.version;
