@@ -212,6 +212,18 @@ def test_scene_data_leaves_out_hidden_panels_entirely(lobby, caller, request):
         assert name not in text, name
 
 
+def test_a_map_cut_down_for_the_caller_is_titled_by_the_layers_it_still_draws(lobby, api, official):
+    """The author's title describes the whole map; a caller shown part of it gets the titles of what
+    it draws instead, never words about the layers dropped."""
+    mixed = Scene.objects.get(slug="mixed")
+    mixed.layout["panels"][2] |= {"title_vi": "Sự cố giao thông nội bộ", "title_en": "Internal incidents"}
+    mixed.save()
+    anonymous_map = {p["id"]: p for p in api.get("/api/wall/scenes/mixed/data").json()["panels"]}["map"]
+    assert (anonymous_map["title_vi"], anonymous_map["title_en"]) == ("Lớp schools", "Layer schools")
+    staff_map = {p["id"]: p for p in client_as(official).get("/api/wall/scenes/mixed/data").json()["panels"]}["map"]
+    assert (staff_map["title_vi"], staff_map["title_en"]) == ("Sự cố giao thông nội bộ", "Internal incidents")
+
+
 @pytest.mark.parametrize("caller", ACTORS, indirect=True)
 def test_a_scene_hidden_from_the_caller_answers_exactly_like_an_unknown_one(lobby, caller, request):
     actor = request.node.callspec.params["caller"]

@@ -44,8 +44,8 @@ def referenced_slugs(layout: dict[str, Any]) -> set[str]:
 
 
 def _visible(user: Caller, layout: dict[str, Any]) -> dict[str, Layer]:
-    layers = visible_layers(user).filter(slug__in=referenced_slugs(layout)).only("id", "slug", "version",
-                                                                                  "geometry_type", "style")
+    layers = visible_layers(user).filter(slug__in=referenced_slugs(layout)).only(
+        "id", "slug", "version", "geometry_type", "style", "title_vi", "title_en")
     return {layer.slug: layer for layer in layers}
 
 
@@ -142,7 +142,13 @@ def _panel(panel: dict[str, Any], layers: dict[str, Layer], now: datetime) -> di
     if panel["kind"] == "clock":
         return out | {"data": {}}
     if panel["kind"] == "map":
-        shown = [_map_layer(entry, layers[entry["layer"]], now) for entry in query["layers"] if entry["layer"] in layers]
+        kept = [entry for entry in query["layers"] if entry["layer"] in layers]
+        if len(kept) < len(query["layers"]):
+            # The author's title describes the whole map, dropped layers included ("Traffic incidents,
+            # 30 days" over district outlines): name only what this caller is shown.
+            for lang in ("vi", "en"):
+                out[f"title_{lang}"] = ", ".join(getattr(layers[e["layer"]], f"title_{lang}") for e in kept)
+        shown = [_map_layer(entry, layers[entry["layer"]], now) for entry in kept]
         return out | {"data": {"layers": shown, "bbox": query.get("bbox")}}
     layer = layers[query["layer"]]
     return out | {"data": _COMPUTE[panel["kind"]](query, layer, layers, now)}
