@@ -12,7 +12,7 @@ from layers.imports import jobs
 from layers.models import Department, ExportJob, ImportJob, Layer
 from tests.conftest import add_features, client_for, make_layer
 from tests.departments import make_department, make_steward
-from tests.import_files import point_feature, write_geojson
+from tests.import_files import import_now, point_feature, write_geojson, write_tif
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def import_dirs(settings, tmp_path):
     settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+    settings.LAYERS_RASTER_DIR = tmp_path / "media" / "rasters"
 
 
 @pytest.fixture
@@ -102,6 +103,12 @@ def test_a_new_layer_belongs_to_the_stewards_department(education_steward, tmp_p
     assert job.department.code == "education"
     assert jobs.run(job.pk) == "succeeded"
     assert Layer.objects.get(slug="truong-moi").owner.code == "education"
+
+
+def test_a_new_raster_layer_belongs_to_the_stewards_department_too(environment_steward, tmp_path):
+    job = import_now(write_tif(tmp_path / "ndvi.tif"), user=environment_steward, layer="ndvi-moi")
+    assert job.status == "succeeded"
+    assert Layer.objects.get(slug="ndvi-moi").owner.code == "environment"
 
 
 def test_a_steward_may_not_create_a_layer_for_a_department_they_do_not_steward(education_steward,
