@@ -2,12 +2,13 @@
 write it, and only if they may see it; a layer they may not see answers like an unknown one."""
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
 from layers import storage
+from layers.access import may_create_layer, writable_layers
 from layers.imports import jobs
 from layers.models import Department, ExportJob, ImportJob, Layer
 from tests.conftest import add_features, client_for, make_layer
@@ -247,3 +248,18 @@ def test_the_admin_does_not_let_a_steward_give_a_layer_to_another_department(adm
     })
     assert response.status_code == 200 and "owner" in response.context["adminform"].form.errors
     assert Layer.objects.get(pk=schools.pk).owner.code == "education"
+
+
+# The rule itself
+
+
+def test_anonymous_and_inactive_callers_write_nothing_and_superusers_everything(education_steward, superuser,
+                                                                               hidden, schools):
+    education = Department.objects.get(code="education")
+    assert set(writable_layers(education_steward).values_list("slug", flat=True)) == {"schools"}
+    assert may_create_layer(education_steward, education) and not may_create_layer(education_steward, None)
+    education_steward.is_active = False
+    for caller in (None, AnonymousUser(), education_steward):
+        assert not writable_layers(caller).exists() and not may_create_layer(caller, education)
+    assert set(writable_layers(superuser).values_list("slug", flat=True)) == {"schools", "dengue"}
+    assert may_create_layer(superuser, None)
