@@ -18,10 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.access import stewarded_departments
 from layers.errors import ApiError, NotFound, PermissionDenied
 from layers.imports.problems import ImportProblem, render as render_message
 from layers.imports.submit import BadOption, Options, UploadTooLarge, confirm, may_import, submit, visible_jobs
-from layers.access import stewarded_departments
 from layers.models import Department, Domain, ImportJob, ImportMode
 
 

@@ -1,8 +1,9 @@
 """Planners' zones: polygons saved as features of the zones layer (settings.LAYERS_ZONES_LAYER).
 
 Whoever may write the zones layer (layers.access: the stewards of the planning department that owns
-it, and superusers) creates, renames, reshapes and deletes them; everyone who may see the layer sees them. Every change ends with `publish_changes` in the same
-transaction, so the layer's version — and with it every tile URL and ETag — moves with the data.
+it, and superusers) creates, renames, reshapes and deletes them; everyone who may see the layer sees
+them. Every change ends with `publish_changes` in the same transaction, so the layer's version — and
+with it every tile URL and ETag — moves with the data.
 """
 
 import unicodedata
