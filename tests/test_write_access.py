@@ -178,6 +178,17 @@ def test_a_steward_deletes_a_layer_of_their_department_with_its_features(educati
     assert client_for(education_steward).get("/api/layers/schools/").status_code == 404
 
 
+def test_deleting_a_raster_layer_removes_its_file(environment_steward, tmp_path, settings,
+                                                 django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    import_now(write_tif(tmp_path / "ndvi.tif"), user=environment_steward, layer="ndvi-moi")
+    cog = settings.MEDIA_ROOT / Layer.objects.get(slug="ndvi-moi").raster_path
+    assert cog.is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(environment_steward).delete("/api/layers/ndvi-moi/").status_code == 204
+    assert not cog.exists() and not Layer.objects.filter(slug="ndvi-moi").exists()
+
+
 def test_a_superuser_deletes_any_layer(superuser, hidden):
     assert client_for(superuser).delete("/api/layers/dengue/").status_code == 204
     assert not Layer.objects.filter(slug="dengue").exists()
