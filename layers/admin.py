@@ -4,7 +4,7 @@ from django.contrib.gis import admin as gis_admin
 from django.core.exceptions import ValidationError
 
 from layers.access import can_write, stewarded_departments, writable_layers
-from layers.catalog import bump_version, publish_changes
+from layers.catalog import bump_version, delete_layer, publish_changes
 from layers.models import ApiToken, Department, Feature, Layer
 from layers.schema import validate_property_schema, validate_style
 from layers.widgets import OfflineMapWidget
@@ -65,6 +65,14 @@ class LayerAdmin(gis_admin.GISModelAdmin):
             kwargs["queryset"] = stewarded_departments(request.user)
             kwargs["required"] = True  # an ownerless layer is a superuser's only
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # The same deletion as DELETE /api/layers/{slug}/: the partition truncated, the files removed.
+    def delete_model(self, request, obj):
+        delete_layer(obj)
+
+    def delete_queryset(self, request, queryset):
+        for layer in queryset:
+            delete_layer(layer)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

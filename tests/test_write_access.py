@@ -229,10 +229,11 @@ def test_an_export_job_of_a_hidden_layer_is_not_found_like_an_unknown_job(outsid
 
 @pytest.fixture
 def admin_steward(education_steward, environment_steward) -> Client:
-    """The education steward in the admin, with Django's model permissions on layers: the write rule
-    still narrows them."""
-    education_steward.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="layers", codename__in=["view_layer", "change_layer", "delete_layer"]))
+    """The education steward in the admin, with Django's model permissions on layers (and on features,
+    which deleting a layer deletes): the write rule still narrows them."""
+    codenames = ["view_layer", "change_layer", "delete_layer", "delete_feature"]
+    education_steward.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="layers", codename__in=codenames))
     client = Client()
     client.force_login(education_steward)
     return client
@@ -245,6 +246,12 @@ def test_the_admin_lists_only_the_layers_a_steward_may_write(admin_steward, scho
     assert admin_steward.get(f"/admin/layers/layer/{rivers.pk}/change/").status_code == 302
     assert admin_steward.post(f"/admin/layers/layer/{rivers.pk}/delete/", {"post": "yes"}).status_code == 302
     assert Layer.objects.filter(pk=rivers.pk).exists()
+
+
+def test_a_steward_deletes_a_layer_of_their_department_in_the_admin(admin_steward, schools):
+    response = admin_steward.post(f"/admin/layers/layer/{schools.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Layer.objects.filter(pk=schools.pk).exists() and not partition_exists(schools.pk)
 
 
 def test_the_admin_does_not_let_a_steward_give_a_layer_to_another_department(admin_steward, schools):
