@@ -157,10 +157,10 @@ LAYERS_PAGE_MAX = env.int("LAYERS_PAGE_MAX", default=50000)
 # Health check: how long to wait for a Celery worker to answer a ping.
 HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=2.0)
 
-# Planners' zones: the layer they are saved in, the group that may edit them (and superusers),
-# the district layer that names a zone's district, and the most vertices a zone may have.
+# Planners' zones: the layer they are saved in (whoever may write it edits zones: the stewards of its
+# owning department, layers.access), the district layer that names a zone's district, and the most
+# vertices a zone may have.
 LAYERS_ZONES_LAYER = env.str("LAYERS_ZONES_LAYER", default="planning-zones")
-LAYERS_ZONE_EDITORS_GROUP = env.str("LAYERS_ZONE_EDITORS_GROUP", default="planners")
 LAYERS_ZONE_DISTRICTS_LAYER = env.str("LAYERS_ZONE_DISTRICTS_LAYER", default="admin-districts")
 LAYERS_ZONE_MAX_VERTICES = env.int("LAYERS_ZONE_MAX_VERTICES", default=20_000)
 

@@ -5,14 +5,23 @@ asks these functions which layers a caller may see; nothing else decides it.
 - signed-in staff: + internal layers
 - members of a group: + the layers restricted to that group
 - superuser: everything
+
+Writes ask the sibling rule (`writable_layers`, `get_writable_layer`, `may_create_layer`):
+
+- anonymous and inactive callers: nothing
+- a steward of a department (a member of its group holding the steward role): the layers that
+  department owns, among those they may see; new layers for that department only
+- superuser: everything
+
+A layer the caller may not see answers like an unknown one, for writes as for reads.
 """
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from layers.errors import LayerNotFound
-from layers.models import Access, Layer
+from layers.errors import LayerNotFound, PermissionDenied
+from layers.models import Access, Department, Layer
 
 Caller = AbstractBaseUser | AnonymousUser | None
 
@@ -68,3 +77,48 @@ def access_scope(user: Caller) -> str:
     if group_ids:
         parts.append("g" + ".".join(str(g) for g in group_ids))
     return "+".join(parts) or "signed-in"
+
+
+def _signed_in(user: Caller) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def stewarded_departments(user: Caller) -> QuerySet[Department]:
+    """The departments `user` is a steward of: in the steward role and still a member of the group
+    (leaving the department ends the role). Superusers steward none by this rule; they need none."""
+    if not _signed_in(user):
+        return Department.objects.none()
+    return Department.objects.filter(stewards=user, group__user=user).distinct()
+
+
+def writable_layers(user: Caller) -> QuerySet[Layer]:
+    """The layers `user` may write (import into, confirm, edit, delete): those they may see whose
+    owning department they steward; every layer for a superuser."""
+    if not _signed_in(user):
+        return Layer.objects.none()
+    if user.is_superuser:
+        return Layer.objects.all()
+    return visible_layers(user).filter(owner__in=stewarded_departments(user).values("id"))
+
+
+def get_writable_layer(user: Caller, slug: str) -> Layer:
+    """The layer with this slug if `user` may write it: LayerNotFound when it is unknown or hidden
+    (alike), PermissionDenied when it is visible but not theirs to write."""
+    layer = get_visible_layer(user, slug)
+    if not can_write(user, layer):
+        raise PermissionDenied()
+    return layer
+
+
+def can_write(user: Caller, layer: Layer) -> bool:
+    return writable_layers(user).filter(pk=layer.pk).exists()
+
+
+def may_create_layer(user: Caller, department: Department | None) -> bool:
+    """Whether `user` may create a layer owned by `department` (None: an ownerless layer, which only
+    a superuser may create)."""
+    if not _signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    return department is not None and stewarded_departments(user).filter(pk=department.pk).exists()

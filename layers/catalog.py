@@ -1,10 +1,14 @@
 """Changes to the catalog that every writer goes through: version bumps, counts and extents."""
 
-from django.db import connection
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
 from django.dispatch import Signal
 from psycopg import sql
 
-from layers.models import Layer
+from layers import storage
+from layers.models import ExportJob, Layer
 
 # Sent after these functions changed a layer row in SQL (Model.save sends post_save itself), for the
 # caches of layer rows that must hear of every change (tiles.access_memo). The version bump itself
@@ -49,3 +53,26 @@ def bump_version(layer: Layer) -> Layer:
     layer_changed.send(sender=Layer, layer=layer)
     layer.refresh_from_db()
     return layer
+
+
+def delete_layer(layer: Layer) -> None:
+    """Delete a layer the way the admin does (Model.delete: its export jobs and group links go with
+    the row, post_delete tells the caches, the trigger of migration layers/0003 drops its partition),
+    its partition emptied first by one TRUNCATE rather than a DELETE of every feature. Its files (a
+    raster's COG, built exports) are removed once the deletion is committed, and only from under
+    MEDIA_ROOT and LAYERS_EXPORT_DIR."""
+    files = _files_of(layer)
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(storage.partition_name(layer.pk))))
+        layer.delete()
+        transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in files])
+
+
+def _files_of(layer: Layer) -> list[Path]:
+    roots = [Path(settings.MEDIA_ROOT).resolve(), Path(settings.LAYERS_EXPORT_DIR).resolve()]
+    named = [Path(settings.MEDIA_ROOT) / layer.raster_path] if layer.raster_path else []
+    named += [Path(p) for p in ExportJob.objects.filter(layer=layer).exclude(file_path="")
+              .values_list("file_path", flat=True)]
+    resolved = [path.resolve() for path in named]
+    return [path for path in resolved if any(root in path.parents for root in roots)]

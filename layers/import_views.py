@@ -18,10 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.access import stewarded_departments
 from layers.errors import ApiError, NotFound, PermissionDenied
 from layers.imports.problems import ImportProblem, render as render_message
-from layers.imports.submit import BadOption, Options, UploadTooLarge, confirm, may_import, submit
-from layers.models import Domain, ImportJob, ImportMode
+from layers.imports.submit import BadOption, Options, UploadTooLarge, confirm, may_import, submit, visible_jobs
+from layers.models import Department, Domain, ImportJob, ImportMode
 
 
 class ImportRefused(ApiError):
@@ -97,6 +98,8 @@ class ImportList(APIView):
             "encoding": serializers.CharField(required=False, help_text="utf-8, tcvn3, vni, cp1258, …"),
             "source_layer": serializers.CharField(required=False, help_text="Layer of a multi-layer file"),
             "id_field": serializers.CharField(required=False, help_text="Column holding the source id"),
+            "department": serializers.CharField(required=False, help_text=(
+                "Code of the department that will own a new layer; needed when the caller stewards several")),
         })},
         responses={202: _JOB}, summary="Upload a file to import into a layer (data stewards)",
     )
@@ -112,7 +115,8 @@ class ImportList(APIView):
             raise ImportRefused(text, fields={"file": [text]}, code="file_needed")
         data = request.data
         options = Options(**{k: str(data.get(k, "")).strip() for k in
-                             ("layer", "title", "domain", "crs", "encoding", "source_layer", "id_field")},
+                             ("layer", "title", "domain", "crs", "encoding", "source_layer", "id_field",
+                              "department")},
                           mode=str(data.get("mode") or ImportMode.REPLACE))
         try:
             job = submit(user=request.user, file_name=upload.name, chunks=upload.chunks(), options=options)
@@ -128,7 +132,7 @@ class ImportList(APIView):
                    operation_id="imports_list")
     def get(self, request: Request) -> Response:
         _require_steward(request.user)
-        jobs = ImportJob.objects.all()[:50]
+        jobs = visible_jobs(request.user)[:50]
         return Response({"imports": [job_json(job, request) for job in jobs]})
 
 
@@ -136,7 +140,7 @@ class ImportDetail(APIView):
     @extend_schema(responses={200: _JOB}, summary="One import job, for polling its progress")
     def get(self, request: Request, job_id: int) -> Response:
         _require_steward(request.user)
-        return Response(job_json(_job(job_id), request))
+        return Response(job_json(_job(request.user, job_id), request))
 
 
 class ImportConfirm(APIView):
@@ -149,7 +153,7 @@ class ImportConfirm(APIView):
     )
     def post(self, request: Request, job_id: int) -> Response:
         _require_steward(request.user)
-        job = _job(job_id)
+        job = _job(request.user, job_id)
         data = request.data if isinstance(request.data, dict) else {}
         try:
             job = confirm(job, crs=str(data.get("crs") or ""), encoding=str(data.get("encoding") or ""),
@@ -159,8 +163,10 @@ class ImportConfirm(APIView):
         return Response(job_json(job, request), status=202)
 
 
-def _job(job_id: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=job_id).first()
+def _job(user, job_id: int) -> ImportJob:
+    """The job if `user` may act on it (layers.imports.submit.visible_jobs); NotFound otherwise, for
+    an unknown job and another department's alike."""
+    job = visible_jobs(user).filter(pk=job_id).first()
     if job is None:
         raise NotFound()
     return job
@@ -173,7 +179,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied()
     return render(request, "layers/imports/page.html", {
         "domains": Domain.choices, "modes": ImportMode.choices,
-        "recent": ImportJob.objects.all()[:10], "labels": _page_labels(),
+        # Those the caller may create a layer for (layers.access.may_create_layer).
+        "departments": Department.objects.all() if request.user.is_superuser else stewarded_departments(request.user),
+        "recent": visible_jobs(request.user)[:10], "labels": _page_labels(),
     })
 
 

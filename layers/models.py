@@ -55,6 +55,33 @@ class TimeKind(models.TextChoices):
     INTERVAL = "interval", "Validity interval"
 
 
+class DepartmentKind(models.TextChoices):
+    DEPARTMENT = "department", "Sở, ban, ngành / Provincial department"
+    COMMUNE = "commune_committee", "UBND xã, phường / Commune people's committee"
+    OTHER = "other", "Khác / Other"
+
+
+class Department(models.Model):
+    """A sở/ban/ngành or a commune's people's committee: one notion wherever a department appears (who
+    owns and may write a layer, and, later, who submits an indicator, receives an alert, handles a 1022
+    report). A department *is* a Django group (its members); its stewards are the members who hold the
+    steward role (layers.access.stewarded_departments asks both)."""
+
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="department")
+    # An agency code in the shape of QCVN 102:2016 (e.g. "000.00.16.H39"), unique in the platform.
+    code = models.CharField(max_length=40, unique=True)
+    name_vi = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.DEPARTMENT)
+    stewards = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="stewarded_departments")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_vi}"
+
+
 class Layer(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title_vi = models.CharField(max_length=200)
@@ -72,6 +99,8 @@ class Layer(models.Model):
     license = models.CharField(max_length=100, default="CC BY 4.0", blank=True)
     access = models.CharField(max_length=12, choices=Access.choices, default=Access.INTERNAL)
     groups = models.ManyToManyField(Group, blank=True, related_name="restricted_layers")
+    # The department whose stewards may write the layer (layers.access.writable_layers); none: superusers only.
+    owner = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="layers")
     time_kind = models.CharField(max_length=10, choices=TimeKind.choices, default=TimeKind.NONE)
     # Bumped by every change of the data or of anything a reader sees (layers.catalog.bump_version).
     version = models.PositiveBigIntegerField(default=1)
@@ -161,6 +190,8 @@ class ImportJob(models.Model):
     # Only for a layer that does not exist yet.
     new_title = models.CharField(max_length=200, blank=True)
     new_domain = models.CharField(max_length=20, choices=Domain.choices, blank=True)
+    # The department that will own a layer the job creates (layers.access.may_create_layer).
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     mode = models.CharField(max_length=10, choices=ImportMode.choices, default=ImportMode.REPLACE)
     file_name = models.CharField(max_length=255)
     file_size = models.PositiveBigIntegerField(default=0)

@@ -9,12 +9,14 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers import geojson
-from layers.access import access_scope, get_visible_layer, visible_layers
+from layers.access import access_scope, get_visible_layer, get_writable_layer, visible_layers
+from layers.catalog import delete_layer
 from layers.errors import FeatureNotFound
 from layers.filters import parse_feature_query
 from layers.models import Access, Layer
@@ -53,6 +55,18 @@ class LayerDetail(APIView):
     def get(self, request: Request, slug: str) -> Response:
         layer = get_visible_layer(request.user, slug)
         return Response(LayerSerializer(layer, context={"request": request}).data)
+
+    @extend_schema(
+        responses={204: None, 401: OpenApiResponse(description="Not signed in"),
+                   403: OpenApiResponse(description="Visible, but not a layer of the caller's departments"),
+                   404: OpenApiResponse(description="Unknown, or hidden from the caller")},
+        summary="Delete a layer with its features (stewards of its owning department, superusers)",
+    )
+    def delete(self, request: Request, slug: str) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        delete_layer(get_writable_layer(request.user, slug))
+        return Response(status=204)
 
 
 class FeatureCollection(APIView):

@@ -1,8 +1,9 @@
 """Planners' zones: polygons saved as features of the zones layer (settings.LAYERS_ZONES_LAYER).
 
-Planners (settings.LAYERS_ZONE_EDITORS_GROUP) and superusers create, rename, reshape and delete them;
-everyone who may see the zones layer sees them. Every change ends with `publish_changes` in the same
-transaction, so the layer's version — and with it every tile URL and ETag — moves with the data.
+Whoever may write the zones layer (layers.access: the stewards of the planning department that owns
+it, and superusers) creates, renames, reshapes and deletes them; everyone who may see the layer sees
+them. Every change ends with `publish_changes` in the same transaction, so the layer's version — and
+with it every tile URL and ETag — moves with the data.
 """
 
 import unicodedata
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import Polygon
 
-from layers.access import Caller, get_visible_layer
+from layers.access import Caller, get_visible_layer, get_writable_layer, writable_layers
 from layers.catalog import publish_changes
 from layers.errors import FeatureNotFound, InvalidParameter, PermissionDenied
 from layers.models import Feature, Layer
@@ -24,11 +25,7 @@ PURPOSE_MAX = 200
 
 
 def can_edit_zones(user: Caller) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name=settings.LAYERS_ZONE_EDITORS_GROUP).exists()
+    return writable_layers(user).filter(slug=settings.LAYERS_ZONES_LAYER).exists()
 
 
 def zones_layer(user: Caller) -> Layer:
@@ -53,10 +50,11 @@ def get_zone(user: Caller, zone_id: int) -> Feature:
 
 
 def editable_zones_layer(user: Caller) -> Layer:
-    """The zones layer if `user` may edit zones (PermissionDenied) and see it (LayerNotFound)."""
-    if not can_edit_zones(user):
-        raise PermissionDenied(_("Only planners may create, change or delete zones."))
-    return zones_layer(user)
+    """The zones layer if `user` may see it (LayerNotFound) and write it (PermissionDenied)."""
+    try:
+        return get_writable_layer(user, settings.LAYERS_ZONES_LAYER)
+    except PermissionDenied:
+        raise PermissionDenied(_("Only planners may create, change or delete zones.")) from None
 
 
 def clean_name(raw: object) -> str:

@@ -5,10 +5,11 @@ by level, land use with known areas, 1022 reports with time (internal), a planne
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from layers.models import Access, Layer, TimeKind
 from tests.conftest import add_features, make_layer
+from tests.departments import make_department
 
 ADMIN_SCHEMA = [
     {"name": "code", "type": "string", "label_vi": "Mã", "label_en": "Code"},
@@ -121,6 +122,7 @@ def zones(db) -> Layer:
                            {"name": "area_km2", "type": "number", "label_vi": "Diện tích", "label_en": "Area", "unit": "km²"},
                            {"name": "district_code", "type": "string", "label_vi": "Mã huyện", "label_en": "District code"},
                        ])
+    make_department("planning", name="Sở Xây dựng", owns=(layer,))
     return add_features(layer, [
         ("zone-1", box(106.32, 10.82, 106.42, 10.90), {"name": "Vùng nghiên cứu mở rộng công nghiệp Đức Hòa",
                                                         "created_by": "demo-planner"}),
@@ -129,9 +131,10 @@ def zones(db) -> Layer:
 
 @pytest.fixture
 def planner(db) -> User:
-    """Provincial staff in the planners group: draws and edits zones."""
+    """Provincial staff, a steward of the planning department that owns the zones layer: draws and
+    edits zones."""
     user = User.objects.create_user("planner", password="pw-planner", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name="planners")[0])
+    make_department("planning", name="Sở Xây dựng", stewards=(user,))
     return user
 
 

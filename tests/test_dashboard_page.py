@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import translation
 
 from dashboard.messages import MESSAGES
-from tests.province import planner  # noqa: F401
+from tests.province import planner, zones  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 SCRIPTS = Path(__file__).resolve().parent.parent / "dashboard" / "static" / "dashboard" / "js"
@@ -33,7 +33,7 @@ def test_the_dashboard_loads_only_assets_of_this_server(world):
     assert not [a for a in assets if a.startswith(("http://", "https://", "//"))]
 
 
-def test_the_page_tells_the_script_who_may_edit_zones(world, planner, official):
+def test_the_page_tells_the_script_who_may_edit_zones(world, planner, zones, official):
     anonymous = config_of(Client().get("/"))
     assert anonymous["user"] == {"signed_in": False, "name": "", "can_edit_zones": False}
     client = Client()

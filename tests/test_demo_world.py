@@ -21,11 +21,12 @@ from shapely.strtree import STRtree
 
 from fixtures import longan
 from fixtures.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
+from fixtures.departments import AGRICULTURE, DEMO_DEPARTMENTS, ENVIRONMENT, assign_layer_owners
 from fixtures.load import load_world, world_is_loaded
 from fixtures.world import DEFAULT_SEED, LAYER_SLUGS, World, generate_world
 from fixtures.world.checks import problems
 from fixtures.world.geodesy import area_km2, length_km
-from layers.access import visible_layers
+from layers.access import visible_layers, writable_layers
 from layers.models import Layer
 from layers.schema import validate_property_schema, validate_style
 
@@ -482,13 +483,33 @@ def test_each_demo_account_sees_what_its_role_allows(demo_world, settings):
 
 
 @pytest.mark.django_db
+def test_every_demo_layer_gets_its_department_and_the_demo_stewards_write_only_theirs(demo_world, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_world(demo_world)
+    # Layers loaded before departments existed have no owner: the next run gives them one, once.
+    assert assign_layer_owners() == len(demo_world.layers)
+    assert assign_layer_owners() == 0
+    ensure_demo_accounts(password="pw")
+    owners = dict(Layer.objects.values_list("slug", "owner__name_vi"))
+    assert owners["schools"] == "Sở Giáo dục và Đào tạo" and owners["dengue-cases"] == "Sở Y tế"
+    assert owners["planning-zones"] == "Sở Xây dựng" and None not in owners.values()
+    writes = {u.username: set(writable_layers(u).values_list("slug", flat=True)) for u in User.objects.all()}
+    assert writes["demo-planner"] == {"planning-zones"}
+    theirs = set(Layer.objects.filter(owner__code__in=[ENVIRONMENT, AGRICULTURE]).values_list("slug", flat=True))
+    assert writes["demo-steward"] == theirs and {"rivers", "salinity-stations"} <= theirs
+    assert writes["demo-official"] == writes["demo-health"] == writes["demo-outsider"] == set()
+    assert writes["admin"] == set(LAYER_SLUGS)
+
+
+@pytest.mark.django_db
 def test_demo_accounts_are_idempotent_and_use_the_demo_password(settings, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setenv("DEMO_PASSWORD", "mật-khẩu-thử")
     ensure_demo_accounts()
     ensure_demo_accounts()
     assert User.objects.count() == len(DEMO_ACCOUNTS)
-    assert set(Group.objects.values_list("name", flat=True)) == {"health", "planners", "stewards"}
+    # The health group, and one group per department (a department is a group).
+    assert set(Group.objects.values_list("name", flat=True)) == {"health"} | {d.name_vi for d in DEMO_DEPARTMENTS}
     planner = User.objects.get(username="demo-planner")
     assert planner.is_staff and not planner.is_superuser and planner.check_password("mật-khẩu-thử")
     health = User.objects.get(username="demo-health")

@@ -5,10 +5,11 @@ import shutil
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from layers.models import Layer
 from tests.browser import CHROMIUM, offline_page, screenshot
+from tests.departments import make_department
 from tests.import_files import write_shapefile_zip
 from tests.import_workers import start_worker
 
@@ -23,7 +24,7 @@ pytestmark = [
 @pytest.fixture
 def steward(db) -> User:
     user = User.objects.create_user("steward", password="pw-steward", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name="stewards")[0])
+    make_department("environment", name="Sở Tài nguyên và Môi trường", stewards=(user,))
     return user
 
 

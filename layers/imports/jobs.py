@@ -34,6 +34,7 @@ from pyproj import CRS
 
 from layers import crs as crs_module
 from layers import encodings, storage
+from layers.access import can_write, may_create_layer
 from layers.catalog import publish_changes
 from layers.imports import geometry, load, sources, state, vector
 from layers.imports.problems import ImportProblem, render
@@ -104,7 +105,22 @@ def _claim(job_id: int) -> ImportJob | None:
     return ImportJob.objects.get(pk=job_id)
 
 
+def _still_allowed(job: ImportJob) -> bool:
+    """Whether the job's creator may still write its layer, or create it for the job's department:
+    roles and owners may have changed since the upload. A job without a creator was submitted from
+    the command line by an administrator."""
+    if job.created_by_id is None:
+        return True
+    existing = Layer.objects.filter(slug=job.layer_slug).first()
+    if existing is None:
+        return may_create_layer(job.created_by, job.department)
+    return can_write(job.created_by, existing)
+
+
 def _process(job: ImportJob, report: Report, progress: Progress) -> None:
+    # First, before the file is even read: a layer the creator may no longer write is not named either.
+    if not _still_allowed(job):
+        raise ImportProblem("no_longer_allowed")
     source = sources.prepare(state.upload_path(job), state.work_dir(job))
     report.set(format=source.format, file_name=job.file_name)
     if source.skipped:
@@ -176,6 +192,7 @@ def _new_layer(job: ImportJob) -> Layer:
     return Layer(
         pk=reserved, slug=job.layer_slug, title_vi=job.new_title or job.layer_slug,
         title_en=job.new_title or job.layer_slug, domain=job.new_domain or "infrastructure", geometry_type="Geometry",
+        owner_id=job.department_id,
     )
 
 

@@ -84,6 +84,16 @@ MESSAGES = {
                      "bands, %(crs)s)."),
 }
 
+# Who may write where (layers.access): the request, and the worker's re-check before it runs a job.
+MESSAGES.update({
+    "slug_unavailable": _("This slug cannot be used for a new layer: choose another one."),
+    "unknown_department": _("There is no department with the code “%(department)s”."),
+    "department_needed": _("You are a steward of several departments: say which one will own the new layer "
+                           "(department, one of %(choices)s)."),
+    "no_longer_allowed": _("You may no longer write this layer (your steward role or its owner changed since "
+                           "the upload); nothing was imported."),
+})
+
 
 def render(code: str, params: dict[str, Any] | None = None) -> dict[str, str]:
     """The message for `code` in both languages: {"code", "vi", "en"}."""

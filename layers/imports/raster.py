@@ -68,7 +68,8 @@ def import_raster(job: ImportJob, source: Source, report: Report, progress: Prog
         if layer is None:
             layer = Layer.objects.create(slug=job.layer_slug, title_vi=job.new_title or job.layer_slug,
                                          title_en=job.new_title or job.layer_slug,
-                                         domain=job.new_domain or "environment", kind=Kind.RASTER, geometry_type="")
+                                         domain=job.new_domain or "environment", kind=Kind.RASTER, geometry_type="",
+                                         owner_id=job.department_id)
         elif layer.kind != Kind.RASTER:
             raise ImportProblem("raster_into_vector", slug=job.layer_slug)
         layer.raster_path = str(target.relative_to(Path(settings.MEDIA_ROOT))) \

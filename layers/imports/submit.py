@@ -9,14 +9,16 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from layers import crs as crs_module
 from layers import encodings
+from layers.access import Caller, can_write, may_create_layer, stewarded_departments, visible_layers, writable_layers
+from layers.errors import PermissionDenied
 from layers.imports import sources, state
-from layers.models import Domain, ImportJob, ImportMode, JobStatus, Layer
-
-STEWARDS_GROUP = "stewards"
+from layers.models import Department, Domain, ImportJob, ImportMode, JobStatus, Layer
 
 
 class BadOption(ValueError):
@@ -32,9 +34,23 @@ class UploadTooLarge(ValueError):
 
 
 def may_import(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Whether `user` may use imports at all: a steward of some department, or a superuser. Which
+    layers they may import into is the write rule's (layers.access)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name=STEWARDS_GROUP).exists()
+    return user.is_superuser or stewarded_departments(user).exists()
+
+
+def visible_jobs(user: Caller) -> QuerySet[ImportJob]:
+    """The jobs `user` may see and act on: those of layers they may write, and their own jobs for a
+    layer that does not exist (yet). A job of any other layer answers like an unknown job."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ImportJob.objects.none()
+    if user.is_superuser:
+        return ImportJob.objects.all()
+    writable = Q(layer_slug__in=writable_layers(user).values("slug"))
+    own_new = Q(created_by=user) & ~Q(layer_slug__in=Layer.objects.values("slug"))
+    return ImportJob.objects.filter(writable | own_new)
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,7 @@ class Options:
     encoding: str = ""
     source_layer: str = ""
     id_field: str = ""
+    department: str = ""  # code of the department that will own a new layer
 
 
 def check_choices(*, crs: str, encoding: str) -> None:
@@ -59,29 +76,62 @@ def check_choices(*, crs: str, encoding: str) -> None:
         raise BadOption("encoding", "bad_encoding", encoding=encoding, choices=", ".join(encodings.ENCODINGS))
 
 
-def check_options(options: Options) -> None:
+def check_options(options: Options, user: Caller = None) -> Layer | None:
+    """The existing target layer (None for a new one), after checking the options. `user` None is the
+    command line, run by an administrator. A layer `user` may not see is treated as unknown: asking
+    without a title answers exactly like an unknown slug."""
     if not options.layer or slugify(options.layer) != options.layer or len(options.layer) > 80:
         raise BadOption("layer", "bad_slug")
     if options.mode not in ImportMode.values:
         raise BadOption("mode", "bad_mode")
     check_choices(crs=options.crs, encoding=options.encoding)
-    if not Layer.objects.filter(slug=options.layer).exists():
+    layers = Layer.objects.all() if user is None else visible_layers(user)
+    existing = layers.filter(slug=options.layer).first()
+    if existing is None:
         if not options.title.strip():
             raise BadOption("title", "title_needed")
         if options.domain not in Domain.values:
             raise BadOption("domain", "domain_needed", choices=", ".join(Domain.values))
+        if user is not None and Layer.objects.filter(slug=options.layer).exists():
+            # Slugs are unique: a hidden layer's cannot be taken, and saying so names nothing else.
+            raise BadOption("layer", "slug_unavailable")
+    return existing
+
+
+def check_write(user: Caller, options: Options, existing: Layer | None) -> Department | None:
+    """PermissionDenied unless `user` may write the existing layer or create one for the chosen
+    department; the department that will own a new layer (None for an existing one)."""
+    if existing is not None:
+        if user is not None and not can_write(user, existing):
+            raise PermissionDenied()
+        return None
+    if options.department:
+        department = Department.objects.filter(code=options.department).first()
+        if department is None:
+            raise BadOption("department", "unknown_department", department=options.department)
+    elif user is None:
+        return None
+    else:
+        mine = list(stewarded_departments(user)[:2])
+        if len(mine) > 1:
+            codes = ", ".join(stewarded_departments(user).values_list("code", flat=True))
+            raise BadOption("department", "department_needed", choices=codes)
+        department = mine[0] if mine else None
+    if user is not None and not may_create_layer(user, department):
+        raise PermissionDenied(_("You may create layers only for a department you are a steward of."))
+    return department
 
 
 def submit(*, user: AbstractBaseUser | None, file_name: str, chunks: Iterable[bytes], options: Options,
            queue: bool = True) -> ImportJob:
     """Save the upload in a new job's directory and queue the job (on commit)."""
-    check_options(options)
+    department = check_write(user, options, check_options(options, user))
     suffix = sources.upload_suffix(file_name)
     with transaction.atomic():
         job = ImportJob.objects.create(
             layer_slug=options.layer, new_title=options.title.strip()[:200], new_domain=options.domain,
             mode=options.mode, file_name=file_name[-255:], crs=options.crs.strip(), encoding=options.encoding.strip(),
-            source_layer=options.source_layer, id_field=options.id_field, created_by=user,
+            source_layer=options.source_layer, id_field=options.id_field, created_by=user, department=department,
         )
         directory = state.job_dir(job.pk)
         # A new id's directory can only be left over from another database (a test run, a reset).

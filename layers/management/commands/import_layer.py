@@ -1,6 +1,8 @@
-"""python manage.py import_layer FILE --layer SLUG [--crs EPSG:…] [--mode …] [--encoding …]
+"""python manage.py import_layer FILE --layer SLUG [--crs EPSG:…] [--mode …] [--encoding …] [--department CODE]
 
-Runs the same job as the API, in this process, with a progress bar on the terminal."""
+Runs the same job as the API, in this process, with a progress bar on the terminal. Whoever runs it
+administers the server: the write rule is not asked, and a new layer is owned by --department (or by
+no department: then only superusers may write it until the admin gives it an owner)."""
 
 import sys
 import threading
@@ -28,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--id-field", default="")
         parser.add_argument("--title", default="")
         parser.add_argument("--domain", default="")
+        parser.add_argument("--department", default="", help="Code of the department that owns a new layer")
         parser.add_argument("--lang", choices=["vi", "en"], default="vi")
 
     def handle(self, *args, **opts):
@@ -37,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path} is not a file")
         options = Options(layer=opts["layer"], mode=opts["mode"], title=opts["title"], domain=opts["domain"],
                           crs=opts["crs"], encoding=opts["encoding"], source_layer=opts["source_layer"],
-                          id_field=opts["id_field"])
+                          id_field=opts["id_field"], department=opts["department"])
         lang = opts["lang"]
         try:
             with open(path, "rb") as fh:
