@@ -110,6 +110,9 @@ class ImportList(APIView):
         if upload is None:
             text = _message("file_needed")
             raise ImportRefused(text, fields={"file": [text]}, code="file_needed")
+        if not upload.size:
+            text = _("The file is empty.")
+            raise ImportRefused(text, fields={"file": [text]}, code="file_empty")
         data = request.data
         options = Options(**{k: str(data.get(k, "")).strip() for k in
                              ("layer", "title", "domain", "crs", "encoding", "source_layer", "id_field")},
