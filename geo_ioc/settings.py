@@ -164,7 +164,8 @@ LAYERS_PAGE_MAX = env.int("LAYERS_PAGE_MAX", default=50000)
 HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=2.0)
 
 # Planners' zones: the layer they are saved in, the group that may edit them (and superusers),
-# the district layer that names a zone's district, and the most vertices a zone may have.
+# the district layer that names a zone's district, and the most vertices a zone or any other posted polygon
+# (a summary's) may have: the one limit of layers.polygons.
 LAYERS_ZONES_LAYER = env.str("LAYERS_ZONES_LAYER", default="planning-zones")
 LAYERS_ZONE_EDITORS_GROUP = env.str("LAYERS_ZONE_EDITORS_GROUP", default="planners")
 LAYERS_ZONE_DISTRICTS_LAYER = env.str("LAYERS_ZONE_DISTRICTS_LAYER", default="admin-districts")

@@ -16,18 +16,21 @@ tiles.edge runs check_environ() too: an anonymous tile with a bad address goes t
 refuses it here.
 """
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from layers.errors import ApiError, HeadersTooLarge, InvalidText, UriTooLong, error_response_for
+from layers.errors import ApiError, HeadersTooLarge, InvalidText, UriTooLong, bad_request, error_response_for
 
+log = logging.getLogger(__name__)
 # C0 controls and DEL; the body variant lets tab, LF and CR through.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_IN_BODY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -143,6 +146,10 @@ class GuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             _check(request)
+        except (DisallowedHost, RequestDataTooBig, TooManyFieldsSent) as exc:
+            # Answered here rather than by Django's handler400, which logs each with a traceback.
+            log.warning("refused: %s", exc)
+            return bad_request(request, exc)
         except ApiError:
             # LocaleMiddleware has not run yet: say it again in the caller's language.
             with translation.override(translation.get_language_from_request(request)):
@@ -155,6 +162,7 @@ class GuardMiddleware:
 
 def _check(request: HttpRequest) -> None:
     check_environ(request.META)
+    request.get_host()  # DisallowedHost for a Host header not in ALLOWED_HOSTS
     if request.method != "POST":
         return
     if request.content_type == "application/x-www-form-urlencoded":

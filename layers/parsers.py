@@ -27,9 +27,12 @@ def parse_json(raw: bytes) -> Any:
         doc = json.loads(raw, parse_constant=_refuse_constant)
     except RecursionError:
         raise _too_deep() from None
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
-        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise InvalidJson(_("The body is not valid UTF-8 JSON%(where)s.") % {"where": where}) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidJson(
+            _("The body is not valid JSON (line %(line)d, column %(column)d).") % {"line": exc.lineno, "column": exc.colno}
+        ) from None
+    except (ValueError, UnicodeDecodeError):  # not UTF-8, or an integer of more than 4,300 digits
+        raise InvalidJson(_("The body is not valid UTF-8 JSON.")) from None
     _check_document(doc)
     return doc
 
