@@ -6,6 +6,7 @@ endpoint or kind of bad input."""
 # ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import pytest
@@ -36,8 +37,6 @@ SQUARE_POLYGON = {"type": "Polygon", "coordinates": [SQUARE]}
 
 
 def many_vertices(n: int) -> dict:
-    import math
-
     ring = [[106.4 + 0.1 * math.cos(2 * math.pi * i / n), 10.6 + 0.1 * math.sin(2 * math.pi * i / n)] for i in range(n)]
     return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
 
