@@ -41,6 +41,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: control characters, bad UTF-8, over-long URLs and headers.
+    "layers.guards.GuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -129,6 +131,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "layers.errors.drf_exception_handler",
+    # DRF's parsers with the limits and text checks of layers.guards (REQUEST_* below).
+    "DEFAULT_PARSER_CLASSES": [
+        "layers.parsers.JSONParser", "layers.parsers.FormParser", "layers.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -159,7 +165,7 @@ HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=2.0)
 
 # Planners' zones: the layer they are saved in (whoever may write it edits zones: the stewards of its
 # owning department, layers.access), the district layer that names a zone's district, and the most
-# vertices a zone may have.
+# vertices a zone or any other posted polygon (a summary's) may have: the one limit of layers.polygons.
 LAYERS_ZONES_LAYER = env.str("LAYERS_ZONES_LAYER", default="planning-zones")
 LAYERS_ZONE_DISTRICTS_LAYER = env.str("LAYERS_ZONE_DISTRICTS_LAYER", default="admin-districts")
 LAYERS_ZONE_MAX_VERTICES = env.int("LAYERS_ZONE_MAX_VERTICES", default=20_000)
@@ -229,3 +235,17 @@ WALL_DATA_POLL_MS = env.int("WALL_DATA_POLL_MS", default=10_000)
 WALL_DEFAULT_PLAYLIST = env.str("WALL_DEFAULT_PLAYLIST", default="long-an-ioc")
 # A display signed in with ?token= stays signed in this long (or until its token is deleted).
 WALL_DISPLAY_SESSION_DAYS = env.int("WALL_DISPLAY_SESSION_DAYS", default=365)
+
+# Requests: what a caller may send, enforced by layers.guards and layers.parsers so that Django
+# answers in the error shape. gunicorn's own limits (geo_ioc/gunicorn_conf.py) are set above these.
+# Path plus query string, in characters (414 above it); browsers and proxies go to about 8 KB.
+REQUEST_MAX_URL_LENGTH = env.int("REQUEST_MAX_URL_LENGTH", default=4096)
+# Header count and the longest header value in bytes (431 above either); gunicorn's defaults.
+REQUEST_MAX_HEADERS = env.int("REQUEST_MAX_HEADERS", default=100)
+REQUEST_MAX_HEADER_BYTES = env.int("REQUEST_MAX_HEADER_BYTES", default=8190)
+# A JSON body: a zone of LAYERS_ZONE_MAX_VERTICES vertices, pretty-printed, is about 1.5 MB.
+REQUEST_JSON_MAX_BYTES = env.int("REQUEST_JSON_MAX_BYTES", default=4 * 1024 * 1024)
+# Nesting of a JSON body: GeoJSON needs 5 levels; Python's parser itself fails near 1,000.
+REQUEST_JSON_MAX_DEPTH = env.int("REQUEST_JSON_MAX_DEPTH", default=64)
+# A failed CSRF check answers in the error shape (a page for browsers), not Django's debug page.
+CSRF_FAILURE_VIEW = "layers.errors.csrf_failure"

@@ -7,7 +7,9 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -150,25 +152,119 @@ class ApiErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exc: Exception):
         if isinstance(exc, ApiError):
-            return error_response(exc.detail, exc.code, exc.status_code, exc.fields)
+            return error_response_for(request, exc)
         return None
 
 
-# Django's handler400/403/404/500 for plain views (wired in geo_ioc/urls.py).
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return error_response(_("The request is not valid."), "bad_request", 400)
+
+# Bad input refused at the door (layers.guards, layers.parsers) and errors answered outside the API.
+class InvalidText(InvalidParameter):
+    code = "invalid_text"
+    default_detail = _("The request holds text that is not valid.")
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return error_response(PermissionDenied.default_detail, PermissionDenied.code, 403)
+class InvalidJson(ApiError):
+    code = "invalid_json"
+    default_detail = _("The body is not valid JSON.")
 
 
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return error_response(NotFound.default_detail, NotFound.code, 404)
+class UriTooLong(ApiError):
+    status_code = 414
+    code = "uri_too_long"
+    default_detail = _("The address is too long.")
 
 
-def server_error(request: HttpRequest) -> JsonResponse:
-    return error_response(_("Something went wrong on our side. It has been logged."), "server_error", 500)
+class HeadersTooLarge(ApiError):
+    status_code = 431
+    code = "headers_too_large"
+    default_detail = _("The request's headers are too large.")
+
+
+class BadHost(ApiError):
+    code = "bad_host"
+    default_detail = _("This server does not answer for the host named in the request.")
+
+
+class RequestTooLarge(ApiError):
+    status_code = 413
+    code = "request_too_large"
+    default_detail = _("The request body is too large or has too many fields.")
+
+
+class CsrfFailed(PermissionDenied):
+    code = "csrf_failed"
+    default_detail = _("The form could not be checked (it is too old, or cookies are blocked). Reload the page and "
+                       "try again.")
+
+
+class ServerError(ApiError):
+    status_code = 500
+    code = "server_error"
+    default_detail = _("Something went wrong on our side. It has been logged.")
+
+
+# Addresses whose callers are programs: they always get the JSON shape, whatever they accept.
+_API_PREFIXES = ("/api/", "/tiles/", "/healthz")
+
+
+def wants_html(request: HttpRequest) -> bool:
+    """A browser asking for a page gets a readable page; an API client (an /api/, /tiles/ or
+    /healthz address, or one that does not ask for HTML first) gets the JSON shape."""
+    if request.path.startswith(_API_PREFIXES):
+        return False
+    accept = request.headers.get("Accept", "")
+    html, json = accept.find("text/html"), accept.find("application/json")
+    return html >= 0 and (json < 0 or html < json)
+
+
+def error_response_for(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    """The one place that chooses between the JSON shape and the HTML page for an error."""
+    if not wants_html(request):
+        return error_response(exc.detail, exc.code, exc.status_code, exc.fields)
+    # No request context: the page must render even when the database or the session is what failed.
+    body = render_to_string("geo_ioc/error.html", {
+        "status": exc.status_code, "code": exc.code, "detail": str(exc.detail),
+        "advice": _advice(exc.status_code), "fields": error_body(exc.detail, exc.code, exc.fields).get("fields"),
+    })
+    return HttpResponse(body, status=exc.status_code, content_type="text/html; charset=utf-8")
+
+
+def _advice(status: int) -> str:
+    if status == 404:
+        return str(_("Check the address, or start again from the home page."))
+    if status in (401, 403):
+        return str(_("Sign in with an account that may see this page, or ask an administrator."))
+    if status >= 500:
+        return str(_("Try again in a few minutes. If it keeps happening, tell the operations center's IT staff."))
+    return str(_("Go back and correct what you sent, or start again from the home page."))
+
+
+# Django's handler400/403/404/500 for plain views (wired in geo_ioc/urls.py) and CSRF_FAILURE_VIEW.
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, ApiError):
+        return error_response_for(request, exception)
+    if isinstance(exception, DisallowedHost):
+        return error_response_for(request, BadHost())  # never asks for the host again
+    if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return error_response_for(request, RequestTooLarge())
+    return error_response_for(request, ApiError(code="bad_request"))
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response_for(request, PermissionDenied())
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response_for(request, NotFound())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return error_response_for(request, ServerError())
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    log.info("CSRF check failed: %s", reason)
+    return error_response_for(request, CsrfFailed())
 
 
 # --- Hidden means unnamed (issue #12): the wall's not-found answers, one per thing it names ---

@@ -15,6 +15,11 @@ from django.utils.translation import gettext as _
 from layers.errors import InvalidBbox, InvalidDatetime, InvalidParameter, UnknownParameter
 from layers.models import Layer, TimeKind
 
+# Feature ids are PostgreSQL bigints; a filter's number beyond 10^15 is no count or measure we store
+# and loses its last digits as a float in the browser anyway.
+_LARGEST_ID = 2**63 - 1
+_LARGEST_NUMBER = 10**15
+
 # Query parameters with a meaning of their own; every other parameter must name a schema property.
 RESERVED = frozenset({"bbox", "datetime", "limit", "after", "properties", "f", "format", "crs"})
 
@@ -152,8 +157,8 @@ def _parse_after(raw: str | None) -> int | None:
         value = int(raw)
     except ValueError:
         raise InvalidParameter(_("after must be the id from a 'next' link."), fields={"after": [_("Not a number.")]}) from None
-    if value < 0:
-        raise InvalidParameter(_("after must be the id from a 'next' link."), fields={"after": [_("Negative.")]})
+    if value < 0 or value > _LARGEST_ID:
+        raise InvalidParameter(_("after must be the id from a 'next' link."), fields={"after": [_("Out of range.")]})
     return value
 
 
@@ -166,9 +171,15 @@ def _coerce(layer: Layer, name: str, raw: str) -> Any:
     prop_type = next(p["type"] for p in layer.property_schema if p["name"] == name)
     try:
         if prop_type == "integer":
-            return int(raw)
+            value = int(raw)
+            if abs(value) > _LARGEST_NUMBER:
+                raise ValueError
+            return value
         if prop_type == "number":
             value = float(raw)
+            # 1e400 parses as infinity, which JSON (and so the jsonb filter) cannot hold.
+            if not math.isfinite(value) or abs(value) > _LARGEST_NUMBER:
+                raise ValueError
             return int(value) if value.is_integer() else value
         if prop_type == "boolean":
             if raw.lower() not in ("true", "false"):

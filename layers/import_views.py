@@ -1,6 +1,7 @@
 """HTTP edges of imports: POST /api/imports/, GET /api/imports/{id}/, POST /api/imports/{id}/confirm/,
 and the steward's page /imports/. Parse, call layers.imports.submit, shape the answer."""
 
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -113,8 +114,12 @@ class ImportList(APIView):
         if upload is None:
             text = _message("file_needed")
             raise ImportRefused(text, fields={"file": [text]}, code="file_needed")
+        if not upload.size:
+            text = _("The file is empty.")
+            raise ImportRefused(text, fields={"file": [text]}, code="file_empty")
         data = request.data
-        options = Options(**{k: str(data.get(k, "")).strip() for k in
+        # Text is stored as NFC (a title typed on a Mac arrives decomposed).
+        options = Options(**{k: unicodedata.normalize("NFC", str(data.get(k, ""))).strip() for k in
                              ("layer", "title", "domain", "crs", "encoding", "source_layer", "id_field",
                               "department")},
                           mode=str(data.get("mode") or ImportMode.REPLACE))

@@ -29,6 +29,7 @@ _WHERE = re.compile(r"\[(-?[\d.eE+-]+) (-?[\d.eE+-]+)\]")
 def polygon_from_geojson(doc: Any) -> Polygon:
     """The one polygon `doc` describes, in EPSG:4326; InvalidZoneGeometry says what is wrong."""
     geometry, source_crs = _geometry_member(doc)
+    _check_rings(geometry)
     try:
         parsed = shape(geometry)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, shapely.errors.ShapelyError):
@@ -50,6 +51,7 @@ def polygon_from_geojson(doc: Any) -> Polygon:
     if source_crs is not None:
         parsed = _to_wgs84(parsed, source_crs)
     _check_lonlat(parsed)
+    _check_extent(parsed)
     if not parsed.is_valid:
         raise InvalidZoneGeometry(_invalid_message(shapely.is_valid_reason(parsed)))
     if parsed.area <= 0:
@@ -79,6 +81,36 @@ def _geometry_member(doc: Any) -> tuple[dict, crs.CRS | None]:
     raise InvalidZoneGeometry(
         _("A zone must be a Polygon, not %(type)s.") % {"type": str(kind)[:40] if kind else _("nothing")}
     )
+
+
+def _check_rings(geometry: Any) -> None:
+    """RFC 7946 rings: at least four positions of two or three numbers, the last equal to the first
+    (shapely would close an open ring silently and drop a degenerate one with a vague message)."""
+    coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    polygons = [coordinates] if geometry.get("type") == "Polygon" else coordinates
+    if not isinstance(polygons, list) or not all(isinstance(p, list) and p for p in polygons):
+        raise InvalidZoneGeometry(_("The polygon's coordinates are not well formed GeoJSON."))
+    for rings in polygons:
+        for ring in rings:
+            if not isinstance(ring, list) or not all(
+                isinstance(pos, list) and len(pos) in (2, 3)
+                and all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in pos)
+                for pos in ring
+            ):
+                raise InvalidZoneGeometry(
+                    _("Each position must be [longitude, latitude] in numbers; the polygon's coordinates are not "
+                      "well formed GeoJSON.")
+                )
+            if len(ring) < 4:
+                raise InvalidZoneGeometry(
+                    _("A ring needs at least 4 positions (3 corners and the first again); this one has %(n)d.")
+                    % {"n": len(ring)}
+                )
+            if ring[0][:2] != ring[-1][:2]:
+                raise InvalidZoneGeometry(
+                    _("A ring must end where it starts: repeat the first position (%(lon)s, %(lat)s) at the end.")
+                    % {"lon": ring[0][0], "lat": ring[0][1]}
+                )
 
 
 def _geometry_type(feature: Any) -> str | None:
@@ -125,6 +157,33 @@ def _check_lonlat(polygon: Polygon) -> None:
             _("The coordinates are not WGS 84 longitude/latitude. Reproject the file to EPSG:4326, or name "
               "its CRS (e.g. EPSG:9210 for VN-2000) in its crs member.")
         )
+
+
+# PostGIS geography (areas, summaries) draws an edge as a great circle and cannot take one between
+# antipodal points; a polygon as wide as a hemisphere means another area on the sphere than on the map.
+_MAX_SPAN = 180.0
+_ANTIPODAL = math.radians(179.9)
+
+
+def _check_extent(polygon: Polygon) -> None:
+    minx, miny, maxx, maxy = polygon.bounds
+    if maxx - minx >= _MAX_SPAN or maxy - miny >= _MAX_SPAN:
+        raise InvalidZoneGeometry(
+            _("The polygon spans %(lon).0f° of longitude and %(lat).0f° of latitude; it must be smaller than a "
+              "hemisphere (less than 180°). Draw the area itself, not the whole world.")
+            % {"lon": maxx - minx, "lat": maxy - miny}
+        )
+    for ring in [polygon.exterior, *polygon.interiors]:
+        lon, lat = (np.radians(a) for a in np.asarray(ring.coords)[:, :2].T)
+        # Central angle of each edge (haversine), as PostGIS geography would draw it.
+        h = np.sin(np.diff(lat) / 2) ** 2 + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2
+        angles = 2 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+        if angles.size and angles.max() >= _ANTIPODAL:
+            i = int(angles.argmax())
+            raise InvalidZoneGeometry(
+                _("The edge from %(lon).5f, %(lat).5f goes half way round the Earth; add vertices along it.")
+                % {"lon": math.degrees(lon[i]), "lat": math.degrees(lat[i])}
+            )
 
 
 def _invalid_message(reason: str) -> str:

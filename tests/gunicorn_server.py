@@ -30,7 +30,8 @@ def start_server(port: int, log, *, probe: str, env: dict[str, str] | None = Non
                          f"/{db['NAME']}"),
     } | (env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "geo_ioc.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "geo_ioc.wsgi:application", "-c", "geo_ioc/gunicorn_conf.py",
+         "--bind", f"127.0.0.1:{port}",
          "--workers", "1", "--threads", "8", "--worker-class", "gthread"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )

@@ -32,7 +32,7 @@ def test_an_impossible_tile_is_refused_without_a_query(url, status, code, django
 
 
 def test_the_error_says_which_coordinate_is_out_of_range():
-    body = Client().get("/tiles/schools/3/9/0.pbf").json()
+    body = Client().get("/tiles/schools/3/9/0.pbf", HTTP_ACCEPT_LANGUAGE="en").json()
     assert body["fields"] == {"x": ["Out of range."]}
     assert "0" in body["detail"] and "7" in body["detail"]
 

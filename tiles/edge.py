@@ -41,6 +41,7 @@ from django.urls import Resolver404, resolve
 
 from layers.access import access_scope
 from layers.errors import ApiError
+from layers.guards import check_environ
 from tiles import views
 from tiles.access_memo import StaleEntry
 from tiles.delivery import Remembered, TileBody, fetch_tile, remembered
@@ -80,6 +81,10 @@ def _answer(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
     if "HTTP_AUTHORIZATION" in environ or settings.SESSION_COOKIE_NAME + "=" in environ.get("HTTP_COOKIE", ""):
         return None
     if not _allowed_host(environ):
+        return None
+    try:
+        check_environ(environ)  # the guard Django's middleware applies: bad text goes to Django, refused there
+    except ApiError:
         return None
     try:
         match = resolve(environ.get("PATH_INFO", ""))

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from layers.errors import AuthenticationFailed, PermissionDenied
+from layers.errors import AuthenticationFailed, PermissionDenied, error_response_for, wants_html
 from layers.tokens import SESSION_TOKEN_KEY, token_for_key
 from wall import conf
 from wall.models import Playlist
@@ -24,8 +24,11 @@ def wall(request: HttpRequest) -> HttpResponse:
     if "token" in request.GET:
         try:
             token = token_for_key(request.GET["token"])
-        except AuthenticationFailed:
-            return render(request, "wall/bad_token.html", status=401)
+        except AuthenticationFailed as exc:
+            # A display's browser gets the page saying what to do; a program gets the error shape.
+            if wants_html(request):
+                return render(request, "wall/bad_token.html", status=401)
+            return error_response_for(request, exc)
         login(request, token.user, backend="django.contrib.auth.backends.ModelBackend")
         # A display runs unattended for months: its session lasts as long as the token does
         # (deleting the token ends it at the next request), not the two weeks of a person's.

@@ -1,0 +1,366 @@
+"""Malformed requests across every endpoint family, as an outside tester sends them: each one answers a
+4xx (never a 5xx) whose body is the one error shape {"detail": str, "code": str, "fields"?: {...}}.
+
+One table, one row per request; the row's id says what is wrong with it. Add a row for every new
+endpoint or kind of bad input."""
+# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.province import districts, planner, zones  # noqa: F401
+from wall.models import Playlist
+
+pytestmark = pytest.mark.django_db
+
+SQUARE = [[106.35, 10.85], [106.40, 10.85], [106.40, 10.90], [106.35, 10.90], [106.35, 10.85]]
+WORLD = {"type": "Polygon", "coordinates": [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]]}
+HEMISPHERE = {"type": "Polygon", "coordinates": [[[-90, 0], [90, 0], [90, 10], [-90, 10], [-90, 0]]]}
+ANTIPODAL = {"type": "Polygon", "coordinates": [[[0, -89.99], [0.001, 89.99], [0.002, 89.99], [0, -89.99]]]}
+BOW_TIE = {"type": "Polygon", "coordinates": [[[106.35, 10.85], [106.40, 10.90], [106.40, 10.85], [106.35, 10.90],
+                                                [106.35, 10.85]]]}
+OPEN_RING = {"type": "Polygon", "coordinates": [SQUARE[:-1]]}
+TWO_POINTS = {"type": "Polygon", "coordinates": [[[106.35, 10.85], [106.40, 10.85]]]}
+OUTSIDE = {"type": "Polygon", "coordinates": [[[200, 10], [201, 10], [201, 11], [200, 10]]]}
+STRINGS = {"type": "Polygon", "coordinates": [[["106.35", "10.85"], [106.4, 10.85], [106.4, 10.9], ["106.35", "10.85"]]]}
+COLLECTION = {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "coordinates": [SQUARE]}]}
+POINT = {"type": "Point", "coordinates": [106.4, 10.5]}
+TWO_PARTS = {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[p[0] + 1, p[1]] for p in SQUARE]]]}
+SQUARE_POLYGON = {"type": "Polygon", "coordinates": [SQUARE]}
+
+
+def many_vertices(n: int) -> dict:
+    ring = [[106.4 + 0.1 * math.cos(2 * math.pi * i / n), 10.6 + 0.1 * math.sin(2 * math.pi * i / n)] for i in range(n)]
+    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+
+
+def nested(depth: int) -> bytes:
+    return b'{"geometry":' + b"[" * depth + b"]" * depth + b"}"
+
+
+@dataclass(frozen=True)
+class Bad:
+    id: str
+    method: str
+    path: str
+    actor: str = "anonymous"
+    body: bytes | dict | None = None
+    content_type: str = "application/json"
+    headers: dict = field(default_factory=dict)
+
+
+def get(id: str, path: str, actor: str = "anonymous", **headers) -> Bad:
+    return Bad(id, "GET", path, actor, headers=headers)
+
+
+def send_json(id: str, method: str, path: str, doc, actor: str = "anonymous") -> Bad:
+    body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    return Bad(id, method, path, actor, body)
+
+
+def form(id: str, path: str, body: bytes) -> Bad:
+    return Bad(id, "POST", path, body=body, content_type="application/x-www-form-urlencoded")
+
+
+def upload(id: str, actor: str = "steward", name: str = "points.geojson", content: bytes | None = None, **fields) -> Bad:
+    file = b'{"type":"FeatureCollection","features":[]}' if content is None else content
+    return Bad(id, "POST", "/api/imports/", actor, {"file": (name, file), **fields}, "multipart")
+
+
+FEATURES = "/api/layers/schools/features/"
+INCIDENTS = "/api/layers/incidents/features/"
+
+CASES = [
+    # The catalog
+    get("catalog-nul-in-domain", "/api/layers/?domain=%00"),
+    get("catalog-bad-utf8-in-domain", "/api/layers/?domain=%ff"),
+    get("catalog-overlong-utf8", "/api/layers/?domain=%C0%80"),
+    get("catalog-nul-in-slug", "/api/layers/sch%00ools/"),
+    get("catalog-bad-utf8-in-slug", "/api/layers/%ff/"),
+    get("catalog-escape-char-in-key", "/api/layers/?%1b[31m=1"),
+    Bad("catalog-delete-not-allowed", "DELETE", "/api/layers/"),
+    # Features: property filters, paging, bbox, datetime
+    get("features-nul-in-filter", FEATURES + "?name=%00"),
+    get("features-nul-inside-filter", FEATURES + "?name=Tr%00ng"),
+    get("features-nul-in-key", FEATURES + "?%00=1"),
+    get("features-bad-utf8-in-filter", FEATURES + "?name=%ff"),
+    get("features-lone-surrogate-as-cesu8", FEATURES + "?name=%ED%A0%80"),
+    get("features-bell-in-filter", FEATURES + "?level=%07"),
+    get("features-tab-in-filter", FEATURES + "?level=%09"),
+    get("features-del-in-filter", FEATURES + "?level=%7f"),
+    get("features-integer-1e400", FEATURES + "?pupils=1e400"),
+    get("features-integer-too-big", FEATURES + "?pupils=99999999999999999999"),
+    get("features-integer-too-small", FEATURES + "?pupils=-99999999999999999999"),
+    get("features-integer-3000-digits", FEATURES + "?pupils=" + "9" * 3000),
+    get("features-integer-nan", FEATURES + "?pupils=nan"),
+    get("features-boolean-nul", FEATURES + "?public=%00"),
+    get("features-boolean-word", FEATURES + "?public=yes"),
+    get("features-limit-huge-negative", FEATURES + "?limit=-99999999999999999999"),
+    get("features-limit-nul", FEATURES + "?limit=%00"),
+    get("features-after-too-big", FEATURES + "?after=99999999999999999999999"),
+    get("features-after-negative", FEATURES + "?after=-1"),
+    get("features-after-float", FEATURES + "?after=1e3"),
+    get("features-bbox-infinite", FEATURES + "?bbox=1e400,0,1,1"),
+    get("features-bbox-nan", FEATURES + "?bbox=nan,0,1,1"),
+    get("features-bbox-nul", FEATURES + "?bbox=%00"),
+    get("features-bbox-outside-wgs84", FEATURES + "?bbox=-181,0,0,1"),
+    get("features-bbox-latitude-over-90", FEATURES + "?bbox=0,-91,1,1"),
+    get("features-bbox-five-numbers", FEATURES + "?bbox=1,2,3,4,5"),
+    get("features-properties-nul", FEATURES + "?properties=%00"),
+    get("features-properties-unknown", FEATURES + "?properties=name,%01"),
+    get("features-unknown-parameter", FEATURES + "?colour=red"),
+    get("features-datetime-on-timeless-layer", FEATURES + "?datetime=2022-01-01"),
+    get("features-datetime-year-0", INCIDENTS + "?datetime=0000-01-01", "official"),
+    get("features-datetime-year-99999", INCIDENTS + "?datetime=99999-01-01", "official"),
+    get("features-datetime-year-99999-instant", INCIDENTS + "?datetime=99999-01-01T00:00:00Z", "official"),
+    get("features-datetime-month-13", INCIDENTS + "?datetime=2022-13-01", "official"),
+    get("features-datetime-nul", INCIDENTS + "?datetime=%00", "official"),
+    get("features-datetime-inverted", INCIDENTS + "?datetime=2022-06-02/2022-06-01", "official"),
+    get("features-datetime-open-both-ends", INCIDENTS + "?datetime=../..", "official"),
+    get("features-datetime-offset-24h", INCIDENTS + "?datetime=2022-06-01T00:00:00%2B24:00", "official"),
+    get("features-hidden-layer", INCIDENTS),
+    # One feature
+    get("feature-id-overflow", FEATURES + "99999999999999999999999/"),
+    get("feature-id-negative", FEATURES + "-1/"),
+    get("feature-id-nul", FEATURES + "1%00/"),
+    get("feature-properties-nul", FEATURES + "1/?properties=%00"),
+    get("feature-id-bad-utf8", FEATURES + "%ff/"),
+    # Exports
+    get("export-nul-in-filter", "/api/layers/schools/export.csv?name=%00"),
+    get("export-unknown-format", "/api/layers/schools/export.exe"),
+    get("export-nul-in-format", "/api/layers/schools/export.c%00sv"),
+    get("export-crs-nonsense", "/api/layers/schools/export.geojson?crs=nonsense"),
+    get("export-crs-huge-code", "/api/layers/schools/export.geojson?crs=EPSG:99999999999999999999"),
+    get("export-crs-nul", "/api/layers/schools/export.geojson?crs=EPSG:%00"),
+    get("export-kml-not-in-wgs84", "/api/layers/schools/export.kml?crs=EPSG:9210"),
+    get("export-job-id-overflow", "/api/exports/99999999999999999999/"),
+    get("export-download-id-overflow", "/api/exports/99999999999999999999/download"),
+    get("export-job-unknown", "/api/exports/0/"),
+    # Imports, as a data steward
+    upload("import-nul-in-title", layer="new-layer", title="Tr\x00m", domain="environment"),
+    upload("import-escape-in-title", layer="new-layer", title="\x1b[2J", domain="environment"),
+    upload("import-nul-in-layer", layer="ne\x00w", title="T", domain="environment"),
+    upload("import-bad-mode", layer="new-layer", title="T", domain="environment", mode="explode"),
+    upload("import-nul-in-mode", layer="new-layer", title="T", domain="environment", mode="\x00"),
+    upload("import-bad-crs", layer="new-layer", title="T", domain="environment", crs="EPSG:nonsense"),
+    upload("import-huge-crs", layer="new-layer", title="T", domain="environment", crs="EPSG:99999999999999999999"),
+    upload("import-bad-domain", layer="new-layer", title="T", domain="\x00"),
+    upload("import-bad-encoding", layer="new-layer", title="T", domain="environment", encoding="klingon"),
+    upload("import-empty-file", layer="new-layer", title="T", domain="environment", content=b""),
+    upload("import-control-characters-as-file-name", name="\x00\x1b", layer="new-layer", title="T", domain="environment"),
+    upload("import-path-in-file-name", name="../../etc/passwd", layer="new-layer", title="T", domain="environment"),
+    upload("import-unknown-extension", name="points.exe", layer="new-layer", title="T", domain="environment"),
+    upload("import-as-anonymous", actor="anonymous", layer="new-layer", title="T", domain="environment"),
+    upload("import-as-outsider", actor="outsider", layer="new-layer", title="T", domain="environment"),
+    Bad("import-without-file", "POST", "/api/imports/", "steward", {"layer": "x"}, "multipart"),
+    send_json("import-json-nested", "POST", "/api/imports/", nested(5000), "steward"),
+    Bad("import-content-length-garbage", "POST", "/api/imports/", "steward", b"{}", headers={"CONTENT_LENGTH": "abc"}),
+    get("import-job-id-overflow", "/api/imports/99999999999999999999/", "steward"),
+    get("import-job-unknown", "/api/imports/0/", "steward"),
+    send_json("confirm-job-id-overflow", "POST", "/api/imports/99999999999999999999/confirm/", {"crs": "EPSG:9210"},
+              "steward"),
+    send_json("confirm-nested", "POST", "/api/imports/1/confirm/", nested(3000), "steward"),
+    send_json("confirm-nul-in-crs", "POST", "/api/imports/1/confirm/", {"crs": "EPSG:\u0000"}, "steward"),
+    # Search, counts, timeline
+    get("search-nul", "/api/search/?q=%00"),
+    get("search-nul-inside", "/api/search/?q=T%C3%A2n%00An"),
+    get("search-bad-utf8", "/api/search/?q=%ff%fe"),
+    get("search-truncated-utf8", "/api/search/?q=T%C3"),
+    get("search-nul-in-key", "/api/search/?q=a&%00=1"),
+    get("search-empty", "/api/search/?q="),
+    get("search-too-long", "/api/search/?q=" + "a" * 201),
+    get("search-control-char", "/api/search/?q=%1f"),
+    get("counts-bbox-nul", "/api/counts/?bbox=%00"),
+    get("counts-bbox-nan", "/api/counts/?bbox=nan,0,1,1"),
+    get("counts-bbox-infinite", "/api/counts/?bbox=0,0,1e400,1"),
+    get("counts-datetime-year-99999", "/api/counts/?datetime=99999-01-01"),
+    get("counts-datetime-nul", "/api/counts/?datetime=2022%00"),
+    get("timeline-nul-in-key", "/api/timeline/?%00"),
+    get("timeline-bad-utf8", "/api/timeline/?x=%ff"),
+    # Polygon summaries
+    send_json("summary-whole-world", "POST", "/api/summary/", {"geometry": WORLD}),
+    send_json("summary-hemisphere", "POST", "/api/summary/", {"geometry": HEMISPHERE}),
+    send_json("summary-antipodal-edge", "POST", "/api/summary/", {"geometry": ANTIPODAL}),
+    send_json("summary-self-intersecting", "POST", "/api/summary/", {"geometry": BOW_TIE}),
+    send_json("summary-open-ring", "POST", "/api/summary/", {"geometry": OPEN_RING}),
+    send_json("summary-two-points", "POST", "/api/summary/", {"geometry": TWO_POINTS}),
+    send_json("summary-outside-wgs84", "POST", "/api/summary/", {"geometry": OUTSIDE}),
+    send_json("summary-coordinates-as-strings", "POST", "/api/summary/", {"geometry": STRINGS}),
+    send_json("summary-geometry-collection", "POST", "/api/summary/", {"geometry": COLLECTION}),
+    send_json("summary-point", "POST", "/api/summary/", {"geometry": POINT}),
+    send_json("summary-two-parts", "POST", "/api/summary/", {"geometry": TWO_PARTS}),
+    send_json("summary-too-many-vertices", "POST", "/api/summary/", {"geometry": many_vertices(20_001)}),
+    send_json("summary-no-geometry", "POST", "/api/summary/", {}),
+    send_json("summary-geometry-is-text", "POST", "/api/summary/", {"geometry": "POLYGON((0 0,1 0,1 1,0 0))"}),
+    send_json("summary-nan-coordinate", "POST", "/api/summary/",
+              b'{"geometry":{"type":"Polygon","coordinates":[[[NaN,10],[106,10],[106,11],[NaN,10]]]}}'),
+    send_json("summary-infinite-coordinate", "POST", "/api/summary/",
+              b'{"geometry":{"type":"Polygon","coordinates":[[[1e400,10],[106,10],[106,11],[1e400,10]]]}}'),
+    send_json("summary-nested-5000", "POST", "/api/summary/", nested(5000)),
+    send_json("summary-nested-100", "POST", "/api/summary/", nested(100)),
+    send_json("summary-not-json", "POST", "/api/summary/", b"{geometry: square}"),
+    send_json("summary-truncated-json", "POST", "/api/summary/", b'{"geometry": {"type": "Poly'),
+    send_json("summary-array-body", "POST", "/api/summary/", [1, 2, 3]),
+    send_json("summary-bad-utf8-body", "POST", "/api/summary/", b'{"datetime": "\xff\xfe"}'),
+    send_json("summary-lone-surrogate", "POST", "/api/summary/", b'{"geometry": "\\ud800"}'),
+    send_json("summary-nul-in-key", "POST", "/api/summary/", {"geo\u0000metry": SQUARE_POLYGON}),
+    send_json("summary-nul-in-datetime", "POST", "/api/summary/", {"geometry": SQUARE_POLYGON, "datetime": "\u0000"}),
+    send_json("summary-datetime-year-99999", "POST", "/api/summary/",
+              {"geometry": SQUARE_POLYGON, "datetime": "99999-01-01"}),
+    send_json("summary-datetime-is-number", "POST", "/api/summary/", {"geometry": SQUARE_POLYGON, "datetime": 5}),
+    send_json("summary-crs-unknown", "POST", "/api/summary/",
+              {"geometry": SQUARE_POLYGON | {"crs": {"type": "name", "properties": {"name": "EPSG:99999999"}}}}),
+    send_json("summary-crs-nameless", "POST", "/api/summary/",
+              {"geometry": SQUARE_POLYGON | {"crs": {"type": "name"}}}),
+    send_json("summary-vn2000-out-of-zone", "POST", "/api/summary/", {"geometry": {
+        "type": "Polygon", "crs": {"type": "name", "properties": {"name": "EPSG:9210"}},
+        "coordinates": [[[1e12, 1e12], [1e12 + 1, 1e12], [1e12 + 1, 1e12 + 1], [1e12, 1e12]]]}}),
+    Bad("summary-too-large-body", "POST", "/api/summary/", body=b'{"pad": "' + b"x" * (5 * 1024 * 1024) + b'"}'),
+    Bad("summary-text-plain", "POST", "/api/summary/", body=b"geometry", content_type="text/plain"),
+    Bad("summary-get-not-allowed", "GET", "/api/summary/"),
+    # Feature summaries
+    get("feature-summary-id-overflow", "/api/layers/schools/features/99999999999999999999/summary/"),
+    get("feature-summary-datetime-nul", "/api/layers/schools/features/1/summary/?datetime=%00"),
+    get("feature-summary-datetime-year-0", "/api/layers/schools/features/1/summary/?datetime=0000-01-01"),
+    # Zones, as a planner
+    send_json("zone-nul-in-name", "POST", "/api/zones/", {"name": "V\u0000ng", "geometry": SQUARE_POLYGON}, "planner"),
+    send_json("zone-escape-in-name", "POST", "/api/zones/", {"name": "\u001b[2J", "geometry": SQUARE_POLYGON},
+              "planner"),
+    send_json("zone-nul-in-purpose", "POST", "/api/zones/",
+              {"name": "V", "purpose": "\u0000", "geometry": SQUARE_POLYGON}, "planner"),
+    send_json("zone-name-is-number", "POST", "/api/zones/", {"name": 5, "geometry": SQUARE_POLYGON}, "planner"),
+    send_json("zone-name-empty", "POST", "/api/zones/", {"name": " ", "geometry": SQUARE_POLYGON}, "planner"),
+    send_json("zone-name-too-long", "POST", "/api/zones/", {"name": "v" * 5000, "geometry": SQUARE_POLYGON},
+              "planner"),
+    send_json("zone-whole-world", "POST", "/api/zones/", {"name": "World", "geometry": WORLD}, "planner"),
+    send_json("zone-antipodal-edge", "POST", "/api/zones/", {"name": "A", "geometry": ANTIPODAL}, "planner"),
+    send_json("zone-self-intersecting", "POST", "/api/zones/", {"name": "B", "geometry": BOW_TIE}, "planner"),
+    send_json("zone-too-many-vertices", "POST", "/api/zones/", {"name": "C", "geometry": many_vertices(20_001)},
+              "planner"),
+    send_json("zone-nested", "POST", "/api/zones/", nested(5000), "planner"),
+    send_json("zone-as-anonymous", "POST", "/api/zones/", {"name": "V", "geometry": SQUARE_POLYGON}),
+    send_json("zone-patch-id-overflow", "PATCH", "/api/zones/99999999999999999999/", {"name": "V"}, "planner"),
+    send_json("zone-patch-whole-world", "PATCH", "/api/zones/1/", {"geometry": WORLD}, "planner"),
+    send_json("zone-patch-nul-in-name", "PATCH", "/api/zones/1/", {"name": "\u0000"}, "planner"),
+    Bad("zone-delete-id-overflow", "DELETE", "/api/zones/99999999999999999999/", "planner"),
+    Bad("zone-delete-nul-id", "DELETE", "/api/zones/%00/", "planner"),
+    get("zone-get-not-a-number", "/api/zones/abc/"),
+    get("zone-get-id-overflow", "/api/zones/99999999999999999999/", "planner"),
+    # Tiles
+    get("tile-zoom-overflow", "/tiles/schools/99999999999999/0/0.pbf"),
+    get("tile-zoom-out-of-range", "/tiles/schools/23/0/0.pbf"),
+    get("tile-x-out-of-range", "/tiles/schools/1/5/0.pbf"),
+    get("tile-negative-y", "/tiles/schools/1/0/-1.pbf"),
+    get("tile-unknown-format", "/tiles/schools/0/0/0.exe"),
+    get("tile-nul-in-slug", "/tiles/sch%00ools/0/0/0.pbf"),
+    get("tile-nul-in-filter", "/tiles/schools/0/0/0.pbf?name=%00"),
+    get("tile-bad-utf8-in-filter", "/tiles/schools/0/0/0.pbf?name=%ff"),
+    get("tile-integer-1e400", "/tiles/schools/0/0/0.pbf?pupils=1e400"),
+    get("tile-integer-too-big", "/tiles/schools/0/0/0.pbf?pupils=99999999999999999999"),
+    get("tile-unknown-filter", "/tiles/schools/0/0/0.pbf?colour=red"),
+    get("tile-raster-nul", "/tiles/schools/0/0/0.png?%00"),
+    get("tilejson-nul", "/tiles/sch%00ools.json"),
+    get("tilejson-unknown", "/tiles/nope.json"),
+    get("style-nul", "/tiles/styles/%00.json"),
+    get("style-bad-utf8", "/tiles/styles/%ff.json"),
+    get("basemap-nul-in-key", "/tiles/styles/basemap.json?%00=1"),
+    get("preview-nul", "/tiles/preview/?layers=%00"),
+    # The wall
+    get("wall-scene-nul", "/api/wall/scenes/%00/data"),
+    get("wall-scene-unknown", "/api/wall/scenes/nope/data"),
+    get("wall-scene-bad-utf8", "/api/wall/scenes/nope/data?x=%ff"),
+    get("wall-state-unknown", "/api/wall/playlists/nope/state"),
+    get("wall-state-nul", "/api/wall/playlists/no%00pe/state"),
+    send_json("wall-control-anonymous", "POST", "/api/wall/playlists/empty/control", {"action": "pause"}),
+    send_json("wall-control-bad-action", "POST", "/api/wall/playlists/empty/control", {"action": "explode"}, "official"),
+    send_json("wall-control-goto-text", "POST", "/api/wall/playlists/empty/control",
+              {"action": "goto", "position": "1"}, "official"),
+    send_json("wall-control-nul-action", "POST", "/api/wall/playlists/empty/control", {"action": "\u0000"}, "official"),
+    send_json("wall-control-nested", "POST", "/api/wall/playlists/empty/control", nested(5000), "official"),
+    send_json("wall-control-not-json", "POST", "/api/wall/playlists/empty/control", b"pause", "official"),
+    get("wall-bad-token", "/wall/?token=not-a-token"),
+    get("wall-nul-token", "/wall/?token=%00"),
+    get("wall-nul-scene", "/wall/?scene=%00"),
+    get("wall-control-page-bad-utf8", "/wall/control/?playlist=%ff"),
+    # Health, language, sign-in, schema, unknown addresses
+    get("healthz-nul", "/healthz?%00"),
+    get("healthz-bad-utf8", "/healthz?x=%ff"),
+    form("setlang-nul", "/i18n/setlang/", b"language=%00"),
+    form("setlang-bad-utf8", "/i18n/setlang/", b"language=vi&next=%ff"),
+    form("login-nul-in-username", "/accounts/login/", b"username=a%00&password=b"),
+    form("login-nul-in-key", "/accounts/login/", b"%00=a"),
+    get("login-nul-in-next", "/accounts/login/?next=%00"),
+    get("schema-nul", "/api/schema/?format=%00"),
+    get("schema-bad-utf8", "/api/schema/?lang=%ff"),
+    get("docs-nul", "/api/docs/?%00"),
+    get("unknown-address", "/no/such/page/"),
+    get("unknown-address-nul", "/no/such/%00/"),
+    get("path-escape-char", "/api/layers/%1b/"),
+    # The request line and headers
+    get("url-too-long", "/api/layers/?domain=" + "x" * 5000),
+    get("header-too-large", "/api/layers/", HTTP_X_PADDING="x" * 9000),
+    Bad("too-many-headers", "GET", "/api/layers/", headers={f"HTTP_X_H{i}": "1" for i in range(120)}),
+    get("host-not-allowed", "/api/layers/", HTTP_HOST="evil.example"),
+    get("host-with-nul", "/api/layers/", HTTP_HOST="localhost\x00"),
+]
+
+
+@pytest.fixture(scope="module")
+def clients() -> dict[str, APIClient]:
+    """One client per actor for the whole module: each new client loads the middleware again, and
+    WhiteNoise's scan of the static files is most of a request's time in a test."""
+    return {name: APIClient() for name in ("anonymous", "official", "planner", "steward", "outsider")}
+
+
+@pytest.fixture
+def callers(clients, planner, official) -> dict[str, APIClient]:
+    steward = User.objects.create_user("steward", is_staff=True)
+    steward.groups.add(Group.objects.get_or_create(name="stewards")[0])
+    users = {"anonymous": None, "official": official, "planner": planner, "steward": steward,
+             "outsider": User.objects.create_user("outsider")}
+    for name, user in users.items():
+        clients[name].force_authenticate(user)
+    return clients
+
+
+@pytest.fixture
+def places(schools, incidents, zones, districts, settings, tmp_path):
+    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+    Playlist.objects.create(slug="empty", title_vi="Trống", title_en="Empty")
+
+
+def send(client: Client, case: Bad):
+    if isinstance(case.body, dict):  # multipart
+        data = {k: SimpleUploadedFile(*v) if isinstance(v, tuple) else v for k, v in case.body.items()}
+        return client.generic(case.method, case.path, **case.headers) if not data else client.post(
+            case.path, data, format="multipart", **case.headers)
+    return client.generic(case.method, case.path, case.body or b"", content_type=case.content_type, **case.headers)
+
+
+def assert_error_shape(response) -> dict:
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = json.loads(response.content)
+    assert isinstance(body, dict) and set(body) <= {"detail", "code", "fields"}, body
+    assert isinstance(body["detail"], str) and body["detail"], body
+    assert isinstance(body["code"], str) and body["code"], body
+    assert "fields" not in body or isinstance(body["fields"], dict), body
+    assert "Traceback" not in body["detail"] and "SELECT" not in body["detail"] and "/work" not in body["detail"]
+    return body
+
+
+def test_the_table_has_at_least_a_hundred_distinct_requests():
+    assert len(CASES) >= 100
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_it_answers_a_malformed_request_with_a_4xx_in_the_error_shape(case, callers, places):
+    assert_error_shape(send(callers[case.actor], case))
