@@ -10,11 +10,12 @@ import math
 from dataclasses import dataclass, field
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tests.departments import make_department
 from tests.province import districts, planner, zones  # noqa: F401
 from wall.models import Playlist
 
@@ -320,9 +321,11 @@ def clients() -> dict[str, APIClient]:
 
 
 @pytest.fixture
-def callers(clients, planner, official) -> dict[str, APIClient]:
+def callers(clients, planner, official, schools) -> dict[str, APIClient]:
+    # A real steward (of the department owning `schools`), so import cases reach the checks of their
+    # input rather than stopping at "you may not import".
     steward = User.objects.create_user("steward", is_staff=True)
-    steward.groups.add(Group.objects.get_or_create(name="stewards")[0])
+    make_department("edu", stewards=(steward,), owns=(schools,))
     users = {"anonymous": None, "official": official, "planner": planner, "steward": steward,
              "outsider": User.objects.create_user("outsider")}
     for name, user in users.items():

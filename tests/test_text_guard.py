@@ -5,11 +5,12 @@
 import unicodedata
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from layers.models import ImportJob
 from tests.conftest import client_for
+from tests.departments import make_department
 from tests.province import districts, planner, zones  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def test_an_open_ring_is_refused_saying_which_position_to_repeat(api):
 def test_an_import_title_typed_decomposed_is_stored_as_nfc(settings, tmp_path):
     settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
     steward = User.objects.create_user("steward", is_staff=True)
-    steward.groups.add(Group.objects.get_or_create(name="stewards")[0])
+    make_department("env", stewards=(steward,))
     decomposed = unicodedata.normalize("NFD", "Trạm quan trắc")
     file = SimpleUploadedFile("points.geojson", b'{"type":"FeatureCollection","features":[]}')
     response = client_for(steward).post("/api/imports/", {"file": file, "layer": "tram", "title": decomposed,
