@@ -23,6 +23,7 @@ from pyogrio import raw
 from pyproj import CRS
 
 from layers import crs as crs_module
+from layers import query as features
 from layers.models import ExportJob, JobStatus, Layer
 
 
@@ -61,9 +62,8 @@ def _fields(layer: Layer) -> list[tuple[str, str]]:
     """(name, type) of every property in the layer: its schema first, then any other key found."""
     typed = [(p["name"], p["type"]) for p in layer.property_schema]
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT DISTINCT jsonb_object_keys(properties) FROM layers_feature WHERE layer_id = %s", [layer.pk]
-        )
+        keys = features.select("DISTINCT jsonb_object_keys(f.properties)", features.in_layer(layer.pk))
+        cur.execute(keys.text, keys.params)
         found = sorted(r[0] for r in cur.fetchall())
     names = {n for n, _t in typed}
     return [(n, t) for n, t in typed if n in found] + [(n, "string") for n in found if n not in names]
@@ -72,10 +72,8 @@ def _fields(layer: Layer) -> list[tuple[str, str]]:
 def _rows(layer: Layer) -> Iterator[list[tuple[str, bytes, Any]]]:
     """The layer's features in id order, in batches: (source_id, WKB in EPSG:4326, properties dict)."""
     with transaction.atomic(), connection.chunked_cursor() as cur:
-        cur.execute(
-            "SELECT source_id, ST_AsBinary(geom), properties FROM layers_feature WHERE layer_id = %s ORDER BY id",
-            [layer.pk],
-        )
+        rows = features.select("f.source_id, ST_AsBinary(f.geom), f.properties", features.in_layer(layer.pk))
+        cur.execute(rows.text + " ORDER BY f.id", rows.params)
         while rows := cur.fetchmany(_BATCH):
             yield [(sid, bytes(wkb), props if isinstance(props, dict) else json.loads(props))
                    for sid, wkb, props in rows]
@@ -152,12 +150,12 @@ def geojson_chunks(layer: Layer) -> Iterator[bytes]:
     yield json.dumps(head, ensure_ascii=False)[:-1].encode() + b',"features":['
     first = True
     with transaction.atomic(), connection.chunked_cursor() as cur:
-        cur.execute(
-            "SELECT json_build_object('type', 'Feature', 'id', source_id,"
-            " 'geometry', ST_AsGeoJSON(geom, 7)::json, 'properties', properties)::text"
-            " FROM layers_feature WHERE layer_id = %s ORDER BY id",
-            [layer.pk],
+        docs = features.select(
+            "json_build_object('type', 'Feature', 'id', f.source_id,"
+            " 'geometry', ST_AsGeoJSON(f.geom, 7)::json, 'properties', f.properties)::text",
+            features.in_layer(layer.pk),
         )
+        cur.execute(docs.text + " ORDER BY f.id", docs.params)
         while rows := cur.fetchmany(5000):
             text = ",".join(r[0] for r in rows)
             yield (text if first else "," + text).encode()

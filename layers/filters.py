@@ -1,7 +1,7 @@
 """Parsing of the feature-query parameters shared by every read channel (GeoJSON, tiles, exports,
-counts): bbox, datetime, property equality filters, property selection and paging."""
+counts): bbox, datetime, property equality filters, property selection and paging. What they
+mean in SQL (the time-window rule included) is layers.query's."""
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -192,29 +192,6 @@ def _coerce(layer: Layer, name: str, raw: str) -> Any:
             fields={name: [_("Expected a value of type %(type)s.") % {"type": prop_type}]},
         ) from None
     return raw
-
-
-def equals_as_jsonb(equals: dict[str, Any]) -> str:
-    """The containment document for `properties @> %s::jsonb` (uses the GIN index)."""
-    return json.dumps(equals, ensure_ascii=False)
-
-
-def time_and_property_clauses(query: FeatureQuery) -> tuple[list[str], list]:
-    """The time window and property equalities of `query` as SQL conditions on features aliased `f`,
-    with their values to bind (GeoJSON and tiles filter alike)."""
-    clauses: list[str] = []
-    params: list = []
-    # Instants are stored with time_start == time_end, so one overlap test serves both time kinds.
-    if query.start is not None:
-        clauses.append("f.time_end >= %s")
-        params.append(query.start)
-    if query.end is not None:
-        clauses.append("f.time_start <= %s")
-        params.append(query.end)
-    if query.equals:
-        clauses.append("f.properties @> %s::jsonb")
-        params.append(equals_as_jsonb(query.equals))
-    return clauses, params
 
 
 def isoformat(value: date | datetime | None) -> str | None:

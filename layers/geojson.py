@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from layers.filters import FeatureQuery, time_and_property_clauses
+from layers import query as features
+from layers.filters import FeatureQuery
 from layers.models import Layer, TimeKind
+from layers.query import Sql
 
 COORDINATE_DECIMALS = 7
 
@@ -19,20 +21,6 @@ class FeaturePage:
     returned: int
     last_id: int | None
     has_more: bool
-
-
-def _where(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
-    """The WHERE clause for a query on one layer: constant SQL, every value bound."""
-    clauses = ["f.layer_id = %s"]
-    params: list = [layer.pk]
-    if query.bbox is not None:
-        clauses.append("f.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
-        clauses.append("ST_Intersects(f.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))")
-        params += [*query.bbox, *query.bbox]
-    more, values = time_and_property_clauses(query)
-    clauses += more
-    params += values
-    return " AND ".join(clauses), params
 
 
 def _properties_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
@@ -65,9 +53,9 @@ def count_features(layer: Layer, query: FeatureQuery) -> int:
     """numberMatched. Without filters the catalog's maintained count answers without a scan."""
     if not query.is_filtered:
         return layer.feature_count
-    where, params = _where(layer, query)
+    statement = features.select("count(*)", features.matching(layer.pk, query))
     with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM layers_feature AS f WHERE " + where, params)
+        cur.execute(statement.text, statement.params)
         return cur.fetchone()[0]
 
 
@@ -76,14 +64,13 @@ def feature_page(layer: Layer, query: FeatureQuery) -> FeaturePage:
 
     Fetches limit + 1 rows to know whether a next page exists without counting.
     """
-    where, where_params = _where(layer, query)
-    props_sql, props_params = _properties_sql(layer, query)
+    where = features.matching(layer.pk, query)
     if query.after is not None:
-        where += " AND f.id > %s"
-        where_params.append(query.after)
+        where += Sql(" AND f.id > %s", [query.after])
+    props_sql, props_params = _properties_sql(layer, query)
     sql = (
         "WITH page AS (SELECT f.id, " + _feature_sql(props_sql) + " AS doc"
-        " FROM layers_feature AS f WHERE " + where + """
+        f" FROM {features.FEATURES.text} WHERE " + where.text + """
              ORDER BY f.id
              LIMIT %s
         ), numbered AS (
@@ -97,7 +84,7 @@ def feature_page(layer: Layer, query: FeatureQuery) -> FeaturePage:
     """
     )
     limit = query.limit
-    params = [COORDINATE_DECIMALS, *props_params, *where_params, limit + 1, limit, limit, limit, limit]
+    params = [COORDINATE_DECIMALS, *props_params, *where.params, limit + 1, limit, limit, limit, limit]
     with connection.cursor() as cur:
         cur.execute(sql, params)
         docs, returned, last_id, has_more = cur.fetchone()
@@ -106,8 +93,11 @@ def feature_page(layer: Layer, query: FeatureQuery) -> FeaturePage:
 
 def single_feature(layer: Layer, feature_id: int, query: FeatureQuery) -> bytes | None:
     props_sql, props_params = _properties_sql(layer, query)
-    sql = "SELECT " + _feature_sql(props_sql) + " FROM layers_feature AS f WHERE f.layer_id = %s AND f.id = %s"
+    statement = features.select(
+        Sql(_feature_sql(props_sql), [COORDINATE_DECIMALS, *props_params]),
+        features.where([features.in_layer(layer.pk), Sql("f.id = %s", [feature_id])]),
+    )
     with connection.cursor() as cur:
-        cur.execute(sql, [COORDINATE_DECIMALS, *props_params, layer.pk, feature_id])
+        cur.execute(statement.text, statement.params)
         row = cur.fetchone()
     return row[0].encode() if row else None

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection
 from shapely.geometry import Polygon
 
+from layers import query as features
 from layers.access import Caller, visible_layers
 from layers.models import Kind, Layer, TimeKind
 from layers.schema import schema_property
@@ -74,7 +75,9 @@ def summarize_feature(
 ) -> Summary | None:
     """Summary of a stored polygon feature (a zone, a commune) of a layer the caller may see; the
     feature itself is left out of its own counts. None when the layer has no such feature."""
-    zone_sql = "SELECT geom AS g FROM layers_feature WHERE layer_id = %(zone_layer)s AND id = %(exclude)s"
+    zone_sql = (
+        f"SELECT f.geom AS g FROM {features.FEATURES.text} WHERE f.layer_id = %(zone_layer)s AND f.id = %(exclude)s"
+    )
     return _summarize(user, zone_sql, {"zone_layer": layer.pk, "exclude": feature_id}, start, end)
 
 
@@ -118,6 +121,9 @@ def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
     The zone's bounding box (&&) picks candidates through the GiST index; the exact test and the
     clipping run on those only, and a feature wholly inside is measured without being clipped.
     """
+    # The time-window rule is layers.query's; its values go in by name beside the zone's.
+    window, window_params = features.during(params["start"], params["end"]).named("window")
+    window = window or "true"
     cur.execute(
         "WITH zone AS (" + zone_sql + ")," + """
         wanted AS (
@@ -130,12 +136,10 @@ def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
                         WHEN ST_CoveredBy(f.geom, z.g) THEN f.geom
                         ELSE ST_Intersection(f.geom, z.g) END AS part
               FROM zone AS z
-              JOIN layers_feature AS f ON f.geom && z.g
+              JOIN """ + features.FEATURES.text + """ ON f.geom && z.g
               JOIN wanted AS w ON w.layer_id = f.layer_id
              WHERE f.id IS DISTINCT FROM %(exclude)s
-               AND (NOT w.timed
-                    OR ((%(start)s::timestamptz IS NULL OR f.time_end >= %(start)s::timestamptz)
-                        AND (%(end)s::timestamptz IS NULL OR f.time_start <= %(end)s::timestamptz)))
+               AND (NOT w.timed OR """ + window + """)
                AND CASE WHEN ST_Dimension(f.geom) = 2 THEN ST_Relate(f.geom, z.g, 'T********')
                         ELSE ST_Intersects(f.geom, z.g) END
         )
@@ -145,7 +149,7 @@ def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
           FROM inside
          GROUP BY layer_id, value
         """,
-        params,
+        params | window_params,
     )
     return cur.fetchall()
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from layers import query as features
 from layers.models import Layer
 from tiles.grid import MERCATOR_HALF
 from tiles.models import ClusterLevel
@@ -74,6 +75,7 @@ def _numeric_names(layer: Layer) -> list[str]:
 def _insert_finest(layer: Layer, z: int) -> int:
     """Cells of zoom z from the features (SRID 4326 → metres by formula; sizes in metres)."""
     size = 2 * MERCATOR_HALF / (1 << z) / settings.TILES_CLUSTER_CELLS
+    layer_features = features.in_layer(layer.pk)
     pairs, sum_params = [], []
     for name in _numeric_names(layer):
         pairs.append(
@@ -88,14 +90,14 @@ def _insert_finest(layer: Layer, z: int) -> int:
           FROM (SELECT (ST_XMin(f.geom) + ST_XMax(f.geom)) / 2 * %s / 180 AS mx,
                        ln(tan(radians(45 + (ST_YMin(f.geom) + ST_YMax(f.geom)) / 4))) * %s AS my,
                        f.properties
-                  FROM layers_feature AS f WHERE f.layer_id = %s) AS p
+                  FROM {features.FEATURES.text} WHERE {layer_features.text}) AS p
          GROUP BY 4, 5
     """
     params = [
         layer.pk, layer.version, z, MERCATOR_HALF, size, MERCATOR_HALF, size,
         *sum_params,
         MERCATOR_HALF, MERCATOR_HALF / 3.141592653589793,
-        layer.pk,
+        *layer_features.params,
     ]
     with connection.cursor() as cur:
         cur.execute(sql, params)

@@ -1,6 +1,6 @@
 """Mapbox Vector Tiles built by PostGIS: one SQL statement per tile, whatever the number of layers.
 
-Storage is EPSG:4326 (lon/lat degrees) in the generic `layers_feature` table; tiles are EPSG:3857 with
+Storage is EPSG:4326 (lon/lat degrees) in the generic feature table, asked through layers.query; tiles are EPSG:3857 with
 an extent of 4096 units and a 64-unit buffer. The tile envelope is transformed to 4326 (never the
 column), so `geom && envelope` uses a GiST index (the layer partition's own, see layers.storage). Every
 value is a bound parameter, z/x/y and JSON keys included; the only identifiers are property names
@@ -26,7 +26,9 @@ from django.conf import settings
 from django.db import connection
 from psycopg import sql as pgsql
 
-from layers.filters import FeatureQuery, time_and_property_clauses
+from layers import query as features
+from layers.filters import FeatureQuery
+from layers.query import FEATURES, Sql
 from layers.models import GeometryType, Layer, TimeKind
 from tiles import access_memo
 from tiles.cache import layer_identity
@@ -165,11 +167,11 @@ def _layer_sql(part: LayerPart, tile: Tile, *, live: bool = False) -> tuple[str,
     TILES_MAX_FEATURES (its precomputed count says so in a fraction of a millisecond). `ready` tells
     whether the precomputed counts were found (_levels_seen).
     """
-    where, where_params = _where(part, tile)
-    raw_sql, raw_params = _raw_sql(part, tile, where, where_params)
+    where = _where(part, tile)
+    raw_sql, raw_params = _raw_sql(part, tile, where)
     cap = settings.TILES_MAX_FEATURES
-    capped_count = f"(SELECT count(*) FROM (SELECT 1 FROM layers_feature AS f WHERE {where} LIMIT %s) AS c)"
-    count_params = [*where_params, cap + 1]
+    capped_count = f"(SELECT count(*) FROM ({features.select('1', where).text} LIMIT %s) AS c)"
+    count_params = [*where.params, cap + 1]
     if part.is_filtered or part.layer.feature_count <= cap:
         # Precomputed clusters are of the whole layer: a filtered tile counts and clusters live.
         stored_sql, stored_params = "SELECT NULL::bytea", []
@@ -194,7 +196,7 @@ def _layer_sql(part: LayerPart, tile: Tile, *, live: bool = False) -> tuple[str,
             capped_count = f"(SELECT CASE WHEN has_counts THEN ({counted_sql}) ELSE {capped_count} END FROM stored)"
             count_params = [*counted_params, *count_params]
     if live:
-        live_sql, live_params = _live_clusters_sql(part, tile, where, where_params)
+        live_sql, live_params = _live_clusters_sql(part, tile, where)
         live_mode = "clusters-live"
     else:
         live_sql, live_params, live_mode = "SELECT NULL::bytea", [], _PENDING
@@ -284,22 +286,14 @@ def _buffered_bounds(tile: Tile) -> tuple[float, float, float, float]:
             min(maxx + margin, MERCATOR_HALF), min(maxy + margin, MERCATOR_HALF))
 
 
-def _where(part: LayerPart, tile: Tile) -> tuple[str, list]:
-    """Features of the layer whose bounding box meets the tile (with its buffer), and the filters."""
-    clauses = [
-        # Prunes to the layer's partition, whose own GiST answers the envelope test (layers.storage).
-        "f.layer_id = %s",
-        "f.geom && ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, 3857), 4326)",
-    ]
-    params: list = [part.layer.pk, *_buffered_bounds(tile)]
-    query = part.query
-    more, values = time_and_property_clauses(query)
-    clauses += more
-    params += values
-    if query.bbox is not None:
-        clauses.append("f.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
-        params += list(query.bbox)
-    return " AND ".join(clauses), params
+def _where(part: LayerPart, tile: Tile) -> Sql:
+    """Features of the layer whose bounding box meets the tile (with its buffer), and the filters.
+    The tile's envelope is transformed to the storage SRID (layers.query.envelope), so the layer
+    partition's own GiST answers it; the query's bbox is an index test only, the tile clips."""
+    return features.where([
+        features.matching(part.layer.pk, part.query, exact=False),
+        features.overlaps_bbox(_buffered_bounds(tile), 3857),
+    ])
 
 
 def _identifier(name: str) -> str:
@@ -342,7 +336,7 @@ def _attributes_sql(part: LayerPart) -> tuple[str, list]:
     return "".join(", " + c for c in columns), params
 
 
-def _raw_sql(part: LayerPart, tile: Tile, where: str, where_params: list) -> tuple[str, list]:
+def _raw_sql(part: LayerPart, tile: Tile, where: Sql) -> tuple[str, list]:
     """The features themselves, clipped to the tile (+buffer) and quantized to its 4096 grid.
 
     Lines and polygons are first simplified in 4326 with a tolerance of one tile unit (degrees, from
@@ -363,12 +357,12 @@ def _raw_sql(part: LayerPart, tile: Tile, where: str, where_params: list) -> tup
                    ST_AsMVTGeom(ST_Transform({geom}, 3857), ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true)
                        AS {GEOM_COLUMN}
                    {attrs_sql}
-              FROM layers_feature AS f
-             WHERE {where}
+              FROM {FEATURES.text}
+             WHERE {where.text}
         ) AS t
     """
-    params = [part.layer.slug, *geom_params, tile.z, tile.x, tile.y, *attrs_params, *where_params]
-    label_sql, label_params = _label_points_sql(part, tile, where, where_params)
+    params = [part.layer.slug, *geom_params, tile.z, tile.x, tile.y, *attrs_params, *where.params]
+    label_sql, label_params = _label_points_sql(part, tile, where)
     if label_sql:
         sql = f"SELECT ({sql}) || ({label_sql})"
         params += label_params
@@ -383,7 +377,7 @@ def label_property(layer: Layer) -> str | None:
     return None
 
 
-def _label_points_sql(part: LayerPart, tile: Tile, where: str, where_params: list) -> tuple[str, list]:
+def _label_points_sql(part: LayerPart, tile: Tile, where: Sql) -> tuple[str, list]:
     """A second MVT layer, `<slug>-labels`, with one point per polygon (ST_PointOnSurface, in 4326)
     carrying the labelled property. Only points inside the tile proper are kept (no buffer), so a
     polygon cut by tile edges is labelled once, not once per tile."""
@@ -396,11 +390,11 @@ def _label_points_sql(part: LayerPart, tile: Tile, where: str, where_params: lis
                    ST_AsMVTGeom(ST_Transform(ST_PointOnSurface(f.geom), 3857), ST_TileEnvelope(%s, %s, %s),
                                 {EXTENT}, 0, true) AS geom,
                    jsonb_strip_nulls(jsonb_build_object(%s, f.properties -> %s)) AS attributes
-              FROM layers_feature AS f
-             WHERE {where}
+              FROM {FEATURES.text}
+             WHERE {where.text}
         ) AS t
     """
-    return sql, [part.layer.slug + "-labels", tile.z, tile.x, tile.y, name, name, *where_params]
+    return sql, [part.layer.slug + "-labels", tile.z, tile.x, tile.y, name, name, *where.params]
 
 
 def _tolerance_degrees(tile: Tile) -> float:
@@ -425,7 +419,7 @@ def _numeric_names(layer: Layer) -> list[str]:
     return [p["name"] for p in layer.property_schema if p["type"] in NUMERIC]
 
 
-def _live_clusters_sql(part: LayerPart, tile: Tile, where: str, where_params: list) -> tuple[str, list]:
+def _live_clusters_sql(part: LayerPart, tile: Tile, where: Sql) -> tuple[str, list]:
     """Grid clusters computed from the features: each feature counts once, in the cell of the tile
     (not of its buffer) that holds the centre of its bounding box, so tiles never double count.
 
@@ -444,7 +438,7 @@ def _live_clusters_sql(part: LayerPart, tile: Tile, where: str, where_params: li
               FROM (SELECT (ST_XMin(f.geom) + ST_XMax(f.geom)) / 2 * %s / 180 AS mx,
                            ln(tan(radians(45 + (ST_YMin(f.geom) + ST_YMax(f.geom)) / 4))) * %s AS my,
                            f.properties
-                      FROM layers_feature AS f WHERE {where}) AS p,
+                      FROM {FEATURES.text} WHERE {where.text}) AS p,
                    LATERAL (SELECT floor((p.mx - %s) / %s) AS cx, floor((%s - p.my) / %s) AS cy) AS cell
              WHERE cell.cx BETWEEN 0 AND %s AND cell.cy BETWEEN 0 AND %s
              GROUP BY cell.cx, cell.cy
@@ -455,7 +449,7 @@ def _live_clusters_sql(part: LayerPart, tile: Tile, where: str, where_params: li
         minx, unit, maxy, unit,
         *attrs_params,
         MERCATOR_HALF, MERCATOR_HALF / math.pi,
-        *where_params,
+        *where.params,
         minx, size, maxy, size,
         cells - 1, cells - 1,
     ]

@@ -1,64 +1,52 @@
 """The numbers on the wall, each one SQL statement over the feature store.
 
 Callers pass a layer id they got from `layers.access` (so only visible layers are ever counted) and a
-`Selection`; every value (property names included) is a bound parameter. Times are timestamptz, a
-window is (start, end]. Property filters use JSONB containment, which the GIN index serves.
+`Selection`, which asks the feature store through layers.query (its conditions, its time-window rule);
+every value (property names included) is a bound parameter. Times are timestamptz; the wall's windows
+are (start, end], see wall.timeframe.Window.
 """
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
 
+from layers import query as features
+from layers.query import FEATURES, Sql
 from wall.timeframe import Window
 
 Scalar = str | int | float | bool
-# Fixed SQL per aggregate; the property name inside is a bound parameter (the first %s).
-_NUMBER = "CASE WHEN jsonb_typeof(properties -> %s) = 'number' THEN (properties ->> %s)::numeric END"
+# The aggregates a layout may ask for; the property name is a bound parameter.
 _AGGREGATES = {
-    "count": "count(*)",
-    "count_distinct": "count(DISTINCT properties ->> %s)",
-    "sum": f"coalesce(sum({_NUMBER}), 0)",
-    "avg": f"avg({_NUMBER})",
-    "max": f"max({_NUMBER})",
+    "count": lambda prop: Sql("count(*)"),
+    "count_distinct": lambda prop: "count(DISTINCT " + features.text(prop) + ")",
+    "sum": lambda prop: "coalesce(sum(" + features.number(prop) + "), 0)",
+    "avg": lambda prop: "avg(" + features.number(prop) + ")",
+    "max": lambda prop: "max(" + features.number(prop) + ")",
 }
-_COMPARISONS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Which features of a layer: property filters (equality, one of a list, numeric bounds) and
-    an optional time window."""
+    """Which features of a layer: property filters (equality, one of a list, numeric bounds
+    {"gt"|"gte"|"lt"|"lte": n}, see layers.query.having) and an optional time window."""
 
     layer_id: int
     filters: dict[str, Any] = field(default_factory=dict)
     window: Window | None = None
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses, params = ["layer_id = %s"], [self.layer_id]
-        for name, wanted in self.filters.items():
-            if isinstance(wanted, list):
-                clauses.append("properties @> ANY(%s::jsonb[])")
-                params.append([json.dumps({name: value}) for value in wanted])
-            elif isinstance(wanted, dict):
-                for op, bound in wanted.items():
-                    clauses.append(f"{_NUMBER} {_COMPARISONS[op]} %s")
-                    params += [name, name, bound]
-            else:
-                clauses.append("properties @> %s::jsonb")
-                params.append(json.dumps({name: wanted}))
+        conditions = [features.in_layer(self.layer_id), features.having(self.filters)]
         if self.window is not None:
-            # An instant has time_end = time_start; an interval counts when it overlaps the window.
-            clauses.append("time_start <= %s AND coalesce(time_end, time_start) > %s")
-            params += [self.window.end, self.window.start]
-        return " AND ".join(clauses), params
+            conditions.append(features.during(*self.window.closed()))
+        condition = features.where(conditions)
+        return condition.text, list(condition.params)
 
 
 def _aggregate_sql(aggregate: str, prop: str | None) -> tuple[str, list[Any]]:
-    sql = _AGGREGATES[aggregate]
-    return sql, [prop] * sql.count("%s")
+    piece = _AGGREGATES[aggregate](prop)
+    return piece.text, list(piece.params)
 
 
 def _number(value: Any) -> int | float | None:
@@ -74,7 +62,7 @@ def aggregate(selection: Selection, *, aggregate: str = "count", prop: str | Non
     agg_sql, agg_params = _aggregate_sql(aggregate, prop)
     where, params = selection.where()
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {agg_sql} FROM layers_feature WHERE {where}", agg_params + params)
+        cur.execute(f"SELECT {agg_sql} FROM {FEATURES.text} WHERE {where}", agg_params + params)
         return _number(cur.fetchone()[0])
 
 
@@ -82,6 +70,8 @@ def series(selection: Selection, *, bucket: timedelta, aggregate: str = "count",
            prop: str | None = None) -> list[tuple[datetime, int | float | None]]:
     """The aggregate per time bucket over the selection's window (which must be set), oldest first.
     Buckets are aligned on the window's start and empty ones are listed with 0 (or None for avg/max).
+    Each bucket is (t, t + bucket], like the window, and a feature counts in the bucket of its start,
+    or in the first one when it began before the window: the bars add up to the window's aggregate.
     At most 400 buckets, so a layout cannot ask for a million bars."""
     window = selection.window
     if window is None or (window.end - window.start) / bucket > 400:  # wall.layout.MAX_BARS
@@ -95,13 +85,14 @@ def series(selection: Selection, *, bucket: timedelta, aggregate: str = "count",
             WITH buckets AS (
                 SELECT generate_series(%s::timestamptz, %s::timestamptz - %s::interval, %s::interval) AS t
             ), sums AS (
-                SELECT date_bin(%s::interval, time_start - interval '1 microsecond', %s::timestamptz) AS t,
+                SELECT date_bin(%s::interval, greatest(f.time_start - interval '1 microsecond', %s::timestamptz),
+                                %s::timestamptz) AS t,
                        {agg_sql} AS v
-                  FROM layers_feature WHERE {where} GROUP BY 1
+                  FROM {FEATURES.text} WHERE {where} GROUP BY 1
             )
             SELECT b.t, coalesce(s.v, {empty}) FROM buckets b LEFT JOIN sums s USING (t) ORDER BY b.t
             """,
-            [window.start, window.end, bucket, bucket, bucket, window.start] + agg_params + params,
+            [window.start, window.end, bucket, bucket, bucket, window.start, window.start] + agg_params + params,
         )
         return [(t, _number(v)) for t, v in cur.fetchall()]
 
@@ -115,8 +106,8 @@ def ranking(selection: Selection, *, group_by: str, aggregate: str = "count", pr
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            SELECT properties ->> %s AS k, {agg_sql} AS v FROM layers_feature
-             WHERE {where} AND properties ? %s
+            SELECT f.properties ->> %s AS k, {agg_sql} AS v FROM {FEATURES.text}
+             WHERE {where} AND f.properties ? %s
              GROUP BY 1 ORDER BY 2 DESC NULLS LAST, 1 LIMIT %s
             """,
             [group_by] + agg_params + params + [group_by, limit],
@@ -128,11 +119,12 @@ def labels(layer_id: int, *, key: str, label: str, keys: list[str]) -> dict[str,
     """Names for codes, e.g. district code → district name, from another layer's properties."""
     if not keys:
         return {}
+    layer = features.in_layer(layer_id)
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT properties ->> %s, properties ->> %s FROM layers_feature"
-            " WHERE layer_id = %s AND properties ->> %s = ANY(%s)",
-            [key, label, layer_id, key, keys],
+            f"SELECT f.properties ->> %s, f.properties ->> %s FROM {FEATURES.text}"
+            f" WHERE {layer.text} AND f.properties ->> %s = ANY(%s)",
+            [key, label, *layer.params, key, keys],
         )
         return dict(cur.fetchall())
 
@@ -143,10 +135,10 @@ def latest(selection: Selection, *, props: list[str], limit: int = 10) -> list[t
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            SELECT time_start, ARRAY(SELECT properties ->> p FROM unnest(%s::text[]) WITH ORDINALITY AS u(p, i)
-                                      ORDER BY i)
-              FROM layers_feature WHERE {where} AND time_start IS NOT NULL
-             ORDER BY time_start DESC, id DESC LIMIT %s
+            SELECT f.time_start, ARRAY(SELECT f.properties ->> p FROM unnest(%s::text[]) WITH ORDINALITY AS u(p, i)
+                                        ORDER BY i)
+              FROM {FEATURES.text} WHERE {where} AND f.time_start IS NOT NULL
+             ORDER BY f.time_start DESC, f.id DESC LIMIT %s
             """,
             [props] + params + [limit],
         )

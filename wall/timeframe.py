@@ -8,6 +8,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
 @dataclass(frozen=True)
 class Window:
     """A half-open interval (start, end]: a feature at exactly `end` is in, one at `start` is not,
@@ -15,6 +18,11 @@ class Window:
 
     start: datetime
     end: datetime
+
+    def closed(self) -> tuple[datetime, datetime]:
+        """The same window as the closed one layers.query.during takes: timestamps are microseconds,
+        so (start, end] is [start + 1 µs, end]."""
+        return self.start + _MICROSECOND, self.end
 
     def previous(self) -> "Window":
         return Window(self.start - (self.end - self.start), self.start)

@@ -1,0 +1,205 @@
+"""How every part of the platform asks the feature store: which features of which layer(s), in which
+area and time window, with which property conditions. The one place that names `layers_feature`
+outside the storage and import code; GeoJSON, tiles (features and clusters), counts, summaries, the
+wall's numbers and the coming indicator, alert, analysis and OGC API (CQL2) code all ask here.
+
+A question becomes `Sql` pieces that carry their own bound parameters (`%s` placeholders, as Django's
+cursor and tiles.mvt's `_named_parameters` take them), composed with `+`, `Sql.join` and `where`:
+
+    conditions = [query.in_layer(layer.pk), query.in_bbox(bbox), query.during(start, end),
+                  query.having({"level": "thcs", "pupils": {"gte": 500}})]
+    statement = query.select(Sql("count(*)"), query.where(conditions))
+    cursor.execute(statement.text, statement.params)
+
+Features are aliased `f`. Geometry is stored in EPSG:4326; an area in another CRS is transformed
+(the envelope or geometry, never the column), so `f.geom && area` uses the partition's GiST index.
+Property equalities become one JSONB containment `f.properties @> %s::jsonb`, which the GIN index
+(jsonb_path_ops) answers.
+
+The time-window rule, for every channel: a window is closed, [start, end], and either end may be open
+(None), as OGC API - Features and RFC 3339 intervals are. A feature's time is the closed interval
+[time_start, coalesce(time_end, time_start)]: an instant is [t, t], and a missing end makes it an
+instant at its start. A feature matches when the two intersect. Features without time never match a
+window; callers leave the window out for layers without time.
+"""
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+STORAGE_SRID = 4326
+
+
+@dataclass(frozen=True)
+class Sql:
+    """A piece of SQL and the values its `%s` placeholders bind, in order. Literal percent signs are
+    written `%%`, as for any statement with parameters."""
+
+    text: str
+    params: tuple = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", tuple(self.params))
+        placeholders = len(_PLACEHOLDER.findall(self.text))
+        if placeholders != len(self.params):
+            raise ValueError(f"{placeholders} placeholders for {len(self.params)} parameters")
+
+    def __add__(self, other: "Sql | str") -> "Sql":
+        other = Sql(other) if isinstance(other, str) else other
+        return Sql(self.text + other.text, self.params + other.params)
+
+    def __radd__(self, other: str) -> "Sql":
+        return Sql(other) + self
+
+    def join(self, parts: Iterable["Sql"]) -> "Sql":
+        """The parts with this piece between them (`Sql(" AND ").join(conditions)`)."""
+        joined = None
+        for part in parts:
+            joined = part if joined is None else joined + self + part
+        return joined if joined is not None else Sql("")
+
+    def named(self, prefix: str) -> tuple[str, dict]:
+        """The text with `%(prefix_i)s` placeholders and their values by name, for a statement whose
+        other parameters are named (pyformat)."""
+        values = iter(self.params)
+        bound: dict[str, Any] = {}
+
+        def name(_match: re.Match) -> str:
+            key = f"{prefix}_{len(bound)}"
+            bound[key] = next(values)
+            return f"%({key})s"
+
+        return _PLACEHOLDER.sub(name, self.text), bound
+
+
+_PLACEHOLDER = re.compile(r"(?<!%)%s")
+
+# The feature table, aliased `f` (a LIST-partitioned table: a condition on f.layer_id prunes it to
+# the layer's own partition and its indexes, see layers.storage).
+FEATURES = Sql("layers_feature AS f")
+TRUE = Sql("true")
+
+
+def where(conditions: Iterable[Sql]) -> Sql:
+    """All of the conditions (each one self-contained), or `true` when there is none."""
+    conditions = [c for c in conditions if c.text]
+    return Sql(" AND ").join(conditions) if conditions else TRUE
+
+
+def select(columns: Sql | str, condition: Sql) -> Sql:
+    """`SELECT columns FROM layers_feature AS f WHERE condition`."""
+    columns = Sql(columns) if isinstance(columns, str) else columns
+    return "SELECT " + columns + " FROM " + FEATURES + " WHERE " + condition
+
+
+# -- which layers ---------------------------------------------------------------------------------
+
+
+def in_layer(layer_id: int) -> Sql:
+    """Prunes to the layer's partition (layers.storage): every question starts with it."""
+    return Sql("f.layer_id = %s", [int(layer_id)])
+
+
+def in_layers(layer_ids: Iterable[int]) -> Sql:
+    return Sql("f.layer_id = ANY(%s)", [[int(i) for i in layer_ids]])
+
+
+# -- where ----------------------------------------------------------------------------------------
+
+
+def envelope(bbox: tuple[float, float, float, float], srid: int = STORAGE_SRID) -> Sql:
+    """The box minx, miny, maxx, maxy (in `srid` units) as a geometry in the storage SRID."""
+    box = Sql("ST_MakeEnvelope(%s, %s, %s, %s, %s)", [*bbox, int(srid)])
+    return box if srid == STORAGE_SRID else "ST_Transform(" + box + f", {STORAGE_SRID})"
+
+
+def overlaps_bbox(bbox: tuple[float, float, float, float], srid: int = STORAGE_SRID) -> Sql:
+    """Features whose bounding box meets the box: the GiST index alone (tiles, which clip anyway)."""
+    return "f.geom && " + envelope(bbox, srid)
+
+
+def in_bbox(bbox: tuple[float, float, float, float], srid: int = STORAGE_SRID) -> Sql:
+    """Features that meet the box: the index test first, then the exact one."""
+    box = envelope(bbox, srid)
+    return "f.geom && " + box + " AND ST_Intersects(f.geom, " + box + ")"
+
+
+def in_geometry(wkb: bytes, srid: int = STORAGE_SRID) -> Sql:
+    """Features that meet a geometry given as WKB in `srid`."""
+    geometry = Sql("ST_GeomFromWKB(%s, %s)", [wkb, int(srid)])
+    if srid != STORAGE_SRID:
+        geometry = "ST_Transform(" + geometry + f", {STORAGE_SRID})"
+    return "f.geom && " + geometry + " AND ST_Intersects(f.geom, " + geometry + ")"
+
+
+# -- when -----------------------------------------------------------------------------------------
+
+
+def during(start: datetime | None, end: datetime | None) -> Sql:
+    """Features whose time [time_start, coalesce(time_end, time_start)] meets the closed window
+    [start, end]; None leaves that end open. The upper test walks the (layer_id, time_start) index."""
+    conditions = []
+    if start is not None:
+        conditions.append(Sql("coalesce(f.time_end, f.time_start) >= %s", [start]))
+    if end is not None:
+        conditions.append(Sql("f.time_start <= %s", [end]))
+    return where(conditions) if conditions else Sql("")
+
+
+# -- what -----------------------------------------------------------------------------------------
+
+Scalar = str | int | float | bool
+COMPARISONS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def text(prop: str) -> Sql:
+    """A property's value as text (NULL when absent)."""
+    return Sql("f.properties ->> %s", [prop])
+
+
+def number(prop: str, *, cast: str = "numeric") -> Sql:
+    """A property's value as a number, NULL when it is not a JSON number. `cast`: numeric (exact, the
+    wall's sums) or float8 (tiles, clusters)."""
+    if cast not in ("numeric", "float8"):
+        raise ValueError(cast)
+    return Sql(
+        f"CASE WHEN jsonb_typeof(f.properties -> %s) = 'number' THEN (f.properties ->> %s)::{cast} END", [prop, prop]
+    )
+
+
+def containing(values: Mapping[str, Any]) -> Sql:
+    """Features whose properties hold every one of these JSON values (one GIN lookup)."""
+    return Sql("f.properties @> %s::jsonb", [json.dumps(dict(values), ensure_ascii=False)])
+
+
+def having(conditions: Mapping[str, Scalar | list[Scalar] | Mapping[str, float]]) -> Sql:
+    """Property conditions, all of which must hold: a value (equality), a list (one of them), or
+    comparisons of a number {"gt"|"gte"|"lt"|"lte": bound} (a value that is not a JSON number fails)."""
+    equal = {name: wanted for name, wanted in conditions.items() if not isinstance(wanted, (list, Mapping))}
+    parts = [containing(equal)] if equal else []
+    for name, wanted in conditions.items():
+        if isinstance(wanted, list):
+            parts.append(Sql("f.properties @> ANY(%s::jsonb[])",
+                             [[json.dumps({name: value}, ensure_ascii=False) for value in wanted]]))
+        elif isinstance(wanted, Mapping):
+            for op, bound in wanted.items():
+                parts.append(number(name) + f" {COMPARISONS[op]} " + Sql("%s", [bound]))
+    return where(parts) if parts else Sql("")
+
+
+# -- the API's feature query ----------------------------------------------------------------------
+
+
+def matching(layer_id: int, query: Any, *, exact: bool = True) -> Sql:
+    """The conditions of a parsed API query (layers.filters.FeatureQuery) on one layer: its bbox
+    (WGS 84; `exact=False` keeps only the index test, for tiles), time window and property equalities."""
+    conditions = [in_layer(layer_id)]
+    if query.bbox is not None:
+        conditions.append(in_bbox(query.bbox) if exact else overlaps_bbox(query.bbox))
+    conditions.append(during(query.start, query.end))
+    if query.equals:
+        conditions.append(containing(query.equals))
+    return where(conditions)
