@@ -105,6 +105,29 @@ def test_precomputed_clusters_count_what_live_clusters_count(dense, dense_settin
     assert sum(f["properties"].get("sum_pupils", 0) for f in tiles_of(9)) == 6000
 
 
+def test_precomputed_clusters_are_the_live_clusters_of_the_same_cells(dense, dense_settings):
+    """Both are cut on tiles.cells' grid: the same clusters, at the same positions, with the same
+    counts and sums, whether a tile computes them from the features or reads them precomputed."""
+
+    def clusters(expected_mode: str) -> dict:
+        drawn = {}
+        for z in (5, 7, 8, 9):
+            for t in tiles_covering(AREA, z):
+                rendered = render_mvt([LayerPart(dense, FeatureQuery())], t)
+                assert rendered.modes["dense"] == expected_mode
+                drawn[str(t)] = sorted(
+                    (tuple(f["geometry"]["coordinates"]), f["properties"]["cluster_count"],
+                     f["properties"].get("sum_pupils"))
+                    for f in mapbox_vector_tile.decode(rendered.data)["dense"]["features"]
+                )
+        return drawn
+
+    live = clusters("clusters-live")
+    generalize.build_clusters(dense)
+    assert clusters("clusters") == live
+    assert sum(count for drawn in live.values() for _at, count, _sum in drawn) == 2001 * 4  # every zoom
+
+
 def test_precomputed_counts_decide_as_counting_the_features_does(dense, dense_settings):
     """A tile's feature count comes from one precomputed cell of a coarser zoom (one tile's worth,
     tiles.mvt._precomputed_count_sql), from its own zoom's cells below that, and from a coarser zoom
