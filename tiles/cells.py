@@ -44,14 +44,16 @@ def cell_size(z: int) -> float:
 
 
 def cell_sql(west: float, north: float, size: float) -> tuple[str, list]:
-    """Column and row (cx, cy) of the cell holding a centre (p.mx, p.my), counted from (west, north) in cells
-    of `size` metres: the world's corner for the cell numbers of a level (level_cell_sql), a tile's
-    for the cells inside it (tile_cell_sql)."""
+    """Column and row (cx, cy) of the cell holding a centre (p.mx, p.my), counted from (west, north)
+    in cells of `size` metres: from the world's corner for the cell numbers of a level
+    (level_cell_sql), from a tile's for the cells inside it (tile_cell_sql). One expression for both;
+    the two origins can only disagree for a centre within a rounding error of a cell's border."""
     return "floor((p.mx - %s) / %s) AS cx, floor((%s - p.my) / %s) AS cy", [west, size, north, size]
 
 
 def level_cell_sql(z: int) -> tuple[str, list]:
-    """The cell numbers (cx, cy) of zoom z of a centre, as stored in tiles_clustercell."""
+    """The cell numbers (cx, cy) of zoom z of a centre, as stored in tiles_clustercell
+    (p.mx - -MERCATOR_HALF is exactly p.mx + MERCATOR_HALF in floating point)."""
     return cell_sql(-MERCATOR_HALF, MERCATOR_HALF, cell_size(z))
 
 

@@ -2,9 +2,9 @@
 range scan instead of a scan of the layer.
 
 Levels are built for one layer version: the finest (TILES_CLUSTER_MAX_ZOOM) from the features, each
-coarser one from the level below it (a cell of zoom z-1 is four cells of zoom z). The grid is
-tiles.cells', the one tiles.mvt draws live clusters on. Building is queued by tiles.queue and run by
-tiles.tasks; this module knows nothing of Celery.
+coarser one from the level below it (a cell of zoom z-1 is four cells of zoom z). The cells are
+those of tiles.cells, the grid tiles.mvt draws live clusters on. A build is queued by
+tiles.queueing and run by tiles.tasks: this module knows nothing of Celery.
 """
 
 import logging
