@@ -20,7 +20,9 @@ prepare_django
 # Tests that start programs of the venv (celery, gunicorn) find them on PATH.
 export PATH=$VENV/bin:$PATH
 # PYTEST_ARGS is split like a shell command line, so quoted arguments work: PYTEST_ARGS='-k "a or b"'.
-eval "set -- ${PYTEST_ARGS:-}"
+# The 25 slowest tests are listed before pytest's closing "N passed in …" line (what CI reads), so
+# what costs time is visible. PYTEST_ARGS may say otherwise (the last --durations wins; 0 lists all).
+eval "set -- --durations=25 ${PYTEST_ARGS:-}"
 echo "==> Running pytest $*"
 cd "$ROOT"
 code=0

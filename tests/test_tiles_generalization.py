@@ -5,6 +5,7 @@ a dense layer are precomputed per version so low zooms stay fast."""
 import math
 import random
 import re
+from collections import Counter
 
 import mapbox_vector_tile
 import pytest
@@ -18,7 +19,7 @@ from layers.models import Feature
 from tests.conftest import make_layer
 from tiles import generalize
 from tiles.grid import tiles_covering
-from tiles.models import ClusterLevel
+from tiles.models import ClusterCell, ClusterLevel
 from tiles import mvt
 from tiles.mvt import LayerPart, _layer_sql, render_mvt, tile_statement
 
@@ -103,6 +104,44 @@ def test_precomputed_clusters_count_what_live_clusters_count(dense, dense_settin
     assert set(ClusterLevel.objects.filter(layer=dense).values_list("z", flat=True)) == set(range(13))
     assert rendered_counts(dense, 9) == (2001, {"clusters"})
     assert sum(f["properties"].get("sum_pupils", 0) for f in tiles_of(9)) == 6000
+
+
+def test_precomputed_clusters_are_the_live_clusters_of_the_same_cells(dense, dense_settings):
+    """Both are cut on tiles.cells' grid: the same clusters, at the same positions, with the same
+    counts and sums, whether a tile computes them from the features or reads them precomputed."""
+
+    def clusters(expected_mode: str) -> dict:
+        drawn = {}
+        for z in (5, 7, 8, 9):
+            for t in tiles_covering(AREA, z):
+                rendered = render_mvt([LayerPart(dense, FeatureQuery())], t)
+                assert rendered.modes["dense"] == expected_mode
+                drawn[str(t)] = sorted(
+                    (tuple(f["geometry"]["coordinates"]), f["properties"]["cluster_count"],
+                     f["properties"].get("sum_pupils"))
+                    for f in mapbox_vector_tile.decode(rendered.data)["dense"]["features"]
+                )
+        return drawn
+
+    live = clusters("clusters-live")
+    generalize.build_clusters(dense)
+    assert clusters("clusters") == live
+    assert sum(count for drawn in live.values() for _at, count, _sum in drawn) == 2001 * 4  # every zoom
+
+
+def test_precomputed_cells_hold_the_features_whose_centres_they_contain(dense, dense_settings):
+    """Cell numbers counted in Python from each point's Web Mercator metres, at the finest level and
+    at coarser ones (built from the finest, four cells into one)."""
+    generalize.build_clusters(dense)
+    half = 20037508.342789244
+    points = [(lon * half / 180, math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * half / math.pi)
+              for lon, lat in (f.geom.coords for f in Feature.objects.filter(layer=dense))]
+    for z in (12, 9, 6):
+        size = 2 * half / 2**z / 16
+        expected = Counter((math.floor((x + half) / size), math.floor((half - y) / size)) for x, y in points)
+        stored = {(cx, cy): n for cx, cy, n in
+                  ClusterCell.objects.filter(layer=dense, version=dense.version, z=z).values_list("cx", "cy", "n")}
+        assert stored == expected
 
 
 def test_precomputed_counts_decide_as_counting_the_features_does(dense, dense_settings):

@@ -15,7 +15,7 @@ from django.db import connection
 from layers.access import Caller, access_scope
 from layers.errors import ApiError
 from layers.models import Kind
-from tiles import access_memo, generalize
+from tiles import access_memo, generalize, queueing
 from tiles.cache import CachedTile, NoStore, RedisStore, etag_of, layer_identity, tile_key, tile_store
 from tiles.grid import Tile
 from tiles.mvt import RenderedTile
@@ -147,4 +147,4 @@ def _ask_for_clusters(source: TileSource, rendered: RenderedTile) -> None:
             and generalize.needs_clusters(layer)
             and store.add_flag(f"tiles-clusters:{db}:{layer_identity(layer)}", _CLUSTER_REQUEST_TTL)
         ):
-            generalize.request_clusters(layer)
+            queueing.request_clusters(layer)

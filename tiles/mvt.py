@@ -30,13 +30,12 @@ from layers import query as features
 from layers.filters import FeatureQuery
 from layers.query import FEATURES, Sql
 from layers.models import GeometryType, Layer, TimeKind
-from tiles import access_memo
+from tiles import access_memo, cells
 from tiles.cache import layer_identity
 from tiles.grid import MERCATOR_HALF, Tile
 
 EXTENT = 4096
 BUFFER = 64
-NUMERIC = ("integer", "number")
 _POINTS = (GeometryType.POINT, GeometryType.MULTIPOINT)
 _POLYGONS = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
 
@@ -237,7 +236,7 @@ _LEVELS_SEEN_MAX = 4096
 
 
 def _levels_key(layer: Layer, z: int) -> tuple:
-    return connection.settings_dict["NAME"], layer_identity(layer), z, settings.TILES_CLUSTER_CELLS
+    return connection.settings_dict["NAME"], layer_identity(layer), z, cells.grid()
 
 
 def _levels_known(layer: Layer, z: int) -> bool:
@@ -257,7 +256,7 @@ _LEVEL_READY_SQL = (
 
 
 def _level_ready_params(part: LayerPart, z: int) -> list:
-    return [part.layer.pk, part.layer.version, z, settings.TILES_CLUSTER_CELLS]
+    return [part.layer.pk, part.layer.version, z, cells.grid()]
 
 
 def _precomputed_count_sql(part: LayerPart, tile: Tile) -> tuple[int, str, list]:
@@ -266,14 +265,13 @@ def _precomputed_count_sql(part: LayerPart, tile: Tile) -> tuple[int, str, list]
     A cell of zoom z - log2(TILES_CLUSTER_CELLS) is exactly one tile of zoom z, with the same x and
     y: one row, where summing this zoom's cells reads up to CELLS² of them (1.8 ms of a 2.9 ms
     statement for a z12 tile of a million points). Tiles of lower zooms sum their own cells."""
-    cells = settings.TILES_CLUSTER_CELLS
-    level = tile.z - (cells.bit_length() - 1)  # a power of two (tiles.checks)
     sql = "SELECT coalesce(sum(c.n), 0) FROM tiles_clustercell AS c WHERE c.layer_id = %s AND c.version = %s AND c.z = %s"
-    if level >= 0:
-        return level, sql + " AND c.cx = %s AND c.cy = %s", [part.layer.pk, part.layer.version, level, tile.x, tile.y]
+    cell = cells.counting_cell(tile)
+    if cell is not None:
+        level, cx, cy = cell
+        return level, sql + " AND c.cx = %s AND c.cy = %s", [part.layer.pk, part.layer.version, level, cx, cy]
     sql += " AND c.cx BETWEEN %s AND %s AND c.cy BETWEEN %s AND %s"
-    return tile.z, sql, [part.layer.pk, part.layer.version, tile.z, tile.x * cells, tile.x * cells + cells - 1,
-                         tile.y * cells, tile.y * cells + cells - 1]
+    return tile.z, sql, [part.layer.pk, part.layer.version, tile.z, *cells.tile_cells(tile)]
 
 
 def _buffered_bounds(tile: Tile) -> tuple[float, float, float, float]:
@@ -406,65 +404,54 @@ def _cluster_attributes_sql(part: LayerPart, prefix: str) -> tuple[str, list]:
     """The columns of a live cluster: its count, the generalized flag, and per numeric property of
     the schema `sum_<name>` (values that are not JSON numbers are ignored)."""
     columns, params = ["count(*) AS cluster_count", "true AS generalized"], []
-    for name in _numeric_names(part.layer):
-        columns.append(
-            f"sum(CASE WHEN jsonb_typeof({prefix}properties -> %s) = 'number'"
-            f" THEN ({prefix}properties ->> %s)::float8 END) AS {_identifier('sum_' + name)}"
-        )
-        params += [name, name]
+    for name in cells.numeric_names(part.layer):
+        sum_sql, sum_params = cells.sum_sql(name, prefix)
+        columns.append(f"{sum_sql} AS {_identifier('sum_' + name)}")
+        params += sum_params
     return ", ".join(columns), params
-
-
-def _numeric_names(layer: Layer) -> list[str]:
-    return [p["name"] for p in layer.property_schema if p["type"] in NUMERIC]
 
 
 def _live_clusters_sql(part: LayerPart, tile: Tile, where: Sql) -> tuple[str, list]:
     """Grid clusters computed from the features: each feature counts once, in the cell of the tile
     (not of its buffer) that holds the centre of its bounding box, so tiles never double count.
 
-    The cell is found with the spherical Mercator formulas on lon/lat (metres, EPSG:3857) rather
-    than ST_Transform: arithmetic on a million points is cheaper than PROJ.
+    Cells, centres and positions are computed by tiles.cells, as for the precomputed clusters.
     """
-    cells = settings.TILES_CLUSTER_CELLS
     attrs, attrs_params = _cluster_attributes_sql(part, "p.")
-    minx, _miny, maxx, maxy = tile.mercator_bounds()
-    size = (maxx - minx) / cells
-    unit = (maxx - minx) / EXTENT
+    position, position_params = cells.position_sql("avg(p.mx)", "avg(p.my)", tile, EXTENT)
+    cell, cell_params = cells.tile_cell_sql(tile)
     sql = f"""
         SELECT coalesce(ST_AsMVT(t, %s, {EXTENT}, 'geom'), ''::bytea) FROM (
-            SELECT ST_SnapToGrid(ST_MakePoint((avg(p.mx) - %s) / %s, (%s - avg(p.my)) / %s), 1) AS geom,
+            SELECT {position} AS geom,
                    {attrs}
-              FROM (SELECT (ST_XMin(f.geom) + ST_XMax(f.geom)) / 2 * %s / 180 AS mx,
-                           ln(tan(radians(45 + (ST_YMin(f.geom) + ST_YMax(f.geom)) / 4))) * %s AS my,
+              FROM (SELECT {cells.CENTRE_SQL},
                            f.properties
                       FROM {FEATURES.text} WHERE {where.text}) AS p,
-                   LATERAL (SELECT floor((p.mx - %s) / %s) AS cx, floor((%s - p.my) / %s) AS cy) AS cell
+                   LATERAL (SELECT {cell}) AS cell
              WHERE cell.cx BETWEEN 0 AND %s AND cell.cy BETWEEN 0 AND %s
              GROUP BY cell.cx, cell.cy
         ) AS t
     """
     params = [
         part.layer.slug,
-        minx, unit, maxy, unit,
+        *position_params,
         *attrs_params,
-        MERCATOR_HALF, MERCATOR_HALF / math.pi,
+        *cells.CENTRE_PARAMS,
         *where.params,
-        minx, size, maxy, size,
-        cells - 1, cells - 1,
+        *cell_params,
+        cells.grid() - 1, cells.grid() - 1,
     ]
     return sql, params
 
 
 def _stored_clusters_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
     """Precomputed clusters of the layer's current version for this tile (an index range scan)."""
-    cells = settings.TILES_CLUSTER_CELLS
-    sum_names = ["sum_" + name for name in _numeric_names(part.layer)]
+    sum_names = ["sum_" + name for name in cells.numeric_names(part.layer)]
     sums = "".join(f", (c.sums ->> %s)::float8 AS {_identifier(n)}" for n in sum_names)
-    minx, miny, maxx, maxy = tile.mercator_bounds()
+    position, position_params = cells.position_sql("c.mx", "c.my", tile, EXTENT)
     sql = f"""
         SELECT coalesce(ST_AsMVT(t, %s, {EXTENT}, 'geom'), ''::bytea) FROM (
-            SELECT ST_SnapToGrid(ST_MakePoint((c.mx - %s) / %s, (%s - c.my) / %s), 1) AS geom,
+            SELECT {position} AS geom,
                    c.n AS cluster_count, true AS generalized{sums}
               FROM tiles_clustercell AS c
              WHERE c.layer_id = %s AND c.version = %s AND c.z = %s
@@ -473,9 +460,9 @@ def _stored_clusters_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
     """
     params = [
         part.layer.slug,
-        minx, (maxx - minx) / EXTENT, maxy, (maxy - miny) / EXTENT,
+        *position_params,
         *sum_names,
         part.layer.pk, part.layer.version, tile.z,
-        tile.x * cells, tile.x * cells + cells - 1, tile.y * cells, tile.y * cells + cells - 1,
+        *cells.tile_cells(tile),
     ]
     return sql, params

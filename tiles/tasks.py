@@ -1,13 +1,16 @@
-"""Celery tasks of tiles. They take ids and plain values, call one function, report progress."""
+"""Celery tasks of tiles. They take ids and plain values, call one function, report progress.
+
+This module imports what its tasks run, never the reverse: tiles.delivery queues a cluster build by
+name through tiles.queueing."""
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from layers.models import Layer
-from tiles import generalize, seeding
+from tiles import generalize, queueing, seeding
 
 
-@shared_task(name="tiles.build_layer_clusters")
+@shared_task(name=queueing.BUILD_CLUSTERS)
 def build_layer_clusters(layer_id: int) -> int:
     """Precompute the cluster levels of a dense layer's current version (idempotent). Its spatial
     index is its partition's own (layers.storage)."""

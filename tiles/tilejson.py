@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from layers.models import Kind, Layer, TimeKind
 from layers.schema import schema_property
-from tiles import mvt
+from tiles import cells, mvt
 from tiles.sources import TileSource
 
 # Vector tiles hold 4096 units a side: at z16 that is ~15 cm here. Clients overzoom beyond it.
@@ -30,7 +30,7 @@ def _fields(layer: Layer, lang: str) -> dict[str, str]:
         fields |= {"start_datetime": "String", "end_datetime": "String"}
     # Present only on generalized (clustered) features.
     fields |= {"cluster_count": "Number", "generalized": "Boolean"}
-    fields |= {"sum_" + p["name"]: "Number" for p in layer.property_schema if p["type"] in mvt.NUMERIC}
+    fields |= {"sum_" + name: "Number" for name in cells.numeric_names(layer)}
     return fields
 
 
