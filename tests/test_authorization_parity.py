@@ -44,6 +44,7 @@ from tests.channels import (
 IMPORT_WRITES = "#12 point 1: imports and their confirm step skip the access rule (a hidden layer is written)"
 IMPORT_JOBS = "#12 point 1: a steward reads import jobs of layers they may not see (job, list, page)"
 DEPARTMENTS = "#12 point 1: no owning department yet; any steward or planner who sees a layer writes it"
+ADMIN_RULE = "#12 point 1: the admin lists, shows and deletes layers its staff may not see"
 WALL_NAMES = "#12 point 2: the wall's scene data and playlist state name hidden panels and scenes"
 _OTHER_STEWARDS = ("steward-other", "steward-other-token")
 _NOT_SEEING_THE_WALL = ("anonymous", "outsider", "outsider-token", "staff", "staff-token", "steward-other",
@@ -249,6 +250,34 @@ def test_the_admin_is_reached_by_its_superuser(world):
     client = SUPERUSER.client(world)
     for page, url in _admin_urls(world).items():
         assert client.get(url).status_code == 200, page
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(strict=True, reason=ADMIN_RULE)
+def test_the_admin_shows_and_changes_no_layer_its_staff_may_not_see(world):
+    """Staff with the admin's layer permissions (a department's steward, say), not in the restricted
+    layer's group: the admin is a write channel like the others and asks the same rule."""
+    from django.contrib.auth.models import Permission, User
+
+    steward = User.objects.create_user("parity-admin-steward", password="pw", is_staff=True)
+    steward.user_permissions.set(Permission.objects.filter(
+        content_type__app_label="layers", codename__in=["view_layer", "change_layer", "delete_layer"]))
+    client = channels.Client()
+    client.force_login(steward)
+    hidden = secrets_of("restricted")  # staff: internal layers are theirs to see
+    listing = client.get("/admin/layers/layer/")
+    assert listing.status_code == 200
+    assert leaks(listing, hidden + [NAMES["restricted"]["slug"]]) == []
+    secret = world.layers["restricted"]
+    unknown_pk = channels.NO_SUCH_ID
+    for page in ("change", "delete", "history"):
+        shown = client.get(f"/admin/layers/layer/{secret.pk}/{page}/")
+        missing = client.get(f"/admin/layers/layer/{unknown_pk}/{page}/")
+        assert (shown.status_code, shown.get("Location")) == (missing.status_code, missing.get("Location")), page
+        assert leaks(shown, hidden) == [], page
+    before = footprint()
+    client.post(f"/admin/layers/layer/{secret.pk}/delete/", {"post": "yes"})
+    assert footprint() == before
 
 
 # --- 6. A cache warmed by an allowed caller first -------------------------------------------------------
