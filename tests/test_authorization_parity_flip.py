@@ -28,10 +28,17 @@ from tiles.edge import TileEdge
 
 
 class Served:
-    """The WSGI application gunicorn serves: the tile edge around Django."""
+    """The WSGI application gunicorn serves: the tile edge around Django, counting the requests that
+    reach Django (the others the edge answered itself)."""
 
     def __init__(self):
-        self.app = TileEdge(WSGIHandler())
+        self.app = TileEdge(self._django)
+        self.django = WSGIHandler()
+        self.reached_django = 0
+
+    def _django(self, environ, start_response):
+        self.reached_django += 1
+        return self.django(environ, start_response)
 
     def get(self, url: str, **headers):
         environ = RequestFactory().get(url, headers=headers).environ
@@ -57,16 +64,18 @@ def _edge_tile(served: Served, slug: str):
     return served.get(f"/tiles/{slug}/{TILE}.pbf")
 
 
-def _set_access(layer: Layer, access: str, groups) -> Layer:
-    """What the admin does (layers.admin.LayerAdmin): save the row and its groups, then bump the version."""
+def _set_access(layer: Layer, access: str, groups, *, bump: bool = True) -> Layer:
+    """What the admin does (layers.admin.LayerAdmin): save the row and its groups, then bump the version.
+    Without the bump, visibility alone must be enough."""
     layer.access = access
     layer.save()
     layer.groups.set(groups)
-    return bump_version(layer)
+    return bump_version(layer) if bump else layer
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_public_layer_made_restricted_is_hidden_from_every_channel_at_once(tmp_path):
+@pytest.mark.parametrize("bump", [True, False], ids=["version bumped", "visibility alone"])
+def test_a_public_layer_made_restricted_is_hidden_from_every_channel_at_once(tmp_path, bump):
     world = build_world(tmp_path)
     public = world.targets["public"]
     anonymous, served = CALLER["anonymous"].client(world), Served()
@@ -81,9 +90,11 @@ def test_a_public_layer_made_restricted_is_hidden_from_every_channel_at_once(tmp
     for _ in range(3):
         status, headers, _body = _edge_tile(served, public.slug)
         assert status == 200
-    assert headers["X-Tile-Cache"] == "hit"
+    reached = served.reached_django
+    status, headers, _body = _edge_tile(served, public.slug)
+    assert (status, headers["X-Tile-Cache"], served.reached_django) == (200, "hit", reached)  # the edge answered
 
-    _set_access(world.layers["public"], Access.RESTRICTED, [world.groups["health"]])
+    _set_access(world.layers["public"], Access.RESTRICTED, [world.groups["health"]], bump=bump)
 
     for row in FLIP_ROWS:
         client = CALLER["anonymous"].client(world)
