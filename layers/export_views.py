@@ -22,8 +22,8 @@ from rest_framework.views import APIView
 
 from layers import crs as crs_module
 from layers import exports
-from layers.access import get_visible_layer
-from layers.errors import InvalidParameter, LayerNotFound, NotFound
+from layers.access import can_see, get_visible_layer
+from layers.errors import InvalidParameter, NotFound
 from layers.models import ExportJob, JobStatus, Kind, Layer
 
 
@@ -125,10 +125,8 @@ def _visible_job(request: Request, export_id: int) -> ExportJob:
     job = ExportJob.objects.select_related("layer").filter(pk=export_id).first()
     if job is None:
         raise NotFound()
-    try:
-        get_visible_layer(request.user, job.layer.slug)  # the same access rule as the layer itself
-    except LayerNotFound:
-        raise NotFound() from None  # exactly like an unknown job: the layer is not even hinted at
+    if not can_see(request.user, job.layer):  # the layer's own rule; a hidden layer's job is an unknown job
+        raise NotFound()
     return job
 
 

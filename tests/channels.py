@@ -1,0 +1,489 @@
+"""The authorization-parity table: every URL pattern of the project, how to reach it for a given layer,
+who may use it and what "allowed" looks like; the callers; and a small world with distinctive names.
+
+tests/test_authorization_parity.py walks this table. A URL pattern added to the project without a
+row here fails `test_every_url_pattern_of_the_project_has_a_row` until it is described.
+"""
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from layers.catalog import publish_changes
+from layers.imports.submit import STEWARDS_GROUP
+from layers.models import Access, ExportJob, Feature, ImportJob, JobStatus, Layer
+from layers.tokens import create_token
+from wall.control import ensure_state
+from wall.models import Playlist, PlaylistEntry, Scene, WallState
+
+LEVELS = ("public", "internal", "restricted")
+UNKNOWN_SLUG = "parity-nowhere"
+NO_SUCH_ID = 2_000_000_000
+# A z12 tile holding every feature of the world (the point 106.41 10.54 and its small square).
+TILE = "12/3258/1927"
+
+# Distinctive on purpose: any of these in the bytes of an answer to a caller who may not see the layer
+# is a leak, wherever it appears (body or header). ASCII tags too, for JSON written with \u escapes.
+NAMES = {
+    "public": {"slug": "parity-open", "title_vi": "Công-khai-PUB-Q7", "title_en": "Open-PUB-Q7",
+               "name": "Điểm-công-khai-PUB-Q7", "note": "ghi-chú-PUB-Q7-note", "zone": "Vùng-PUB-Q7"},
+    "internal": {"slug": "parity-inside", "title_vi": "Nội-bộ-INT-Q7", "title_en": "Inside-INT-Q7",
+                 "name": "Điểm-nội-bộ-INT-Q7", "note": "ghi-chú-INT-Q7-note", "zone": "Vùng-INT-Q7"},
+    "restricted": {"slug": "parity-secret", "title_vi": "Bí-mật-XYZ-Q7", "title_en": "Secret-XYZ-Q7",
+                   "name": "Điểm-bí-mật-XYZ-Q7", "note": "ghi-chú-XYZ-Q7-note", "zone": "Vùng-XYZ-Q7"},
+}
+# Wall panels and scenes over the restricted layer: their titles are hidden names too.
+SECRET_PANEL = {"title_vi": "Bảng-bí-mật-PNL-Q7", "title_en": "Secret-panel-PNL-Q7"}
+SECRET_SCENE = {"slug": "parity-hush-scene", "title_vi": "Cảnh-bí-mật-SCN-Q7", "title_en": "Secret-scene-SCN-Q7"}
+POINT = "POINT(106.41 10.54)"
+SQUARE = "POLYGON((106.405 10.535, 106.415 10.535, 106.415 10.545, 106.405 10.545, 106.405 10.535))"
+AROUND = {"type": "Polygon", "coordinates": [[[106.40, 10.53], [106.42, 10.53], [106.42, 10.55],
+                                             [106.40, 10.55], [106.40, 10.53]]]}
+SCHEMA = [
+    {"name": "name", "type": "string", "label_vi": "Tên", "label_en": "Name"},
+    {"name": "note", "type": "string", "label_vi": "Ghi chú", "label_en": "Note"},
+]
+GEOJSON_FILE = json.dumps({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.41, 10.54]},
+     "properties": {"name": "mới"}}]}).encode()
+
+
+def secrets_of(level: str) -> list[str]:
+    """Every text that names the layer of this level or its data (the slug apart: see `parity`)."""
+    names = NAMES[level]
+    texts = [names[k] for k in ("title_vi", "title_en", "name", "note", "zone")]
+    if level == "restricted":
+        texts += list(SECRET_PANEL.values()) + [SECRET_SCENE["title_vi"], SECRET_SCENE["title_en"]]
+    return texts
+
+
+# ---------------------------------------------------------------------------------------------------
+# The world: three layers (one per access level), each with a point and a square, an export job, an
+# import job waiting for input, a wall scene and playlist; the callers' users and tokens.
+
+
+@dataclass
+class Target:
+    """What fills a URL for one layer (or for the unknown one)."""
+
+    slug: str
+    point_id: int = NO_SUCH_ID
+    square_id: int = NO_SUCH_ID
+    export_id: int = NO_SUCH_ID
+    import_id: int = NO_SUCH_ID
+
+
+@dataclass
+class World:
+    layers: dict[str, Layer]
+    targets: dict[str, Target]
+    users: dict[str, User]
+    tokens: dict[str, str]
+    groups: dict[str, Group]
+    created: list = field(default_factory=list)
+    clients: dict[str, Client] = field(default_factory=dict)
+    cookies: dict[str, object] = field(default_factory=dict)
+
+    def unknown_like(self, level: str) -> Target:
+        """The unknown layer, with the feature ids of `level`'s layer: a hidden feature id and an
+        unknown one must answer alike too."""
+        hidden = self.targets[level]
+        return Target(UNKNOWN_SLUG, point_id=hidden.point_id, square_id=hidden.square_id)
+
+
+def _layer(level: str, groups: list[Group]) -> Layer:
+    names = NAMES[level]
+    layer = Layer.objects.create(
+        slug=names["slug"], title_vi=names["title_vi"], title_en=names["title_en"], access=level,
+        domain="health", geometry_type="Geometry", property_schema=SCHEMA,
+        style={"type": "circle", "color": "#1f78b4"}, source_department="Sở Y tế",
+    )
+    if level == Access.RESTRICTED:
+        layer.groups.set(groups)
+    Feature.objects.bulk_create([
+        Feature(layer=layer, source_id="p1", geom=GEOSGeometry(POINT, srid=4326),
+                properties={"name": names["name"], "note": names["note"]}),
+        Feature(layer=layer, source_id="z1", geom=GEOSGeometry(SQUARE, srid=4326),
+                properties={"name": names["zone"], "note": names["note"]}),
+    ])
+    return publish_changes(layer)
+
+
+def _export_job(layer: Layer, directory: Path) -> ExportJob:
+    path = directory / f"{layer.slug}.csv"
+    path.write_text(f"name,note\n{NAMES[layer.access]['name']},{NAMES[layer.access]['note']}\n", encoding="utf-8")
+    return ExportJob.objects.create(layer=layer, layer_version=layer.version, fmt="csv", crs="EPSG:4326",
+                                    status=JobStatus.SUCCEEDED, file_path=str(path))
+
+
+def _import_job(layer: Layer) -> ImportJob:
+    return ImportJob.objects.create(layer_slug=layer.slug, file_name=f"{NAMES[layer.access]['note']}.geojson",
+                                    status=JobStatus.NEEDS_INPUT, report={"needs": ["crs"]})
+
+
+def _group(name: str, world_created: list) -> Group:
+    group, made = Group.objects.get_or_create(name=name)
+    if made:
+        world_created.append(group)
+    return group
+
+
+def make_steward_of_another_department(username: str, created: list) -> User:
+    """A data steward (imports) and planner (zones) of another department than the restricted layer's:
+    may write in general, may not see the restricted layer. THE one place this actor is made: rewire it
+    to the department model (a steward of department B, the layer owned by department A)."""
+    user = User.objects.create_user(username, password="pw")
+    user.groups.add(_group(STEWARDS_GROUP, created), _group(settings.LAYERS_ZONE_EDITORS_GROUP, created))
+    return user
+
+
+def make_steward_who_sees_but_does_not_own(username: str, created: list, sees: Group) -> User:
+    """A steward and planner who may see the restricted layer (a member of its group) but whose
+    department does not own it. Today nothing models ownership, so the OWNERSHIP rows of the parity
+    suite fail until the department model lands: rewire this actor to it (member of the owning
+    department's group without the steward role, or steward of another department who may see it)."""
+    user = make_steward_of_another_department(username, created)
+    user.groups.add(sees)
+    return user
+
+
+def build_world(directory: Path) -> World:
+    created: list = []
+    health = _group("parity-health", created)
+    layers = {level: _layer(level, [health]) for level in LEVELS}
+    users = {
+        "outsider": User.objects.create_user("parity-outsider", password="pw"),
+        "staff": User.objects.create_user("parity-staff", password="pw", is_staff=True),
+        "member": User.objects.create_user("parity-member", password="pw"),
+        "steward-other": make_steward_of_another_department("parity-steward-other", created),
+        "steward-seeing": make_steward_who_sees_but_does_not_own("parity-steward-seeing", created, health),
+        # Everything but active: staff, in the restricted group, a steward. Must count for nothing.
+        "inactive": User.objects.create_user("parity-inactive", password="pw", is_staff=True, is_active=False),
+        "superuser": User.objects.create_superuser("parity-root", password="pw"),
+    }
+    users["member"].groups.add(health)
+    users["inactive"].groups.add(health, _group(STEWARDS_GROUP, created))
+    targets = {}
+    for level, layer in layers.items():
+        ids = dict(Feature.objects.filter(layer=layer).values_list("source_id", "id"))
+        targets[level] = Target(layer.slug, point_id=ids["p1"], square_id=ids["z1"],
+                                export_id=_export_job(layer, directory).pk, import_id=_import_job(layer).pk)
+    _wall(layers)
+    tokens = {name: create_token(user) for name, user in users.items()}
+    return World(layers=layers, targets=targets, users=users, tokens=tokens, groups={"health": health},
+                 created=created)
+
+
+def _kpi(pid: str, col: int, layer: str, titles: dict[str, str]) -> dict:
+    return {"id": pid, "kind": "kpi", "row": 0, "col": col, "rows": 1, "cols": 1, **titles,
+            "query": {"layer": layer}}
+
+
+def _wall(layers: dict[str, Layer]) -> None:
+    secret = layers["restricted"].slug
+    mixed = Scene.objects.create(slug="parity-mixed", title_vi="Cảnh chung", title_en="Shared scene", layout={
+        "grid": {"rows": 1, "cols": 3},
+        "panels": [_kpi("open", 0, layers["public"].slug, {"title_vi": "Công khai", "title_en": "Open"}),
+                   _kpi("secret", 1, secret, SECRET_PANEL),
+                   {"id": "secret-map", "kind": "map", "row": 0, "col": 2, "rows": 1, "cols": 1, **SECRET_PANEL,
+                    "query": {"layers": [{"layer": secret}]}}],
+    })
+    only_secret = Scene.objects.create(
+        slug=SECRET_SCENE["slug"], title_vi=SECRET_SCENE["title_vi"], title_en=SECRET_SCENE["title_en"],
+        layout={"grid": {"rows": 1, "cols": 1}, "panels": [_kpi("secret", 0, secret, SECRET_PANEL)]},
+    )
+    for scene in (mixed, only_secret):
+        scene.full_clean()
+    playlist = Playlist.objects.create(slug="parity-wall", title_vi="Tường", title_en="Wall")
+    PlaylistEntry.objects.create(playlist=playlist, scene=mixed, order=0)
+    PlaylistEntry.objects.create(playlist=playlist, scene=only_secret, order=1)
+    ensure_state(playlist)
+
+
+def tear_down_world(world: World) -> None:
+    """Undo build_world's committed rows (a transactional test may have flushed them already)."""
+    Playlist.objects.filter(slug="parity-wall").delete()
+    Scene.objects.filter(slug__in=["parity-mixed", SECRET_SCENE["slug"]]).delete()
+    ImportJob.objects.filter(layer_slug__in=[n["slug"] for n in NAMES.values()]).delete()
+    Layer.objects.filter(slug__in=[n["slug"] for n in NAMES.values()]).delete()
+    User.objects.filter(username__startswith="parity-").delete()
+    Group.objects.filter(pk__in=[g.pk for g in world.created]).delete()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Callers
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    user: str | None = None  # key of World.users
+    via: str = "session"  # "session", "token", "none" or "bad-token"
+    sees: frozenset = frozenset({"public"})
+    refused: int | None = None  # the status every request gets (bad credentials)
+    roles: frozenset = frozenset()  # "signed-in", "staff", "steward", "planner", "superuser"
+
+    def client(self, world: World) -> Client:
+        """This caller's client, made once per world: a new Client loads the middleware again, and
+        WhiteNoise's scan of the static files alone costs about a second. Its session is made with
+        the world, so it outlives each test's rolled-back transaction."""
+        client = world.clients.get(self.name)
+        if client is None:
+            if self.via == "bad-token":
+                client = Client(HTTP_AUTHORIZATION="Token nonsense")
+            elif self.via == "token":
+                client = Client(HTTP_AUTHORIZATION="Token " + world.tokens[self.user])
+            else:
+                client = Client()
+                if self.via == "session":
+                    client.force_login(world.users[self.user])
+            world.clients[self.name] = client
+            world.cookies[self.name] = copy.deepcopy(client.cookies)
+        # As made: a row may have switched the language (set_language) or signed out (logout).
+        client.cookies = copy.deepcopy(world.cookies[self.name])
+        client.defaults.pop("HTTP_IF_NONE_MATCH", None)
+        return client
+
+
+_SIGNED = frozenset({"signed-in"})
+CALLERS = [
+    Caller("anonymous", via="none"),
+    Caller("bad-token", via="bad-token", sees=frozenset(), refused=401),
+    Caller("outsider", "outsider", roles=_SIGNED),
+    Caller("outsider-token", "outsider", via="token", roles=_SIGNED),
+    Caller("staff", "staff", sees=frozenset({"public", "internal"}), roles=_SIGNED | {"staff"}),
+    Caller("staff-token", "staff", via="token", sees=frozenset({"public", "internal"}), roles=_SIGNED | {"staff"}),
+    Caller("member", "member", sees=frozenset({"public", "restricted"}), roles=_SIGNED),
+    Caller("member-token", "member", via="token", sees=frozenset({"public", "restricted"}), roles=_SIGNED),
+    Caller("steward-other", "steward-other", roles=_SIGNED | {"steward", "planner"}),
+    Caller("steward-other-token", "steward-other", via="token", roles=_SIGNED | {"steward", "planner"}),
+    # A deactivated account's session counts as no session; its token is refused.
+    Caller("inactive", "inactive"),
+    Caller("inactive-token", "inactive", via="token", sees=frozenset(), refused=401),
+]
+CALLER = {c.name: c for c in CALLERS}
+SUPERUSER = Caller("superuser", "superuser", sees=frozenset(LEVELS),
+                   roles=frozenset({"signed-in", "staff", "steward", "planner", "superuser"}))
+# The steward who may see the restricted layer but whose department does not own it (OWNERSHIP rows).
+STEWARD_SEEING = Caller("steward-seeing", "steward-seeing", sees=frozenset({"public", "restricted"}),
+                        roles=_SIGNED | {"steward", "planner"})
+
+
+# ---------------------------------------------------------------------------------------------------
+# The table
+
+
+Call = Callable[[Client, Target], object]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One way in. `layered` rows are called for a layer of each access level and for the unknown
+    slug; the others are called once and must name no layer the caller may not see."""
+
+    pattern: str  # the URL pattern's name (tests/test_authorization_parity.py lists them)
+    method: str
+    kind: str  # "read" or "write"
+    who: str  # "anyone", "signed-in", "staff", "steward", "planner", "superuser"
+    allowed: tuple[int, ...]
+    call: Call
+    layered: bool = True
+    page: bool = False  # a page: refusals may be a redirect to the sign-in page
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.label or self.pattern}"
+
+
+def zones_on(call: Call) -> Call:
+    """The zones rows concern the zones layer (settings.LAYERS_ZONES_LAYER): point it at the target."""
+    def with_zones(client: Client, target: Target):
+        with override_settings(LAYERS_ZONES_LAYER=target.slug):
+            return call(client, target)
+    return with_zones
+
+
+def _json_post(client: Client, url: str, body: dict, method: str = "post"):
+    return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
+
+
+def _upload(client: Client, target: Target):
+    upload = SimpleUploadedFile("new.geojson", GEOJSON_FILE, content_type="application/geo+json")
+    return client.post("/api/imports/", {"file": upload, "layer": target.slug, "mode": "replace"})
+
+
+def _async_export(client: Client, target: Target):
+    # Every export above 0 features is a queued job: the export becomes a write (an ExportJob row).
+    with override_settings(LAYERS_EXPORT_ASYNC_FEATURES=0):
+        return client.get(f"/api/layers/{target.slug}/export.gpkg")
+
+
+LAYER_ROWS = [
+    Row("layer-detail", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/layers/{t.slug}/")),
+    Row("layer-features", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/layers/{t.slug}/features/")),
+    Row("layer-feature", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/api/layers/{t.slug}/features/{t.point_id}/")),
+    Row("layer-export", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/layers/{t.slug}/export.csv"),
+        label="layer-export csv"),
+    Row("layer-export", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/layers/{t.slug}/export.geojson"),
+        label="layer-export geojson"),
+    Row("export-detail", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/exports/{t.export_id}/")),
+    Row("export-download", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/api/exports/{t.export_id}/download")),
+    Row("feature-summary", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/api/layers/{t.slug}/features/{t.square_id}/summary/")),
+    Row("tiles-tile", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/{t.slug}/{TILE}.pbf")),
+    Row("tiles-tilejson", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/{t.slug}.json")),
+    Row("tiles-style", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/styles/{t.slug}.json")),
+    Row("import-detail", "GET", "read", "steward", (200,), lambda c, t: c.get(f"/api/imports/{t.import_id}/")),
+    Row("zone-list", "GET", "read", "anyone", (200,), zones_on(lambda c, t: c.get("/api/zones/"))),
+    Row("zone-detail", "GET", "read", "anyone", (200,), zones_on(lambda c, t: c.get(f"/api/zones/{t.square_id}/"))),
+    # Writes.
+    Row("import-list", "POST", "write", "steward", (202,), _upload),
+    Row("import-confirm", "POST", "write", "steward", (202,),
+        lambda c, t: _json_post(c, f"/api/imports/{t.import_id}/confirm/", {"crs": "EPSG:4326"})),
+    Row("zone-list", "POST", "write", "planner", (201,), zones_on(
+        lambda c, t: _json_post(c, "/api/zones/", {"name": "Vùng mới", "geometry": AROUND}))),
+    Row("zone-detail", "PATCH", "write", "planner", (200,), zones_on(
+        lambda c, t: _json_post(c, f"/api/zones/{t.square_id}/", {"name": "Đổi tên"}, "patch"))),
+    Row("zone-detail", "DELETE", "write", "planner", (204,), zones_on(
+        lambda c, t: c.delete(f"/api/zones/{t.square_id}/"))),
+    Row("layer-export", "GET", "write", "anyone", (202,), _async_export, label="layer-export queued job"),
+    # Write methods on read addresses: refused alike for every layer (405), nothing changes.
+    Row("layer-detail", "DELETE", "write", "anyone", (405,), lambda c, t: c.delete(f"/api/layers/{t.slug}/")),
+    Row("layer-detail", "PATCH", "write", "anyone", (405,),
+        lambda c, t: _json_post(c, f"/api/layers/{t.slug}/", {"access": "public"}, "patch")),
+    Row("layer-feature", "DELETE", "write", "anyone", (405,),
+        lambda c, t: c.delete(f"/api/layers/{t.slug}/features/{t.point_id}/")),
+    Row("tiles-tile", "POST", "write", "anyone", (405,), lambda c, t: c.post(f"/tiles/{t.slug}/{TILE}.pbf")),
+]
+
+
+OTHER_ROWS = [
+    Row("layer-list", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/layers/"), layered=False),
+    Row("search", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/search/", {"q": "Q7"}),
+        layered=False, label="search by name"),
+    Row("search", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/search/", {"q": "10.54, 106.41"}),
+        layered=False, label="search by coordinate"),
+    Row("counts", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/counts/"), layered=False),
+    Row("counts", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get("/api/counts/", {"bbox": "106.3,10.4,106.5,10.6"}), layered=False, label="counts bbox"),
+    Row("timeline", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/timeline/"), layered=False),
+    Row("polygon-summary", "POST", "read", "anyone", (200,),
+        lambda c, t: _json_post(c, "/api/summary/", {"geometry": AROUND}), layered=False),
+    Row("import-list", "GET", "read", "steward", (200,), lambda c, t: c.get("/api/imports/"), layered=False),
+    Row("import-page", "GET", "read", "steward", (200,), lambda c, t: c.get("/imports/"), layered=False, page=True),
+    Row("catalog", "GET", "read", "anyone", (200,), lambda c, t: c.get("/catalog/"), layered=False, page=True),
+    Row("dashboard", "GET", "read", "anyone", (200,), lambda c, t: c.get("/"), layered=False, page=True),
+    Row("tiles-basemap", "GET", "read", "anyone", (200,), lambda c, t: c.get("/tiles/styles/basemap.json"),
+        layered=False),
+    Row("tiles-preview", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get("/tiles/preview/", {"layers": "parity-open"}), layered=False, page=True),
+    Row("wall", "GET", "read", "anyone", (200,), lambda c, t: c.get("/wall/", {"playlist": "parity-wall"}),
+        layered=False, page=True),
+    Row("wall-control", "GET", "read", "staff", (200,), lambda c, t: c.get("/wall/control/"), layered=False,
+        page=True),
+    Row("wall-scene-data", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/wall/scenes/parity-mixed/data"),
+        layered=False, label="wall-scene-data mixed"),
+    Row("wall-scene-data", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/api/wall/scenes/{SECRET_SCENE['slug']}/data"), layered=False,
+        label="wall-scene-data all hidden"),
+    Row("wall-playlist-state", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get("/api/wall/playlists/parity-wall/state"), layered=False),
+    Row("wall-playlist-control", "POST", "write", "staff", (200,),
+        lambda c, t: _json_post(c, "/api/wall/playlists/parity-wall/control", {"action": "next"}), layered=False),
+    Row("api-schema", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/schema/"), layered=False),
+    Row("api-docs", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/docs/"), layered=False, page=True),
+    Row("healthz", "GET", "read", "anyone", (200, 503), lambda c, t: c.get("/healthz"), layered=False),
+    Row("set_language", "POST", "write", "anyone", (302,),
+        lambda c, t: c.post("/i18n/setlang/", {"language": "en", "next": "/catalog/"}), layered=False, page=True),
+    Row("login", "GET", "read", "anyone", (200, 302), lambda c, t: c.get("/accounts/login/"), layered=False,
+        page=True),
+    Row("logout", "POST", "write", "anyone", (200, 302), lambda c, t: c.post("/accounts/logout/"), layered=False,
+        page=True),
+]
+
+ROWS = LAYER_ROWS + OTHER_ROWS
+# The Django admin's generated patterns: one family, checked on a representative set by
+# test_the_admin_lets_no_one_but_its_staff_in_and_names_no_hidden_layer.
+ADMIN_PREFIX = "admin/"
+
+
+def project_patterns() -> dict[str, str]:
+    """name (or route, for an unnamed pattern) -> full route, for every URL pattern of the project;
+    the admin's generated patterns are folded into one entry, ADMIN_PREFIX."""
+    found: dict[str, str] = {}
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if route.startswith(ADMIN_PREFIX):
+                found[ADMIN_PREFIX] = ADMIN_PREFIX
+            elif isinstance(entry, URLResolver):
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, route, inner)
+            elif isinstance(entry, URLPattern):
+                found[f"{namespace}{entry.name}" if entry.name else route] = route
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def feature_rows_count() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM layers_feature")
+        return cur.fetchone()[0]
+
+
+def footprint() -> dict[str, object]:
+    """What any write would change: features, layers' versions, jobs, zones, the wall's state."""
+    return {
+        "features": feature_rows_count(),
+        "layers": sorted(Layer.objects.values_list("slug", "version", "access")),
+        "imports": sorted(ImportJob.objects.values_list("id", "status")),
+        "exports": sorted(ExportJob.objects.values_list("id", "status")),
+        "wall": sorted(WallState.objects.values_list("playlist_id", "revision")),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Comparing answers
+
+
+def body_of(response) -> bytes:
+    if not hasattr(response, "_parity_body"):
+        response._parity_body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response._parity_body
+
+
+def seen_bytes(response) -> bytes:
+    """Everything the caller receives: the headers and the body."""
+    headers = "\n".join(f"{k}: {v}" for k, v in response.items()).encode()
+    cookies = response.cookies.output().encode()
+    return headers + b"\n" + cookies + b"\n" + body_of(response)
+
+
+def leaks(response, texts: list[str]) -> list[str]:
+    """The texts of `texts` found in the answer, in any of the forms an answer could carry them."""
+    raw = seen_bytes(response)
+    forms = lambda t: {t.encode(), json.dumps(t)[1:-1].encode(), quote(t).encode()}
+    return [t for t in texts if any(f in raw for f in forms(t))]
+
+
+def answer(response, slug: str) -> tuple:
+    """What must be identical between a hidden layer and an unknown one: status, type and bytes (the
+    slug the caller typed, echoed in a link, apart)."""
+    return (response.status_code, response.get("Content-Type"),
+            body_of(response).replace(slug.encode(), b"{slug}").replace(quote(slug).encode(), b"{slug}"))
