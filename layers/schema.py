@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-PROPERTY_TYPES = ("string", "integer", "number", "boolean", "date", "datetime")
+# "json": a list or an object kept as JSON (a feature's bbox, a nested record of a published file).
+PROPERTY_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "json")
 STYLE_TYPES = ("circle", "line", "fill", "raster")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

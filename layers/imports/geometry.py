@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from django.conf import settings
 from pyproj import CRS
 
 from layers import crs as crs_module
@@ -28,8 +29,12 @@ class Checked:
 
 
 def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
-    """Parse, reproject and validate one batch of WKB geometries."""
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    """Parse, reproject and validate one batch of WKB geometries.
+
+    Coordinates past ±180° / ±90° by at most LAYERS_IMPORT_COORDINATE_TOLERANCE degrees (a rounding
+    error: Natural Earth's Russia reaches 180.00000000000006) are clamped onto the limit; beyond it
+    the row is refused."""
+    geoms, unreadable = _parse(wkb)
     if (shapely.has_z(geoms) | shapely.has_m(geoms)).any():  # a Z or M the layer's type did not declare
         geoms = shapely.force_2d(geoms)
     keep = np.ones(len(geoms), dtype=bool)
@@ -40,6 +45,7 @@ def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
             rejected.append((int(i), code, {}))
         keep[mask] = False
 
+    reject(unreadable, "unsupported_geometry")
     reject(shapely.is_missing(geoms), "missing_geometry")
     reject(keep & shapely.is_empty(geoms), "empty_geometry")
     reject(_non_finite(geoms, keep), "non_finite")
@@ -47,7 +53,9 @@ def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
     if not crs_module.is_wgs84(source_crs):
         transform = crs_module.to_wgs84(source_crs)
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
-    reject(_non_finite(geoms, keep) | _out_of_range(geoms, keep), "out_of_range")
+    reject(_non_finite(geoms, keep), "out_of_range")
+    geoms = _clamp(geoms, keep)
+    reject(_out_of_range(geoms, keep), "out_of_range")
 
     repaired: list[tuple[int, str]] = []
     invalid = keep & ~shapely.is_valid(np.where(keep, geoms, None))
@@ -70,6 +78,42 @@ def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
             keep[idx] = False
     rejected.sort()
     return Checked(geoms=geoms[keep], keep=keep, rejected=rejected, repaired=repaired)
+
+
+def _parse(wkb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The batch's geometries, and which rows GEOS could not read at all (a curve inside a
+    GeometryCollection, a TIN: types it does not have), for those rows to be refused alone."""
+    unreadable = np.zeros(len(wkb), dtype=bool)
+    try:
+        return shapely.from_wkb(wkb, on_invalid="ignore"), unreadable
+    except (NotImplementedError, shapely.errors.GEOSException):
+        pass
+    geoms = np.empty(len(wkb), dtype=object)
+    for i, one in enumerate(wkb):
+        try:
+            geoms[i] = shapely.from_wkb(one, on_invalid="ignore")
+        except (NotImplementedError, shapely.errors.GEOSException):
+            unreadable[i] = True
+    return geoms, unreadable
+
+
+def _clamp(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Coordinates within the tolerance past the WGS 84 limits moved onto them (only in the rows that
+    have such a coordinate: most batches have none and are returned as they are)."""
+    tolerance = settings.LAYERS_IMPORT_COORDINATE_TOLERANCE
+    coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
+    x, y = np.abs(coords[:, 0]), np.abs(coords[:, 1])
+    near = ((x > 180) & (x <= 180 + tolerance)) | ((y > 90) & (y <= 90 + tolerance))
+    if not near.any():
+        return geoms
+    def snap(values: np.ndarray, limit: float) -> np.ndarray:
+        near = (np.abs(values) > limit) & (np.abs(values) <= limit + tolerance)
+        return np.where(near, np.sign(values) * limit, values)
+
+    rows = np.unique(index[near])
+    out = geoms.copy()
+    out[rows] = shapely.transform(geoms[rows], lambda xy: np.column_stack((snap(xy[:, 0], 180), snap(xy[:, 1], 90))))
+    return out
 
 
 def _non_finite(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:

@@ -182,6 +182,7 @@ def _new_layer(job: ImportJob) -> Layer:
 def _load_vector(job: ImportJob, source: sources.Source, inspection: vector.Inspection, source_crs,
                  encoding: str | None, report: Report, progress: Progress) -> None:
     names = [vector.decode_text(f, encoding, row=0, field=f) for f in inspection.fields]
+    _check_width(job, names)
     if inspection.has_z:
         report.warn("z_dropped")
     if inspection.binary:
@@ -256,6 +257,8 @@ def _read_rows(job: ImportJob, source: sources.Source, inspection: vector.Inspec
         write(rows.rows)
         progress("loading", 90 * rows.end / total)
     counts = report.counts
+    if counts.get("linearised"):
+        report.warn("curves_linearised", count=counts.pop("linearised"))
     if counts["read"] == 0:
         raise ImportProblem("no_features")
     if counts["read"] == counts["rejected"]:
@@ -342,6 +345,8 @@ def _check_batch(batch: vector.Batch, source_crs, repair: bool, id_field: str | 
                  report: Report) -> _Rows:
     n = len(batch.wkb)
     report.counts["read"] += n
+    if batch.linearised:
+        report.counts["linearised"] = report.counts.get("linearised", 0) + batch.linearised
     checked = geometry.check(batch.wkb, source_crs, repair=repair)
     for i, code, params in checked.rejected:
         report.row(batch.offset + i + 1, code, params)
@@ -424,6 +429,19 @@ def _id_field(job: ImportJob, names: list[str], first: vector.Batch) -> str | No
     if found is None and job.mode == ImportMode.UPSERT:
         raise ImportProblem("upsert_needs_ids")
     return found
+
+
+def _check_width(job: ImportJob, names: list[str]) -> None:
+    """A file with more properties than LAYERS_MAX_PROPERTIES (or that would take its layer past it)
+    is refused before any row is read: every feature would carry them into the catalog, the API and
+    each tile (PostgreSQL builds a tile's attributes as columns of one target list)."""
+    limit = settings.LAYERS_MAX_PROPERTIES
+    count = len(set(names))
+    if count <= limit:  # the layer keeps the properties it has (_merged_schema)
+        existing = Layer.objects.filter(slug=job.layer_slug).values_list("property_schema", flat=True).first()
+        count = len(set(names) | {p["name"] for p in existing or []})
+    if count > limit:
+        raise ImportProblem("too_many_properties", count=count, limit=limit)
 
 
 def _merged_schema(schema: list[dict], names: list[str], dtypes: list[str], report: Report) -> list[dict]:
