@@ -15,7 +15,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from layers.models import Layer
 from tiles.grid import MERCATOR_HALF
 from tiles.models import ClusterLevel
-from tiles.mvt import NUMERIC
+from tiles.mvt import numeric_names
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def build_clusters(layer: Layer) -> int:
 
 
 def _numeric_names(layer: Layer) -> list[str]:
-    return [p["name"] for p in layer.property_schema if p["type"] in NUMERIC]
+    return numeric_names(layer)  # the ones tiles.mvt reads back from a cell
 
 
 def _insert_finest(layer: Layer, z: int) -> int:

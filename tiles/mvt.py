@@ -6,8 +6,10 @@ column), so `geom && envelope` uses a GiST index (the layer partition's own, see
 value is a bound parameter, z/x/y and JSON keys included; the only identifiers are property names
 used as column aliases, checked by layers.schema and quoted by psycopg.sql.Identifier.
 
-Feature attributes are the layer's schema properties, typed (string, integer, number, boolean) and
-the time in ISO 8601. A polygon layer whose style has a label also gets a `<slug>-labels` MVT layer
+Feature attributes are the layer's schema properties, typed (string, integer, number, boolean; a
+JSON list or object as its JSON text, which MVT can hold) and the time in ISO 8601; at most
+TILES_MAX_ATTRIBUTES of them, the schema's first (`tile_properties`): each is a column of the
+statement, and PostgreSQL's target lists stop at 1,664. A polygon layer whose style has a label also gets a `<slug>-labels` MVT layer
 with one point per polygon, so a polygon is labelled once and not once per tile.
 
 A tile layer with more than TILES_MAX_FEATURES features, or whose MVT would exceed TILES_MAX_BYTES,
@@ -325,7 +327,7 @@ def _attributes_sql(part: LayerPart) -> tuple[str, list]:
 
     Plain columns rather than one jsonb: ST_AsMVT encodes them about four times faster.
     """
-    wanted = part.query.properties or [p["name"] for p in part.layer.property_schema]
+    wanted = (part.query.properties or tile_properties(part.layer))[:settings.TILES_MAX_ATTRIBUTES]
     types = {p["name"]: p["type"] for p in part.layer.property_schema}
     columns, params = [], []
     for name in wanted:
@@ -412,7 +414,7 @@ def _cluster_attributes_sql(part: LayerPart, prefix: str) -> tuple[str, list]:
     """The columns of a live cluster: its count, the generalized flag, and per numeric property of
     the schema `sum_<name>` (values that are not JSON numbers are ignored)."""
     columns, params = ["count(*) AS cluster_count", "true AS generalized"], []
-    for name in _numeric_names(part.layer):
+    for name in numeric_names(part.layer):
         columns.append(
             f"sum(CASE WHEN jsonb_typeof({prefix}properties -> %s) = 'number'"
             f" THEN ({prefix}properties ->> %s)::float8 END) AS {_identifier('sum_' + name)}"
@@ -421,8 +423,21 @@ def _cluster_attributes_sql(part: LayerPart, prefix: str) -> tuple[str, list]:
     return ", ".join(columns), params
 
 
-def _numeric_names(layer: Layer) -> list[str]:
-    return [p["name"] for p in layer.property_schema if p["type"] in NUMERIC]
+def tile_properties(layer: Layer) -> list[str]:
+    """The properties a tile of the layer carries: the schema's first TILES_MAX_ATTRIBUTES."""
+    return [p["name"] for p in layer.property_schema[:settings.TILES_MAX_ATTRIBUTES]]
+
+
+# A cluster's sums are built by jsonb_build_object (tiles.generalize), which takes at most 100
+# arguments: a name and a value per sum.
+MAX_CLUSTER_SUMS = 50
+
+
+def numeric_names(layer: Layer) -> list[str]:
+    """The numeric properties a cluster sums (`sum_<name>`): the first MAX_CLUSTER_SUMS a tile carries."""
+    carried = set(tile_properties(layer))
+    return [p["name"] for p in layer.property_schema if p["type"] in NUMERIC and p["name"] in carried][:MAX_CLUSTER_SUMS]
+
 
 
 def _live_clusters_sql(part: LayerPart, tile: Tile, where: str, where_params: list) -> tuple[str, list]:
@@ -465,7 +480,7 @@ def _live_clusters_sql(part: LayerPart, tile: Tile, where: str, where_params: li
 def _stored_clusters_sql(part: LayerPart, tile: Tile) -> tuple[str, list]:
     """Precomputed clusters of the layer's current version for this tile (an index range scan)."""
     cells = settings.TILES_CLUSTER_CELLS
-    sum_names = ["sum_" + name for name in _numeric_names(part.layer)]
+    sum_names = ["sum_" + name for name in numeric_names(part.layer)]
     sums = "".join(f", (c.sums ->> %s)::float8 AS {_identifier(n)}" for n in sum_names)
     minx, miny, maxx, maxy = tile.mercator_bounds()
     sql = f"""

@@ -23,14 +23,15 @@ def _title(layer: Layer, lang: str) -> str:
 
 
 def _fields(layer: Layer, lang: str) -> dict[str, str]:
-    fields = {p["name"]: FIELD_TYPES.get(p["type"], "String") for p in layer.property_schema}
+    carried = set(mvt.tile_properties(layer))
+    fields = {p["name"]: FIELD_TYPES.get(p["type"], "String") for p in layer.property_schema if p["name"] in carried}
     if layer.time_kind == TimeKind.INSTANT:
         fields["datetime"] = "String"
     elif layer.time_kind == TimeKind.INTERVAL:
         fields |= {"start_datetime": "String", "end_datetime": "String"}
     # Present only on generalized (clustered) features.
     fields |= {"cluster_count": "Number", "generalized": "Boolean"}
-    fields |= {"sum_" + p["name"]: "Number" for p in layer.property_schema if p["type"] in mvt.NUMERIC}
+    fields |= {"sum_" + name: "Number" for name in mvt.numeric_names(layer)}
     return fields
 
 
