@@ -160,3 +160,29 @@ def test_a_ring_clearly_past_180_is_still_refused_with_its_row(tmp_path):
     assert job.status == "succeeded", job.report
     assert job.report["counts"]["rejected"] == 1
     assert [(r["row"], r["code"]) for r in job.report["rows"]] == [(2, "out_of_range")]
+
+
+def test_a_tile_carries_a_json_property_as_its_json_text(tmp_path):
+    import mapbox_vector_tile
+    from django.test import Client
+
+    from layers.models import Access
+    from tiles.grid import tiles_covering
+
+    features = [point_feature("a", 106.41, 10.54, name="Tân An", bbox=[106.3, 10.5, 106.5, 10.6])]
+    assert import_now(write_geojson(tmp_path, features), layer="json-tiles").status == "succeeded"
+    Layer.objects.filter(slug="json-tiles").update(access=Access.PUBLIC)
+    tile = tiles_covering((106.41, 10.54, 106.41, 10.54), 12)[0]
+    response = Client().get(f"/tiles/json-tiles/{tile}.pbf")
+    assert response.status_code == 200
+    props = mapbox_vector_tile.decode(response.content)["json-tiles"]["features"][0]["properties"]
+    assert json.loads(props["bbox"]) == [106.3, 10.5, 106.5, 10.6]
+
+
+def test_a_curve_inside_a_collection_is_linearised_or_refused_alone(tmp_path):
+    rows = [("nested", "GEOMETRYCOLLECTION(CIRCULARSTRING(106.40 10.50,106.41 10.51,106.42 10.50))"),
+            ("plain", "POINT(106.5 10.5)")]
+    job = import_now(write_curved_gpkg(tmp_path, rows, "GEOMETRYCOLLECTION"), layer="nested-curve", id_field="id")
+    assert job.status == "succeeded", job.report
+    assert "plain" in properties_of("nested-curve")
+    assert {r["code"] for r in job.report["rows"]} <= {"unsupported_geometry"}

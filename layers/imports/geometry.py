@@ -53,9 +53,11 @@ def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
     if not crs_module.is_wgs84(source_crs):
         transform = crs_module.to_wgs84(source_crs)
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
-    reject(_non_finite(geoms, keep), "out_of_range")
-    geoms = _clamp(geoms, keep)
-    reject(_out_of_range(geoms, keep), "out_of_range")
+    # One pass over the coordinates for both checks (and a second only for a batch with some to clamp).
+    coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
+    reject(_rows(~np.isfinite(coords).all(axis=1), index, len(geoms)), "out_of_range")
+    geoms, coords, index = _clamp(geoms, keep, coords, index)
+    reject(_rows((np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90), index, len(geoms)), "out_of_range")
 
     repaired: list[tuple[int, str]] = []
     invalid = keep & ~shapely.is_valid(np.where(keep, geoms, None))
@@ -81,31 +83,39 @@ def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
 
 
 def _parse(wkb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The batch's geometries, and which rows GEOS could not read at all (a curve inside a
-    GeometryCollection, a TIN: types it does not have), for those rows to be refused alone."""
+    """The batch's geometries, and which rows GEOS cannot work with (curves: the Arrow reader hands
+    over top-level ones linearised already, but one inside a collection is read and then fails every
+    operation), for those rows to be refused alone."""
     unreadable = np.zeros(len(wkb), dtype=bool)
     try:
-        return shapely.from_wkb(wkb, on_invalid="ignore"), unreadable
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     except (NotImplementedError, shapely.errors.GEOSException):
-        pass
-    geoms = np.empty(len(wkb), dtype=object)
-    for i, one in enumerate(wkb):
+        geoms = np.empty(len(wkb), dtype=object)
+        for i, one in enumerate(wkb):
+            try:
+                geoms[i] = shapely.from_wkb(one, on_invalid="ignore")
+            except (NotImplementedError, shapely.errors.GEOSException):
+                unreadable[i] = True
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == 7):  # collections: rare, one by one
         try:
-            geoms[i] = shapely.from_wkb(one, on_invalid="ignore")
+            shapely.get_coordinates(geoms[i])
         except (NotImplementedError, shapely.errors.GEOSException):
             unreadable[i] = True
+    if unreadable.any():
+        geoms[unreadable] = None
     return geoms, unreadable
 
 
-def _clamp(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Coordinates within the tolerance past the WGS 84 limits moved onto them (only in the rows that
-    have such a coordinate: most batches have none and are returned as they are)."""
+def _clamp(geoms: np.ndarray, keep: np.ndarray, coords: np.ndarray,
+           index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates within the tolerance past the WGS 84 limits moved onto them, in the rows that have
+    such a coordinate (most batches have none and come back as they are), with the coordinates anew."""
     tolerance = settings.LAYERS_IMPORT_COORDINATE_TOLERANCE
-    coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
     x, y = np.abs(coords[:, 0]), np.abs(coords[:, 1])
     near = ((x > 180) & (x <= 180 + tolerance)) | ((y > 90) & (y <= 90 + tolerance))
     if not near.any():
-        return geoms
+        return geoms, coords, index
+
     def snap(values: np.ndarray, limit: float) -> np.ndarray:
         near = (np.abs(values) > limit) & (np.abs(values) <= limit + tolerance)
         return np.where(near, np.sign(values) * limit, values)
@@ -113,21 +123,21 @@ def _clamp(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
     rows = np.unique(index[near])
     out = geoms.copy()
     out[rows] = shapely.transform(geoms[rows], lambda xy: np.column_stack((snap(xy[:, 0], 180), snap(xy[:, 1], 90))))
-    return out
+    coords, index = shapely.get_coordinates(np.where(keep, out, None), return_index=True)
+    return out, coords, index
+
+
+def _rows(mask: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
+    """The rows (of n) that have a coordinate where `mask` is true."""
+    rows = np.zeros(n, dtype=bool)
+    rows[index[mask]] = True
+    return rows
 
 
 def _non_finite(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
     coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
     bad = np.zeros(len(geoms), dtype=bool)
     bad[index[~np.isfinite(coords).all(axis=1)]] = True
-    return bad
-
-
-def _out_of_range(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
-    outside = (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
-    bad = np.zeros(len(geoms), dtype=bool)
-    bad[index[outside]] = True
     return bad
 
 
