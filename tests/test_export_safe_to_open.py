@@ -88,3 +88,17 @@ def test_the_geojson_export_keeps_json_and_text_as_they_are(reports):
     props = {f["id"]: f["properties"] for f in body["features"]}
     assert props["=evil-id"]["bbox"] == [106.3, 10.5, 106.5, 10.6]
     assert props["r1"]["name"] == "=cmd|' /C calc'!A0"
+
+
+def test_a_geopackage_export_holds_a_json_property_as_json_text(reports, tmp_path):
+    from pyogrio import raw
+
+    response = client_for(None).get("/api/layers/reports/export.gpkg")
+    assert response.status_code == 200
+    path = tmp_path / "reports.gpkg"
+    path.write_bytes(response.content)
+    meta, _fids, _geoms, fields = raw.read(path)
+    names = list(meta["fields"])
+    ids = list(fields[names.index("source_id")])
+    assert json.loads(fields[names.index("bbox")][ids.index("=evil-id")]) == [106.3, 10.5, 106.5, 10.6]
+    assert ids.index("=evil-id") >= 0  # not a CSV: text is left as it is
