@@ -155,3 +155,14 @@ def test_dates_python_cannot_hold_are_kept_as_text(tmp_path):
                       feature("3", properties='{"id":"c","when":"2020-02-30"}'))
     features = loaded(import_now(geojson(tmp_path, text), layer="year-zero"))
     assert [features[k].properties["when"] for k in "abc"] == ["2021-03-04", "0000-01-01", "2020-02-30"]
+
+
+def test_empty_quoted_and_long_property_names_are_kept_in_the_properties(tmp_path):
+    long_name = "tên_" * 100
+    props = json.dumps({"id": "k", "": "empty", 'a"b\\c': "quoted", long_name: "long", "mixed": 1})
+    other = json.dumps({"id": "m", "mixed": "một"})
+    text = collection(feature("1", properties=props), feature("2", properties=other))
+    job = import_now(geojson(tmp_path, text), layer="names")
+    features = loaded(job)
+    assert features["k"].properties[long_name] == "long" and features["k"].properties['a"b\\c'] == "quoted"
+    assert {features["k"].properties["mixed"], features["m"].properties["mixed"]} <= {1, "1", "một"}

@@ -245,9 +245,11 @@ def _read_rows(job: ImportJob, source: sources.Source, inspection: vector.Inspec
     types: set[str] = set()
     total = max(inspection.features, 1)
     batches = vector.batches(source, inspection, encoding=encoding, size=settings.LAYERS_IMPORT_BATCH)
+    linearised = 0  # curved geometries GDAL approximated (counted by the reading thread)
 
     def check(batch: vector.Batch) -> _Rows:
-        nonlocal id_field
+        nonlocal id_field, linearised
+        linearised += batch.linearised
         if batch.offset == 0:
             id_field = _id_field(job, names, batch)
         return _check_batch(batch, source_crs, repair, id_field, seen, report)
@@ -257,8 +259,8 @@ def _read_rows(job: ImportJob, source: sources.Source, inspection: vector.Inspec
         write(rows.rows)
         progress("loading", 90 * rows.end / total)
     counts = report.counts
-    if counts.get("linearised"):
-        report.warn("curves_linearised", count=counts.pop("linearised"))
+    if linearised:
+        report.warn("curves_linearised", count=linearised)
     if counts["read"] == 0:
         raise ImportProblem("no_features")
     if counts["read"] == counts["rejected"]:
@@ -345,8 +347,6 @@ def _check_batch(batch: vector.Batch, source_crs, repair: bool, id_field: str | 
                  report: Report) -> _Rows:
     n = len(batch.wkb)
     report.counts["read"] += n
-    if batch.linearised:
-        report.counts["linearised"] = report.counts.get("linearised", 0) + batch.linearised
     checked = geometry.check(batch.wkb, source_crs, repair=repair)
     for i, code, params in checked.rejected:
         report.row(batch.offset + i + 1, code, params)
