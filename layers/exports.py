@@ -106,7 +106,8 @@ def _column(values: list[Any], kind: str, *, csv: bool = False) -> tuple[np.ndar
                                 or (isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**1000)
                                 for v in values):
         return np.array([np.nan if v is None else float(v) for v in values], dtype="float64"), None
-    texts = [None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for v in values]
+    texts = [None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+             for v in values]
     if csv:
         texts = [None if t is None else formula_safe(t) for t in texts]
     return np.array(texts, dtype=object), None
@@ -146,7 +147,8 @@ def write_file(layer: Layer, fmt: str, crs: CRS, directory: Path) -> Path:
             masks.append(mask)
         raw.write(
             str(path), shapely.to_wkb(geoms) if len(geoms) else np.array([], dtype=object), arrays,
-            ["source_id", *[formula_safe(n) if csv else n for n, _k in fields]], field_mask=masks, layer=layer.slug, driver=spec.driver,
+            ["source_id", *[formula_safe(n) if csv else n for n, _k in fields]], field_mask=masks,
+            layer=layer.slug, driver=spec.driver,
             geometry_type=_GEOMETRY_TYPES.get(layer.geometry_type, layer.geometry_type),
             crs=crs.to_wkt(), encoding="UTF-8" if fmt == "shp.zip" else None, append=written > 0,
             **(options if written == 0 else {}),

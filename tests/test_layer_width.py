@@ -92,3 +92,15 @@ def test_the_catalog_entry_of_a_wide_layer_stays_bounded(wide, official, setting
     assert len(response.json()["properties"]) == 100
     listed = client_for(official).get("/api/layers/")
     assert len(listed.content) < 100 * 200 + 50_000
+
+
+def test_a_schema_wider_than_the_limit_is_refused_by_its_validation(settings):
+    from django.core.exceptions import ValidationError
+
+    from layers.schema import validate_property_schema
+
+    settings.LAYERS_MAX_PROPERTIES = 3
+    schema = [{"name": f"p{k}", "type": "json", "label_vi": f"p{k}", "label_en": f"p{k}"} for k in range(4)]
+    validate_property_schema(schema[:3])
+    with pytest.raises(ValidationError, match="4 properties"):
+        validate_property_schema(schema)

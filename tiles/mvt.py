@@ -9,8 +9,9 @@ used as column aliases, checked by layers.schema and quoted by psycopg.sql.Ident
 Feature attributes are the layer's schema properties, typed (string, integer, number, boolean; a
 JSON list or object as its JSON text, which MVT can hold) and the time in ISO 8601; at most
 TILES_MAX_ATTRIBUTES of them, the schema's first (`tile_properties`): each is a column of the
-statement, and PostgreSQL's target lists stop at 1,664. A polygon layer whose style has a label also gets a `<slug>-labels` MVT layer
-with one point per polygon, so a polygon is labelled once and not once per tile.
+statement, and PostgreSQL's target lists stop at 1,664. A polygon layer whose style has a label
+also gets a `<slug>-labels` MVT layer with one point per polygon, so a polygon is labelled once and
+not once per tile.
 
 A tile layer with more than TILES_MAX_FEATURES features, or whose MVT would exceed TILES_MAX_BYTES,
 is drawn as grid clusters (TILES_CLUSTER_CELLS² cells per tile, each cluster at the mean position of
@@ -437,7 +438,6 @@ def numeric_names(layer: Layer) -> list[str]:
     """The numeric properties a cluster sums (`sum_<name>`): the first MAX_CLUSTER_SUMS a tile carries."""
     carried = set(tile_properties(layer))
     return [p["name"] for p in layer.property_schema if p["type"] in NUMERIC and p["name"] in carried][:MAX_CLUSTER_SUMS]
-
 
 
 def _live_clusters_sql(part: LayerPart, tile: Tile, where: str, where_params: list) -> tuple[str, list]:

@@ -57,7 +57,8 @@ def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
     coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
     reject(_rows(~np.isfinite(coords).all(axis=1), index, len(geoms)), "out_of_range")
     geoms, coords, index = _clamp(geoms, keep, coords, index)
-    reject(_rows((np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90), index, len(geoms)), "out_of_range")
+    outside = (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+    reject(_rows(outside, index, len(geoms)), "out_of_range")
 
     repaired: list[tuple[int, str]] = []
     invalid = keep & ~shapely.is_valid(np.where(keep, geoms, None))
@@ -122,7 +123,8 @@ def _clamp(geoms: np.ndarray, keep: np.ndarray, coords: np.ndarray,
 
     rows = np.unique(index[near])
     out = geoms.copy()
-    out[rows] = shapely.transform(geoms[rows], lambda xy: np.column_stack((snap(xy[:, 0], 180), snap(xy[:, 1], 90))))
+    out[rows] = shapely.transform(geoms[rows],
+                                  lambda xy: np.column_stack((snap(xy[:, 0], 180), snap(xy[:, 1], 90))))
     coords, index = shapely.get_coordinates(np.where(keep, out, None), return_index=True)
     return out, coords, index
 

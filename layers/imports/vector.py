@@ -202,7 +202,8 @@ def _arrow_batches(source: Source, inspection: Inspection, names: list[str], siz
                 if curved.any():
                     wkb = wkb.copy()
                     wkb[curved] = _linear_wkb(source, inspection, fids[curved])
-                yield Batch(offset, fids, wkb, columns, _arrow_json(columns, record.num_rows), int(curved.sum()))
+                yield Batch(offset, fids, wkb, columns, _arrow_json(columns, record.num_rows),
+                            linearised=int(curved.sum()))
                 offset += record.num_rows
     except (*_READ_ERRORS, pa.ArrowException) as error:  # text that is not UTF-8, a stream GDAL could not finish
         raise unreadable(source.format, error) from None
@@ -240,7 +241,7 @@ def _linear_wkb(source: Source, inspection: Inspection, fids: np.ndarray) -> np.
     linearise curves (OGR_G_GetLinearGeometry, OGR_ARC_STEPSIZE: 4° per segment by default)."""
     try:
         _meta, _fids, wkb, _data = raw.read(source.path, layer=inspection.layer_name, fids=fids.tolist(),
-                                            columns=[], force_2d=True, return_fids=True, **open_options(source))
+                                            columns=[], force_2d=True, **open_options(source))
     except _READ_ERRORS as error:
         raise unreadable(source.format, error) from None
     return wkb
@@ -309,6 +310,7 @@ def _arrow_json(columns: dict[str, pa.Array], n: int) -> pa.Array:
         return pa.array(["{}"] * n, TEXT)
     parts = []
     for i, (name, values) in enumerate(columns.items()):
+        # A list or JSON field arrives as JSON values (json_values), any other as an Arrow array.
         texts = pa.array(_json_texts(values), TEXT) if isinstance(values, np.ndarray) else _arrow_texts(values)
         parts += [_text(("{" if i == 0 else ",") + _encode_string(name) + ":"), texts]
     return pc.binary_join_element_wise(*parts, _text("}"), _text(""))
