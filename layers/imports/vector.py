@@ -13,7 +13,8 @@ jsonb cannot hold, are dropped from every text.
 
 GDAL linearises curved geometries (CircularString, CompoundCurve, CurvePolygon, MultiCurve,
 MultiSurface) when pyogrio reads features one by one, but its Arrow stream hands a GeoPackage's
-blobs over as they are: the Arrow reader reads those rows again through the one that linearises.
+blobs over as they are: the Arrow reader reads those rows again through the one that linearises,
+and counts them; the NumPy reader counts a GeoPackage's from the blobs of its Arrow stream.
 """
 
 import json
@@ -162,6 +163,8 @@ def batches(source: Source, inspection: Inspection, *, encoding: str | None, siz
         yield from _arrow_batches(source, inspection, names, size)
         return
     offset = 0
+    # This reader has GDAL linearise curves without a word: a GeoPackage's are counted from its blobs.
+    linearised = _count_curved(source, inspection) if source.format == "gpkg" else 0
     while True:
         _meta, fids, wkb, data = _read(source, inspection, offset, size, columns=inspection.fields)
         if len(wkb) == 0:
@@ -175,7 +178,8 @@ def batches(source: Source, inspection: Inspection, *, encoding: str | None, siz
             elif dtype == "object":
                 values = np.array([_clean_text(v) if isinstance(v, str) else v for v in values], dtype=object)
             columns[name] = values
-        yield Batch(offset, fids, wkb, columns, pa.array(property_json(columns, len(wkb)), TEXT))
+        yield Batch(offset, fids, wkb, columns, pa.array(property_json(columns, len(wkb)), TEXT),
+                    linearised=linearised if offset == 0 else 0)
         offset += len(wkb)
         if len(wkb) < size:
             return
@@ -234,6 +238,20 @@ def _curved(wkb: pa.Array) -> np.ndarray:
     if wkb.null_count:
         curved &= ~np.asarray(wkb.is_null())
     return curved
+
+
+def _count_curved(source: Source, inspection: Inspection) -> int:
+    """Curved geometries in the layer, from the blobs GDAL's Arrow stream hands over as they are (the
+    geometry column alone: a GeoPackage copies them without parsing)."""
+    count = 0
+    try:
+        with raw.open_arrow(source.path, layer=inspection.layer_name, columns=[], use_pyarrow=True,
+                            **open_options(source)) as (meta, reader):
+            for record in reader:
+                count += int(_curved(record.column(meta["geometry_name"] or "wkb_geometry")).sum())
+    except (*_READ_ERRORS, pa.ArrowException) as error:
+        raise unreadable(source.format, error) from None
+    return count
 
 
 def _linear_wkb(source: Source, inspection: Inspection, fids: np.ndarray) -> np.ndarray:
