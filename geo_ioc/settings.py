@@ -223,6 +223,15 @@ LAYERS_IMPORT_INDEX_BUILDERS = env.int("LAYERS_IMPORT_INDEX_BUILDERS", default=2
 LAYERS_IMPORT_REPORT_ROWS = env.int("LAYERS_IMPORT_REPORT_ROWS", default=1000)
 # Above this many features a GeoPackage/Shapefile/KML/CSV export is built by a Celery job.
 LAYERS_EXPORT_ASYNC_FEATURES = env.int("LAYERS_EXPORT_ASYNC_FEATURES", default=50_000)
+# Wide and odd files. Properties a layer may have: every one is a column of each tile's statement
+# (PostgreSQL's target lists stop at 1,664) and an entry of the catalog; a wider file is refused.
+LAYERS_MAX_PROPERTIES = env.int("LAYERS_MAX_PROPERTIES", default=500)
+# Degrees a coordinate may lie past ±180/±90 and be clamped onto the limit (a rounding error, such as
+# Natural Earth's 180.00000000000006) rather than refused.
+LAYERS_IMPORT_COORDINATE_TOLERANCE = env.float("LAYERS_IMPORT_COORDINATE_TOLERANCE", default=1e-9)
+# Properties a vector tile carries per feature (the schema's first ones): a layer made wider than
+# LAYERS_MAX_PROPERTIES (before the limit, or by the admin) still gets tiles.
+TILES_MAX_ATTRIBUTES = env.int("TILES_MAX_ATTRIBUTES", default=500)
 # A job whose worker died is taken back by the broker after this many seconds (Redis transport);
 # the job's advisory lock makes a second delivery of a running job harmless.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}

@@ -46,13 +46,16 @@ def check_import_settings(app_configs, **kwargs):
     errors = []
     caps = ("LAYERS_IMPORT_MAX_UPLOAD_BYTES", "LAYERS_IMPORT_MAX_ARCHIVE_MEMBERS", "LAYERS_IMPORT_MAX_UNCOMPRESSED_BYTES",
             "LAYERS_IMPORT_MAX_COMPRESSION_RATIO", "LAYERS_IMPORT_MAX_RASTER_PIXELS", "LAYERS_IMPORT_BATCH",
-            "LAYERS_IMPORT_INDEX_BUILDERS", "LAYERS_EXPORT_ASYNC_FEATURES")
+            "LAYERS_IMPORT_INDEX_BUILDERS", "LAYERS_EXPORT_ASYNC_FEATURES", "LAYERS_MAX_PROPERTIES")
     for name in caps:
         if getattr(settings, name) < 1:
             errors.append(Error(f"{name} must be at least 1.", id="layers.E010"))
     if settings.LAYERS_IMPORT_MAX_UNCOMPRESSED_BYTES < settings.LAYERS_IMPORT_MAX_UPLOAD_BYTES:
         errors.append(Error("LAYERS_IMPORT_MAX_UNCOMPRESSED_BYTES is below LAYERS_IMPORT_MAX_UPLOAD_BYTES: an "
                             "uncompressed upload that may be sent could not be unpacked.", id="layers.E011"))
+    if not 0 <= settings.LAYERS_IMPORT_COORDINATE_TOLERANCE <= 1e-3:
+        errors.append(Error("LAYERS_IMPORT_COORDINATE_TOLERANCE must be between 0 and 0.001 degrees: it forgives "
+                            "rounding errors, not coordinates in the wrong CRS.", id="layers.E020"))
     if "VRT" not in os.environ.get("GDAL_SKIP", "").replace(" ", ",").split(","):
         errors.append(Error("GDAL_SKIP does not name VRT: a VRT disguised as another file could be opened.",
                             hint="Do not override GDAL_SKIP, or keep VRT and OGR_VRT in it (layers/gdal_env.py).",

@@ -4,9 +4,15 @@ layer's metadata (title, source, license, version, updated_at).
 
 Reprojection uses layers.crs, the same pipeline imports use, so a VN-2000 export of an imported
 VN-2000 file gives back its coordinates.
+
+A property holding a JSON list or object is written as its JSON text (GeoJSON keeps it as JSON).
+A CSV is safe to open in a spreadsheet (OWASP, "CSV Injection"): a text cell that starts with =, +,
+-, @, a tab or a carriage return, and is not a plain number, gets a leading single quote, and every
+text cell is quoted; numbers stay numbers.
 """
 
 import json
+import re
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -42,6 +48,9 @@ FORMATS = {
     "kml": Format("LIBKML", ".kml", "application/vnd.google-earth.kml+xml"),
 }
 _BATCH = 50_000
+# What a spreadsheet runs as a formula, and the text it reads as a number (which it never runs).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _GEOMETRY_TYPES = {"Geometry": "Unknown", "": "Unknown"}
 
 
@@ -79,15 +88,27 @@ def _rows(layer: Layer) -> Iterator[list[tuple[str, bytes, Any]]]:
                    for sid, wkb, props in rows]
 
 
-def _column(values: list[Any], kind: str) -> tuple[np.ndarray, np.ndarray | None]:
+def formula_safe(text: str) -> str:
+    """A CSV cell's text as a spreadsheet should show it, never run it: a leading ' before a formula."""
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def _column(values: list[Any], kind: str, *, csv: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     mask = np.array([v is None for v in values], dtype=bool)
-    if kind == "integer" and all(isinstance(v, int) or v is None for v in values):
+    if kind == "integer" and all((isinstance(v, int) and not isinstance(v, bool) and -2**63 <= v < 2**63)
+                                 or v is None for v in values):
         return np.array([0 if v is None else v for v in values], dtype="int64"), mask
-    if kind == "number" and all(isinstance(v, (int, float)) or v is None for v in values):
-        return np.array([np.nan if v is None else v for v in values], dtype="float64"), None
-    out = np.array([None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-                    for v in values], dtype=object)
-    return out, None
+    if kind == "number" and all(isinstance(v, float) or v is None
+                                or (isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**1000)
+                                for v in values):
+        return np.array([np.nan if v is None else float(v) for v in values], dtype="float64"), None
+    texts = [None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+             for v in values]
+    if csv:
+        texts = [None if t is None else formula_safe(t) for t in texts]
+    return np.array(texts, dtype=object), None
 
 
 def write_file(layer: Layer, fmt: str, crs: CRS, directory: Path) -> Path:
@@ -100,7 +121,7 @@ def write_file(layer: Layer, fmt: str, crs: CRS, directory: Path) -> Path:
     transform = None if crs == crs_module.WGS84 else crs_module.from_wgs84(crs)
     options: dict[str, Any] = {}
     if fmt == "csv":
-        options["layer_options"] = {"GEOMETRY": "AS_WKT", "CREATE_CSVT": "YES"}
+        options["layer_options"] = {"GEOMETRY": "AS_WKT", "CREATE_CSVT": "YES", "STRING_QUOTING": "ALWAYS"}
     if fmt == "gpkg":
         options["dataset_metadata"] = metadata(layer)
         options["layer_metadata"] = metadata(layer)
@@ -115,14 +136,17 @@ def write_file(layer: Layer, fmt: str, crs: CRS, directory: Path) -> Path:
         geoms = shapely.from_wkb([wkb for _s, wkb, _p in batch]) if batch else np.array([], dtype=object)
         if transform is not None and len(geoms):
             geoms = shapely.transform(geoms, lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
-        arrays, masks = [np.array([s for s, _w, _p in batch], dtype=object)], [None]
+        csv = fmt == "csv"
+        arrays = [np.array([formula_safe(s) if csv else s for s, _w, _p in batch], dtype=object)]
+        masks: list[np.ndarray | None] = [None]
         for name, kind in fields:
-            values, mask = _column([p.get(name) for _s, _w, p in batch], kind)
+            values, mask = _column([p.get(name) for _s, _w, p in batch], kind, csv=csv)
             arrays.append(values)
             masks.append(mask)
         raw.write(
             str(path), shapely.to_wkb(geoms) if len(geoms) else np.array([], dtype=object), arrays,
-            ["source_id", *[n for n, _k in fields]], field_mask=masks, layer=layer.slug, driver=spec.driver,
+            ["source_id", *[formula_safe(n) if csv else n for n, _k in fields]], field_mask=masks,
+            layer=layer.slug, driver=spec.driver,
             geometry_type=_GEOMETRY_TYPES.get(layer.geometry_type, layer.geometry_type),
             crs=crs.to_wkt(), encoding="UTF-8" if fmt == "shp.zip" else None, append=written > 0,
             **(options if written == 0 else {}),

@@ -3,9 +3,11 @@
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
-PROPERTY_TYPES = ("string", "integer", "number", "boolean", "date", "datetime")
+# "json": a list or an object kept as JSON (a feature's bbox, a nested record of a published file).
+PROPERTY_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "json")
 STYLE_TYPES = ("circle", "line", "fill", "raster")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -15,6 +17,9 @@ def validate_property_schema(schema: Any) -> None:
     """A list of {name, type, unit?, label_vi, label_en, choices?}; names unique and safe as JSON keys."""
     if not isinstance(schema, list):
         raise ValidationError("The property schema must be a list of properties.")
+    if len(schema) > settings.LAYERS_MAX_PROPERTIES:
+        raise ValidationError(f"The schema has {len(schema)} properties; a layer holds at most "
+                              f"{settings.LAYERS_MAX_PROPERTIES} (LAYERS_MAX_PROPERTIES).")
     seen: set[str] = set()
     for i, prop in enumerate(schema):
         if not isinstance(prop, dict):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -8,7 +9,7 @@ class LayerSerializer(serializers.ModelSerializer):
     """A catalog entry. Which groups a restricted layer belongs to is not disclosed."""
 
     title = serializers.SerializerMethodField()
-    properties = serializers.JSONField(source="property_schema")
+    properties = serializers.SerializerMethodField()
     bbox = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
@@ -23,6 +24,10 @@ class LayerSerializer(serializers.ModelSerializer):
     def get_title(self, layer: Layer) -> str:
         lang = getattr(self.context.get("request"), "LANGUAGE_CODE", "vi")
         return layer.title_en if lang == "en" else layer.title_vi
+
+    def get_properties(self, layer: Layer) -> list[dict]:
+        # A layer made wider than the limit (before it, or by hand) does not swell every catalog answer.
+        return layer.property_schema[:settings.LAYERS_MAX_PROPERTIES]
 
     def get_bbox(self, layer: Layer) -> list[float] | None:
         if layer.extent is None:

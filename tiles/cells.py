@@ -85,9 +85,23 @@ def position_sql(mx: str, my: str, tile: Tile, extent: int) -> tuple[str, list]:
     return f"ST_SnapToGrid(ST_MakePoint(({mx} - %s) / %s, (%s - {my}) / %s), 1)", [minx, unit, maxy, unit]
 
 
+def tile_properties(layer: Layer) -> list[str]:
+    """The properties a tile of the layer carries: the schema's first TILES_MAX_ATTRIBUTES (a statement's
+    target list holds at most 1,664 columns, so a very wide layer's tiles carry the first ones)."""
+    return [p["name"] for p in layer.property_schema[:settings.TILES_MAX_ATTRIBUTES]]
+
+
+# A cluster's sums are stored by jsonb_build_object (tiles.generalize), which takes at most 100
+# arguments: a name and a value per sum.
+MAX_CLUSTER_SUMS = 50
+
+
 def numeric_names(layer: Layer) -> list[str]:
-    """The layer's numeric properties, whose sums a cluster carries."""
-    return [p["name"] for p in layer.property_schema if p["type"] in NUMERIC]
+    """The numeric properties whose sums a cluster carries (`sum_<name>`): the first MAX_CLUSTER_SUMS
+    of those a tile carries."""
+    carried = set(tile_properties(layer))
+    return [p["name"] for p in layer.property_schema
+            if p["type"] in NUMERIC and p["name"] in carried][:MAX_CLUSTER_SUMS]
 
 
 def sum_sql(name: str, prefix: str) -> tuple[str, list]:

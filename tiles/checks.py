@@ -40,6 +40,9 @@ def check_tile_settings(app_configs, **kwargs) -> list[Error]:
     west, south, east, north = (settings.TILES_SEED_BBOX + [0, 0, 0, 0])[:4]
     if len(settings.TILES_SEED_BBOX) != 4 or not (-180 <= west < east <= 180 and -85.06 <= south < north <= 85.06):
         errors.append(Error("TILES_SEED_BBOX must be minLon,minLat,maxLon,maxLat in WGS 84.", id="tiles.E010"))
+    # Each attribute is a column of the tile's statement; PostgreSQL's target lists stop at 1,664.
+    if not 1 <= settings.TILES_MAX_ATTRIBUTES <= 1_600:
+        errors.append(Error("TILES_MAX_ATTRIBUTES must be between 1 and 1,600.", id="tiles.E020"))
     return errors
 
 

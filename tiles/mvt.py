@@ -6,9 +6,12 @@ column), so `geom && envelope` uses a GiST index (the layer partition's own, see
 value is a bound parameter, z/x/y and JSON keys included; the only identifiers are property names
 used as column aliases, checked by layers.schema and quoted by psycopg.sql.Identifier.
 
-Feature attributes are the layer's schema properties, typed (string, integer, number, boolean) and
-the time in ISO 8601. A polygon layer whose style has a label also gets a `<slug>-labels` MVT layer
-with one point per polygon, so a polygon is labelled once and not once per tile.
+Feature attributes are the layer's schema properties, typed (string, integer, number, boolean; a
+JSON list or object as its JSON text, which MVT can hold) and the time in ISO 8601; at most
+TILES_MAX_ATTRIBUTES of them, the schema's first (`cells.tile_properties`): each is a column of the
+statement, and PostgreSQL's target lists stop at 1,664. A polygon layer whose style has a label
+also gets a `<slug>-labels` MVT layer with one point per polygon, so a polygon is labelled once and
+not once per tile.
 
 A tile layer with more than TILES_MAX_FEATURES features, or whose MVT would exceed TILES_MAX_BYTES,
 is drawn as grid clusters (TILES_CLUSTER_CELLS² cells per tile, each cluster at the mean position of
@@ -317,7 +320,7 @@ def _attributes_sql(part: LayerPart) -> tuple[str, list]:
 
     Plain columns rather than one jsonb: ST_AsMVT encodes them about four times faster.
     """
-    wanted = part.query.properties or [p["name"] for p in part.layer.property_schema]
+    wanted = (part.query.properties or cells.tile_properties(part.layer))[:settings.TILES_MAX_ATTRIBUTES]
     types = {p["name"]: p["type"] for p in part.layer.property_schema}
     columns, params = [], []
     for name in wanted:

@@ -23,7 +23,8 @@ def _title(layer: Layer, lang: str) -> str:
 
 
 def _fields(layer: Layer, lang: str) -> dict[str, str]:
-    fields = {p["name"]: FIELD_TYPES.get(p["type"], "String") for p in layer.property_schema}
+    carried = set(cells.tile_properties(layer))
+    fields = {p["name"]: FIELD_TYPES.get(p["type"], "String") for p in layer.property_schema if p["name"] in carried}
     if layer.time_kind == TimeKind.INSTANT:
         fields["datetime"] = "String"
     elif layer.time_kind == TimeKind.INTERVAL:

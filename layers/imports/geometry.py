@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from django.conf import settings
 from pyproj import CRS
 
 from layers import crs as crs_module
@@ -28,8 +29,12 @@ class Checked:
 
 
 def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
-    """Parse, reproject and validate one batch of WKB geometries."""
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    """Parse, reproject and validate one batch of WKB geometries.
+
+    Coordinates past ±180° / ±90° by at most LAYERS_IMPORT_COORDINATE_TOLERANCE degrees (a rounding
+    error: Natural Earth's Russia reaches 180.00000000000006) are clamped onto the limit; beyond it
+    the row is refused."""
+    geoms, unreadable = _parse(wkb)
     if (shapely.has_z(geoms) | shapely.has_m(geoms)).any():  # a Z or M the layer's type did not declare
         geoms = shapely.force_2d(geoms)
     keep = np.ones(len(geoms), dtype=bool)
@@ -40,6 +45,7 @@ def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
             rejected.append((int(i), code, {}))
         keep[mask] = False
 
+    reject(unreadable, "unsupported_geometry")
     reject(shapely.is_missing(geoms), "missing_geometry")
     reject(keep & shapely.is_empty(geoms), "empty_geometry")
     reject(_non_finite(geoms, keep), "non_finite")
@@ -47,7 +53,12 @@ def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
     if not crs_module.is_wgs84(source_crs):
         transform = crs_module.to_wgs84(source_crs)
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
-    reject(_non_finite(geoms, keep) | _out_of_range(geoms, keep), "out_of_range")
+    # One pass over the coordinates for both checks (and a second only for a batch with some to clamp).
+    coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
+    reject(_rows(~np.isfinite(coords).all(axis=1), index, len(geoms)), "out_of_range")
+    geoms, coords, index = _clamp(geoms, keep, coords, index)
+    outside = (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+    reject(_rows(outside, index, len(geoms)), "out_of_range")
 
     repaired: list[tuple[int, str]] = []
     invalid = keep & ~shapely.is_valid(np.where(keep, geoms, None))
@@ -72,18 +83,63 @@ def check(wkb: np.ndarray, source_crs: CRS, *, repair: bool) -> Checked:
     return Checked(geoms=geoms[keep], keep=keep, rejected=rejected, repaired=repaired)
 
 
+def _parse(wkb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The batch's geometries, and which rows GEOS cannot work with (curves: the Arrow reader hands
+    over top-level ones linearised already, but one inside a collection is read and then fails every
+    operation), for those rows to be refused alone."""
+    unreadable = np.zeros(len(wkb), dtype=bool)
+    try:
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    except (NotImplementedError, shapely.errors.GEOSException):
+        geoms = np.empty(len(wkb), dtype=object)
+        for i, one in enumerate(wkb):
+            try:
+                geoms[i] = shapely.from_wkb(one, on_invalid="ignore")
+            except (NotImplementedError, shapely.errors.GEOSException):
+                unreadable[i] = True
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == 7):  # collections: rare, one by one
+        try:
+            shapely.get_coordinates(geoms[i])
+        except (NotImplementedError, shapely.errors.GEOSException):
+            unreadable[i] = True
+    if unreadable.any():
+        geoms[unreadable] = None
+    return geoms, unreadable
+
+
+def _clamp(geoms: np.ndarray, keep: np.ndarray, coords: np.ndarray,
+           index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates within the tolerance past the WGS 84 limits moved onto them, in the rows that have
+    such a coordinate (most batches have none and come back as they are), with the coordinates anew."""
+    tolerance = settings.LAYERS_IMPORT_COORDINATE_TOLERANCE
+    x, y = np.abs(coords[:, 0]), np.abs(coords[:, 1])
+    near = ((x > 180) & (x <= 180 + tolerance)) | ((y > 90) & (y <= 90 + tolerance))
+    if not near.any():
+        return geoms, coords, index
+
+    def snap(values: np.ndarray, limit: float) -> np.ndarray:
+        near = (np.abs(values) > limit) & (np.abs(values) <= limit + tolerance)
+        return np.where(near, np.sign(values) * limit, values)
+
+    rows = np.unique(index[near])
+    out = geoms.copy()
+    out[rows] = shapely.transform(geoms[rows],
+                                  lambda xy: np.column_stack((snap(xy[:, 0], 180), snap(xy[:, 1], 90))))
+    coords, index = shapely.get_coordinates(np.where(keep, out, None), return_index=True)
+    return out, coords, index
+
+
+def _rows(mask: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
+    """The rows (of n) that have a coordinate where `mask` is true."""
+    rows = np.zeros(n, dtype=bool)
+    rows[index[mask]] = True
+    return rows
+
+
 def _non_finite(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
     coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
     bad = np.zeros(len(geoms), dtype=bool)
     bad[index[~np.isfinite(coords).all(axis=1)]] = True
-    return bad
-
-
-def _out_of_range(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    coords, index = shapely.get_coordinates(np.where(keep, geoms, None), return_index=True)
-    outside = (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
-    bad = np.zeros(len(geoms), dtype=bool)
-    bad[index[outside]] = True
     return bad
 
 

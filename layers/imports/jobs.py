@@ -199,6 +199,7 @@ def _new_layer(job: ImportJob) -> Layer:
 def _load_vector(job: ImportJob, source: sources.Source, inspection: vector.Inspection, source_crs,
                  encoding: str | None, report: Report, progress: Progress) -> None:
     names = [vector.decode_text(f, encoding, row=0, field=f) for f in inspection.fields]
+    _check_width(job, names)
     if inspection.has_z:
         report.warn("z_dropped")
     if inspection.binary:
@@ -261,9 +262,11 @@ def _read_rows(job: ImportJob, source: sources.Source, inspection: vector.Inspec
     types: set[str] = set()
     total = max(inspection.features, 1)
     batches = vector.batches(source, inspection, encoding=encoding, size=settings.LAYERS_IMPORT_BATCH)
+    linearised = 0  # curved geometries GDAL approximated (counted by the reading thread)
 
     def check(batch: vector.Batch) -> _Rows:
-        nonlocal id_field
+        nonlocal id_field, linearised
+        linearised += batch.linearised
         if batch.offset == 0:
             id_field = _id_field(job, names, batch)
         return _check_batch(batch, source_crs, repair, id_field, seen, report)
@@ -273,6 +276,8 @@ def _read_rows(job: ImportJob, source: sources.Source, inspection: vector.Inspec
         write(rows.rows)
         progress("loading", 90 * rows.end / total)
     counts = report.counts
+    if linearised:
+        report.warn("curves_linearised", count=linearised)
     if counts["read"] == 0:
         raise ImportProblem("no_features")
     if counts["read"] == counts["rejected"]:
@@ -441,6 +446,19 @@ def _id_field(job: ImportJob, names: list[str], first: vector.Batch) -> str | No
     if found is None and job.mode == ImportMode.UPSERT:
         raise ImportProblem("upsert_needs_ids")
     return found
+
+
+def _check_width(job: ImportJob, names: list[str]) -> None:
+    """A file with more properties than LAYERS_MAX_PROPERTIES (or that would take its layer past it)
+    is refused before any row is read: every feature would carry them into the catalog, the API and
+    each tile (PostgreSQL builds a tile's attributes as columns of one target list)."""
+    limit = settings.LAYERS_MAX_PROPERTIES
+    count = len(set(names))
+    if count <= limit:  # the layer keeps the properties it has (_merged_schema)
+        existing = Layer.objects.filter(slug=job.layer_slug).values_list("property_schema", flat=True).first()
+        count = len(set(names) | {p["name"] for p in existing or []})
+    if count > limit:
+        raise ImportProblem("too_many_properties", count=count, limit=limit)
 
 
 def _merged_schema(schema: list[dict], names: list[str], dtypes: list[str], report: Report) -> list[dict]:

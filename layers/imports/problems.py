@@ -44,6 +44,7 @@ MESSAGES = {
     "vector_into_raster": _("The layer “%(slug)s” is a raster layer; vector features cannot be imported into it."),
     "raster_mode": _("A raster always replaces the layer's raster: use mode=replace."),
     "nothing_loaded": _("None of the %(read)s features could be loaded; the layer was left as it was."),
+    "too_many_properties": _("The features have %(count)s properties; a layer holds at most %(limit)s."),
     "internal_error": _("The import failed on our side; it has been logged. The layer was left as it was."),
     # The request
     "bad_slug": _("The layer must be a slug: lower-case letters, digits and hyphens."),
@@ -55,6 +56,8 @@ MESSAGES = {
     "file_needed": _("Send the file in the multipart field “file”."),
     # One row
     "missing_geometry": _("The feature has no geometry."),
+    "unsupported_geometry": _("The geometry is of a kind that cannot be stored (a curve inside a collection, a "
+                              "surface of triangles…)."),
     "empty_geometry": _("The geometry is empty."),
     "non_finite": _("The geometry has a coordinate that is not a finite number."),
     "out_of_range": _("After reprojection the geometry is outside longitude −180..180 / latitude −90..90: "
@@ -80,6 +83,7 @@ MESSAGES = {
                                "digits and _): %(names)s."),
     "binary_fields_dropped": _("Binary attributes were not imported: %(names)s."),
     "archive_members_skipped": _("Files in the archive that are not part of the data were ignored: %(names)s."),
+    "curves_linearised": _("%(count)s curved geometries were approximated by straight segments."),
     "cog_written": _("The raster was stored as a Cloud-Optimized GeoTIFF (%(width)s × %(height)s, %(bands)s "
                      "bands, %(crs)s)."),
 }

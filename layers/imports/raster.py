@@ -10,6 +10,7 @@ import rasterio.shutil
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db import transaction
+from pyproj.exceptions import CRSError
 from rasterio.errors import RasterioError
 
 from layers import crs as crs_module
@@ -27,9 +28,13 @@ COG_OPTIONS = {"COMPRESS": "DEFLATE", "BLOCKSIZE": 512, "OVERVIEWS": "AUTO", "BI
 
 def import_raster(job: ImportJob, source: Source, report: Report, progress: Progress) -> None:
     try:
-        src = rasterio.open(source.path)
-    except RasterioError as error:
+        return _import_raster(job, source, report, progress)
+    except RasterioError as error:  # GDAL opened the header but not the pixels (a truncated or damaged file)
         raise unreadable("GeoTIFF", error) from None
+
+
+def _import_raster(job: ImportJob, source: Source, report: Report, progress: Progress) -> None:
+    src = rasterio.open(source.path)
     with src:
         if src.driver not in source.drivers:
             raise ImportProblem("content_mismatch", format="GeoTIFF")
@@ -37,7 +42,10 @@ def import_raster(job: ImportJob, source: Source, report: Report, progress: Prog
         if src.width * src.height * src.count > settings.LAYERS_IMPORT_MAX_RASTER_PIXELS:
             raise ImportProblem("raster_too_big", width=src.width, height=src.height, bands=src.count,
                                 limit=settings.LAYERS_IMPORT_MAX_RASTER_PIXELS)
-        file_crs = crs_module.CRS.from_user_input(src.crs.to_wkt()) if src.crs is not None else None
+        try:
+            file_crs = crs_module.CRS.from_user_input(src.crs.to_wkt()) if src.crs is not None else None
+        except CRSError:  # a CRS GDAL keeps but PROJ cannot build: the steward names one
+            file_crs = None
         crs = choose_crs(job, file_crs, tuple(src.bounds), report)
         progress("converting", 10, force=True)
         staged = state.work_dir(job) / "with-crs.tif"

@@ -22,8 +22,23 @@ export function propertyLabel(prop) {
   return pick(prop.label_vi, prop.label_en) || prop.name;
 }
 
+// A JSON list or object (a feature's bbox, a nested record), compactly: [105.1, 10.2, …]. From a
+// vector tile it arrives as its JSON text.
+const JSON_SHOWN = 120;
+
+function formatJson(value) {
+  let parsed = value;
+  if (typeof value === "string") {
+    try { parsed = JSON.parse(value); } catch { return value; }
+  }
+  if (parsed === null || typeof parsed !== "object") return String(parsed);
+  const text = JSON.stringify(parsed).replace(/,(?=\S)/g, ", ").replace(/":/g, '": ');
+  return text.length > JSON_SHOWN ? `${text.slice(0, JSON_SHOWN - 1)}…` : text;
+}
+
 export function formatValue(layer, prop, value) {
   if (value === null || value === undefined || value === "") return "—";
+  if (prop.type === "json" || (typeof value === "object")) return formatJson(value);
   const choice = (prop.choices || []).find((c) => c.value === value);
   if (choice) return pick(choice.label_vi, choice.label_en);
   const category = categoryLabel(layer, prop.name, value);
