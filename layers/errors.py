@@ -4,11 +4,15 @@ Public messages are for people; the details go to the log. Never SQL, paths or t
 """
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from psycopg.errors import QueryCanceled
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
@@ -116,8 +120,10 @@ _DRF_CODES = {
 
 def drf_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every API error in the one shape. Unknown exceptions propagate (500)."""
+    exc = bounded_work_error(exc) or exc
     if isinstance(exc, ApiError):
-        return Response(error_body(exc.detail, exc.code, exc.fields), status=exc.status_code)
+        return Response(error_body(exc.detail, exc.code, exc.fields), status=exc.status_code,
+                        headers=error_headers(exc))
     if isinstance(exc, Http404):
         return Response(error_body(NotFound.default_detail, NotFound.code), status=404)
     if isinstance(exc, DjangoPermissionDenied):
@@ -149,13 +155,18 @@ class ApiErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception):
+        exc = bounded_work_error(exc) or exc
         if isinstance(exc, ApiError):
-            return error_response(exc.detail, exc.code, exc.status_code, exc.fields)
+            return _with_headers(error_response(exc.detail, exc.code, exc.status_code, exc.fields), exc)
         return None
 
 
 # Django's handler400/403/404/500 for plain views (wired in geo_ioc/urls.py).
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    # Django's body guards (DATA_UPLOAD_MAX_*) raise SuspiciousOperation subclasses, which land here.
+    known = bounded_work_error(exception) if exception is not None else None
+    if known is not None:
+        return error_response(known.detail, known.code, known.status_code)
     return error_response(_("The request is not valid."), "bad_request", 400)
 
 
@@ -168,4 +179,82 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
+    # Called while Django handles the exception: a timeout raised outside a view (a middleware's
+    # query) is still a 503, not a 500.
+    known = bounded_work_error(sys.exc_info()[1]) if sys.exc_info()[1] is not None else None
+    if known is not None:
+        return _with_headers(error_response(known.detail, known.code, known.status_code), known)
     return error_response(_("Something went wrong on our side. It has been logged."), "server_error", 500)
+
+
+# --- Bounded work (issue #12 point 4): timeouts, body limits, rate limits, sign-in lock-out. ---
+
+
+class QueryTimeout(ApiError):
+    """A statement ran past its statement_timeout; PostgreSQL cancelled it, the backend is free."""
+
+    status_code = 503
+    code = "query_timeout"
+    default_detail = _(
+        "The request took too long and was stopped. Try a smaller area or fewer layers, or try again later."
+    )
+
+
+class RequestTooLarge(ApiError):
+    status_code = 413
+    code = "request_too_large"
+    default_detail = _("The request body is larger than this server accepts.")
+
+
+class TooManyFields(ApiError):
+    code = "too_many_fields"
+    default_detail = _("The request has more fields than this server accepts.")
+
+
+class Throttled(ApiError):
+    """Over a rate limit; `wait` (seconds) goes into Retry-After."""
+
+    status_code = 429
+    code = "throttled"
+    default_detail = _("Too many requests. Wait a moment and try again.")
+
+    def __init__(self, detail: Any = None, *, wait: int = 60, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.wait = wait
+
+
+class LoginLocked(Throttled):
+    code = "login_locked"
+    default_detail = _("Too many failed sign-in attempts. Sign-in is locked for a while; try again later.")
+
+
+def is_query_canceled(exc: BaseException) -> bool:
+    """Django wraps psycopg's QueryCanceled (statement_timeout, or a cancel from an operator) in
+    OperationalError; the cause says which."""
+    return isinstance(exc, OperationalError) and isinstance(exc.__cause__, QueryCanceled)
+
+
+def bounded_work_error(exc: BaseException) -> ApiError | None:
+    """The ApiError that stands for a database timeout or Django's request-size guards, else None.
+
+    One mapping for the DRF handler and the plain-view middleware."""
+    if is_query_canceled(exc):
+        log.warning("statement cancelled (statement_timeout): %s", exc)
+        return QueryTimeout()
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        return TooManyFields()
+    if isinstance(exc, drf_exceptions.Throttled):
+        return Throttled(wait=int(exc.wait or 1))
+    return None
+
+
+def error_headers(exc: ApiError) -> dict[str, str]:
+    return {"Retry-After": str(max(1, exc.wait))} if isinstance(exc, Throttled) else {}
+
+
+def _with_headers(response: JsonResponse, exc: ApiError) -> JsonResponse:
+    for name, value in error_headers(exc).items():
+        response[name] = value
+    return response
