@@ -14,14 +14,14 @@ itself (the backend is free at once, the connection stays usable) and the reques
 """
 
 from django.conf import settings
-from django.db import connections
 from django.db.backends.signals import connection_created
 
 
 def use_jobs_timeout() -> None:
-    """From now on, every database connection this process opens gets the jobs' timeout."""
+    """From now on, every database connection this process opens gets the jobs' timeout. Called
+    before any is opened: by manage.py, and by a Celery worker as it starts (celeryd_init), before
+    its pool forks (Celery's Django fixup closes inherited connections in each child anyway)."""
     connection_created.connect(_set_jobs_timeout, dispatch_uid="geo_ioc.statement_timeouts.jobs")
-    connections.close_all()  # any connection opened before carries the web's timeout
 
 
 def _set_jobs_timeout(sender, connection, **kwargs) -> None:

@@ -60,6 +60,7 @@ def test_a_jobs_process_gives_every_connection_it_opens_the_jobs_timeout(setting
 
     try:
         use_jobs_timeout()
+        connections.close_all()  # as a worker process starts: no connection yet
         assert show_timeout() == "30min"
     finally:
         connection_created.disconnect(dispatch_uid="geo_ioc.statement_timeouts.jobs")
