@@ -10,9 +10,12 @@ Polygon features count when their interiors overlap the zone, so a neighbour tha
 boundary is not "inside"; points and lines count when they touch it.
 
 Bounded work: a zone of more than LAYERS_SUMMARY_MAX_VERTICES vertices (an imported coastline, a
-commune traced at 1 m) is simplified first (ST_SimplifyPreserveTopology) with the smallest tolerance
-of LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that brings it under the limit; the answer says so and gives
-the tolerance, the most any boundary moved. The zone's own area is always that of the exact polygon.
+commune traced at 1 m) is simplified first (Douglas-Peucker, ST_Simplify, then made valid) with the
+smallest tolerance of LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that brings it under the limit; the answer
+says so and gives the tolerance, the most any boundary moved. The zone's own area is always that of
+the exact polygon. Measured on a 1,000,000-vertex zone over the demo world: ST_SimplifyPreserveTopology
+took 9.8 s, ST_Simplify 0.34 s, for the same 136,511 vertices left at 2 m; the whole summary took
+5.2 s (tolerance 8 m) against more than 10 minutes unsimplified, on a loaded 2-core machine.
 The statement runs under LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS (503 query_timeout past it).
 """
 
@@ -33,6 +36,9 @@ SQUARE_METRES_PER_HECTARE = 10_000.0
 # Metres per degree of latitude. A tolerance of t / METRES_PER_DEGREE degrees moves no point more than
 # t metres: a degree of longitude is shorter still (cos φ).
 METRES_PER_DEGREE = 111_320.0
+# Douglas-Peucker keeps every point of the exact boundary within the tolerance of the simplified one
+# (and the reverse); a ring it made cross itself is repaired, keeping polygons only.
+_SIMPLIFIED = "ST_CollectionExtract(ST_MakeValid(ST_Simplify(g, %(tolerance)s, true)), 3)"
 _SIMPLIFY_STEPS = 8  # tolerances tried: t, 4t, … 4⁷t (4⁷ × 2 m = 33 km: any zone is small by then)
 
 
@@ -115,7 +121,7 @@ def _summarize(
         tolerance_m = None
         if dimension == 2 and vertices > settings.LAYERS_SUMMARY_MAX_VERTICES:
             tolerance_m = _simplify_tolerance(cur, zone_sql, params)
-            zone_sql = "SELECT ST_SimplifyPreserveTopology(g, %(tolerance)s) AS g FROM (" + zone_sql + ") AS exact"
+            zone_sql = "SELECT " + _SIMPLIFIED + " AS g FROM (" + zone_sql + ") AS exact"
             params["tolerance"] = tolerance_m / METRES_PER_DEGREE
         rows = _count_inside(cur, zone_sql, params) if dimension == 2 else []
     totals: dict[int, list] = {}
@@ -139,7 +145,7 @@ def _simplify_tolerance(cur, zone_sql: str, params: dict) -> float:
         _execute(
             cur,
             "WITH zone AS (" + zone_sql + ")"
-            " SELECT ST_NPoints(ST_SimplifyPreserveTopology(g, %(tolerance)s)) FROM zone",
+            " SELECT ST_NPoints(ST_Simplify(g, %(tolerance)s, true)) FROM zone",
             params | {"tolerance": tolerance / METRES_PER_DEGREE},
         )
         if cur.fetchone()[0] <= settings.LAYERS_SUMMARY_MAX_VERTICES:
