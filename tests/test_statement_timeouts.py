@@ -50,8 +50,8 @@ def show_timeout() -> str:
 
 @pytest.mark.django_db
 def test_a_web_connection_starts_with_the_api_statement_timeout(settings):
-    assert settings.DB_STATEMENT_TIMEOUT_MS == 15_000
-    assert show_timeout() == "15s"
+    assert settings.DB_STATEMENT_TIMEOUT_MS == 30_000
+    assert show_timeout() == "30s"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,7 +65,7 @@ def test_a_jobs_process_gives_every_connection_it_opens_the_jobs_timeout(setting
     finally:
         connection_created.disconnect(dispatch_uid="geo_ioc.statement_timeouts.jobs")
         connections.close_all()
-    assert show_timeout() == "15s"
+    assert show_timeout() == "30s"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -82,7 +82,7 @@ def test_a_summary_past_its_timeout_answers_503_query_timeout_and_frees_its_back
     settings.LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS = 60_000
     again = client.post(SUMMARY, body, format="json")  # the same connection answers the next request
     assert again.status_code == 200
-    assert show_timeout() == "15s"  # the summary's own limit ended with its transaction
+    assert show_timeout() == "30s"  # the summary's own limit ended with its transaction
 
 
 @pytest.mark.django_db(transaction=True)
