@@ -1,4 +1,8 @@
-"""GET /healthz: is every part this platform needs answering? 200 only when all of them are."""
+"""GET /healthz: is every part this platform needs answering? 200 only when all of them are.
+
+Anyone may ask (a load balancer, `make run`), but only staff (signed in, or with a staff account's
+API token) are told which part failed and which versions run: to anyone else versions and timings
+are a map for an attacker, so they get `{"status": "ok"}` or 503 `{"status": "unhealthy"}` only."""
 
 import time
 
@@ -55,6 +59,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     # Pinging workers needs the broker; without Redis the answer is already known.
     checks["celery"] = _timed(_celery) if checks["redis"]["ok"] else {"ok": False, "detail": "broker down"}
     healthy = all(c["ok"] for c in checks.values())
-    response = JsonResponse({"status": "ok" if healthy else "unhealthy", "checks": checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "unhealthy"}
+    if request.user.is_authenticated and request.user.is_staff:
+        body["checks"] = checks
+    response = JsonResponse(body, status=200 if healthy else 503)
     response["Cache-Control"] = "no-store"
     return response

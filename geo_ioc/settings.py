@@ -40,6 +40,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it sees every response last, the guard's refusals included (Content-Security-Policy).
+    "geo_ioc.security_headers.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the request: control characters, bad UTF-8, over-long URLs and headers.
     "layers.guards.GuardMiddleware",
@@ -80,6 +82,14 @@ DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Every connection starts with the web's statement timeout (DB_STATEMENT_TIMEOUT_MS, set in the
+# bounded-work block below; geo_ioc.statement_timeouts says why here and how jobs raise it).
+# 30 s, as tiles: at 15 s a zone saved on a busy 2-core machine (the browser tests, seven sessions)
+# was cancelled while waiting for its locks. gunicorn's worker timeout (120 s) is well above it.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+    filter(None, [DATABASES["default"]["OPTIONS"].get("options"), f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"])
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # gis.W001 warns that GDAL < 3.9 cannot block file/network access while parsing a spatial reference.
 # Debian 12 ships 3.6; no user-supplied SRS text reaches GeoDjango's GDAL (CRS are resolved with
@@ -258,3 +268,62 @@ REQUEST_JSON_MAX_BYTES = env.int("REQUEST_JSON_MAX_BYTES", default=4 * 1024 * 10
 REQUEST_JSON_MAX_DEPTH = env.int("REQUEST_JSON_MAX_DEPTH", default=64)
 # A failed CSRF check answers in the error shape (a page for browsers), not Django's debug page.
 CSRF_FAILURE_VIEW = "layers.errors.csrf_failure"
+# Bounded work (issue #12): statement timeouts, request bodies, rate limits, sign-in lock-out, headers.
+# Statement timeouts in ms (geo_ioc.statement_timeouts): the web's DB_STATEMENT_TIMEOUT_MS is read
+# above, with DATABASES. Jobs (Celery, manage.py) legitimately run for minutes: a million-row COPY,
+# an index build. A summary is one statement over a polygon: anonymous callers may send them.
+DB_JOBS_STATEMENT_TIMEOUT_MS = env.int("DB_JOBS_STATEMENT_TIMEOUT_MS", default=30 * 60 * 1000)
+LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS = env.int("LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS", default=10_000)
+# A summary's zone above this many vertices is simplified, to the smallest tolerance of
+# LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that fits, before it is intersected (layers.summaries).
+LAYERS_SUMMARY_MAX_VERTICES = env.int("LAYERS_SUMMARY_MAX_VERTICES", default=5_000)
+LAYERS_SUMMARY_SIMPLIFY_METRES = env.float("LAYERS_SUMMARY_SIMPLIFY_METRES", default=2.0)
+# Security headers (geo_ioc.security_headers). Pages that may be framed with ?embed=1 (the dashboard,
+# the tile preview) may be by our own origin and these (e.g. https://portal.longan.gov.vn); others never.
+EMBED_ALLOWED_ORIGINS = env.list("EMBED_ALLOWED_ORIGINS", default=[])
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# Served over HTTPS (behind a proxy that terminates TLS and sets X-Forwarded-Proto, overwriting any
+# a client sent): cookies only travel over HTTPS, and Django knows a request came in over it.
+HTTPS = env.bool("HTTPS", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Rate limits of heavy endpoints (layers.rate_limits), requests per window per caller: an address when
+# anonymous, an account when signed in. 0 turns one off. They count in Django's cache, a Redis
+# database of its own (RATE_LIMIT_CACHE_URL); when it is down the limits fail open (reads go on).
+_redis_base, _sep, _redis_db = REDIS_URL.rstrip("/").rpartition("/")
+RATE_LIMIT_CACHE_URL = env.str(
+    "RATE_LIMIT_CACHE_URL", default=f"{_redis_base}/1" if _redis_db.isdigit() else f"{REDIS_URL.rstrip('/')}/1"
+)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": RATE_LIMIT_CACHE_URL,
+        # A Redis that is down must cost a request little before the limit fails open.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+RATE_LIMIT_WINDOW_SECONDS = env.int("RATE_LIMIT_WINDOW_SECONDS", default=60)
+RATE_LIMIT_SUMMARY_ANONYMOUS = env.int("RATE_LIMIT_SUMMARY_ANONYMOUS", default=30)
+RATE_LIMIT_SUMMARY_SIGNED_IN = env.int("RATE_LIMIT_SUMMARY_SIGNED_IN", default=120)
+RATE_LIMIT_EXPORT_ANONYMOUS = env.int("RATE_LIMIT_EXPORT_ANONYMOUS", default=10)
+RATE_LIMIT_EXPORT_SIGNED_IN = env.int("RATE_LIMIT_EXPORT_SIGNED_IN", default=60)
+RATE_LIMIT_SEARCH_ANONYMOUS = env.int("RATE_LIMIT_SEARCH_ANONYMOUS", default=60)
+RATE_LIMIT_SEARCH_SIGNED_IN = env.int("RATE_LIMIT_SEARCH_SIGNED_IN", default=300)
+# Proxies in front of the app that append to X-Forwarded-For. 0: X-Forwarded-For is never trusted
+# (a client can write anything there) and the caller is REMOTE_ADDR.
+RATE_LIMIT_TRUSTED_PROXIES = env.int("RATE_LIMIT_TRUSTED_PROXIES", default=0)
+# Sign-in lock-out (geo_ioc.sign_in): after this many failed sign-ins within LOGIN_LOCKOUT_SECONDS
+# for one account, or from one address (higher: an office shares one address), sign-in is refused
+# until the window ends. A successful sign-in clears the account's count.
+LOGIN_LOCKOUT_ACCOUNT_FAILURES = env.int("LOGIN_LOCKOUT_ACCOUNT_FAILURES", default=5)
+LOGIN_LOCKOUT_ADDRESS_FAILURES = env.int("LOGIN_LOCKOUT_ADDRESS_FAILURES", default=20)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# Request bodies: JSON and form bodies are read into memory up to this size (a 20,000-vertex polygon
+# is about 0.8 MB of GeoJSON); uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to disk, and
+# imports have their own cap (LAYERS_IMPORT_MAX_UPLOAD_BYTES). Past them: 413 / 400 in the error shape.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)

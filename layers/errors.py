@@ -4,13 +4,16 @@ Public messages are for people; the details go to the log. Never SQL, paths or t
 """
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+from psycopg.errors import QueryCanceled
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
@@ -118,8 +121,10 @@ _DRF_CODES = {
 
 def drf_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every API error in the one shape. Unknown exceptions propagate (500)."""
+    exc = bounded_work_error(exc) or exc
     if isinstance(exc, ApiError):
-        return Response(error_body(exc.detail, exc.code, exc.fields), status=exc.status_code)
+        return Response(error_body(exc.detail, exc.code, exc.fields), status=exc.status_code,
+                        headers=error_headers(exc))
     if isinstance(exc, Http404):
         return Response(error_body(NotFound.default_detail, NotFound.code), status=404)
     if isinstance(exc, DjangoPermissionDenied):
@@ -151,6 +156,7 @@ class ApiErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception):
+        exc = bounded_work_error(exc) or exc
         if isinstance(exc, ApiError):
             return error_response_for(request, exc)
         return None
@@ -185,11 +191,6 @@ class BadHost(ApiError):
     default_detail = _("This server does not answer for the host named in the request.")
 
 
-class RequestTooLarge(ApiError):
-    status_code = 413
-    code = "request_too_large"
-    default_detail = _("The request body is too large or has too many fields.")
-
 
 class CsrfFailed(PermissionDenied):
     code = "csrf_failed"
@@ -220,13 +221,13 @@ def wants_html(request: HttpRequest) -> bool:
 def error_response_for(request: HttpRequest, exc: ApiError) -> HttpResponse:
     """The one place that chooses between the JSON shape and the HTML page for an error."""
     if not wants_html(request):
-        return error_response(exc.detail, exc.code, exc.status_code, exc.fields)
+        return _with_headers(error_response(exc.detail, exc.code, exc.status_code, exc.fields), exc)
     # No request context: the page must render even when the database or the session is what failed.
     body = render_to_string("geo_ioc/error.html", {
         "status": exc.status_code, "code": exc.code, "detail": str(exc.detail),
         "advice": _advice(exc.status_code), "fields": error_body(exc.detail, exc.code, exc.fields).get("fields"),
     })
-    return HttpResponse(body, status=exc.status_code, content_type="text/html; charset=utf-8")
+    return _with_headers(HttpResponse(body, status=exc.status_code, content_type="text/html; charset=utf-8"), exc)
 
 
 def _advice(status: int) -> str:
@@ -245,8 +246,12 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         return error_response_for(request, exception)
     if isinstance(exception, DisallowedHost):
         return error_response_for(request, BadHost())  # never asks for the host again
-    if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
-        return error_response_for(request, RequestTooLarge())
+    # Django's body guards (DATA_UPLOAD_MAX_*) raise SuspiciousOperation subclasses, which land here.
+    known = bounded_work_error(exception) if exception is not None else None
+    if known is not None:
+        return error_response_for(request, known)
+    if isinstance(exception, TooManyFilesSent):
+        return error_response_for(request, TooManyFields())
     return error_response_for(request, ApiError(code="bad_request"))
 
 
@@ -259,7 +264,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return error_response_for(request, ServerError())
+    # Called while Django handles the exception: a timeout raised outside a view (a middleware's
+    # query) is still a 503, not a 500.
+    raised = sys.exc_info()[1]
+    return error_response_for(request, (bounded_work_error(raised) if raised is not None else None) or ServerError())
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -275,3 +283,76 @@ class SceneNotFound(NotFound):
 
     code = "scene_not_found"
     default_detail = _("There is no such scene.")
+
+
+# --- Bounded work (issue #12 point 4): timeouts, body limits, rate limits, sign-in lock-out. ---
+
+
+class QueryTimeout(ApiError):
+    """A statement ran past its statement_timeout; PostgreSQL cancelled it, the backend is free."""
+
+    status_code = 503
+    code = "query_timeout"
+    default_detail = _(
+        "The request took too long and was stopped. Try a smaller area or fewer layers, or try again later."
+    )
+
+
+class RequestTooLarge(ApiError):
+    status_code = 413
+    code = "request_too_large"
+    default_detail = _("The request body is larger than this server accepts.")
+
+
+class TooManyFields(ApiError):
+    code = "too_many_fields"
+    default_detail = _("The request has more fields than this server accepts.")
+
+
+class Throttled(ApiError):
+    """Over a rate limit; `wait` (seconds) goes into Retry-After."""
+
+    status_code = 429
+    code = "throttled"
+    default_detail = _("Too many requests. Wait a moment and try again.")
+
+    def __init__(self, detail: Any = None, *, wait: int = 60, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.wait = wait
+
+
+class LoginLocked(Throttled):
+    code = "login_locked"
+    default_detail = _("Too many failed sign-in attempts. Sign-in is locked for a while; try again later.")
+
+
+def is_query_canceled(exc: BaseException) -> bool:
+    """Django wraps psycopg's QueryCanceled (statement_timeout, or a cancel from an operator) in
+    OperationalError; the cause says which."""
+    return isinstance(exc, OperationalError) and isinstance(exc.__cause__, QueryCanceled)
+
+
+def bounded_work_error(exc: BaseException) -> ApiError | None:
+    """The ApiError that stands for a database timeout or Django's request-size guards, else None.
+
+    One mapping for the DRF handler and the plain-view middleware."""
+    if is_query_canceled(exc):
+        log.warning("statement cancelled (statement_timeout): %s", exc)
+        return QueryTimeout()
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        return TooManyFields()
+    if isinstance(exc, drf_exceptions.Throttled):
+        return Throttled(wait=int(exc.wait or 1))
+    return None
+
+
+def error_headers(exc: ApiError) -> dict[str, str]:
+    return {"Retry-After": str(max(1, exc.wait))} if isinstance(exc, Throttled) else {}
+
+
+def _with_headers(response: HttpResponse, exc: ApiError) -> HttpResponse:
+    for name, value in error_headers(exc).items():
+        response[name] = value
+    return response

@@ -25,6 +25,7 @@ from layers import exports
 from layers.access import can_see, get_visible_layer
 from layers.errors import InvalidParameter, NotFound
 from layers.models import ExportJob, JobStatus, Kind, Layer
+from layers.rate_limits import ExportThrottle
 
 
 def _parse(layer: Layer, fmt: str, crs_text: str | None):
@@ -66,6 +67,8 @@ def export_json(job: ExportJob, request: Request) -> dict:
 
 
 class LayerExport(APIView):
+    throttle_classes = [ExportThrottle]
+
     @extend_schema(
         parameters=[OpenApiParameter("crs", str, description="EPSG code of the output, e.g. EPSG:9210 (default 4326)")],
         responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The file"),

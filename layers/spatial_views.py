@@ -26,6 +26,7 @@ from layers.filters import FeatureQuery, parse_bbox, parse_datetime_interval
 from layers.geojson import single_feature
 from layers.models import Feature
 from layers.polygons import polygon_from_geojson
+from layers.rate_limits import SearchThrottle, SummaryThrottle
 
 QUERY_MAX = 200
 _DATETIME = OpenApiParameter(
@@ -63,6 +64,8 @@ def _object_body(request: Request) -> dict:
 
 
 class Search(APIView):
+    throttle_classes = [SearchThrottle]
+
     @extend_schema(
         parameters=[OpenApiParameter("q", str, required=True, description=(
             "A place or feature name, with or without Vietnamese diacritics ('can giuoc'), or a coordinate: "
@@ -136,6 +139,10 @@ def _summary_body(request: Request, summary: summaries.Summary) -> dict[str, Any
         "area_ha": summary.area_ha,
         "bbox": [round(v, 7) for v in summary.bbox],
         "datetime": {"start": summary.start, "end": summary.end},
+        # Counts and areas of a zone too detailed to intersect as it is were computed on a
+        # simplified copy: no boundary moved more than tolerance_m metres (layers.summaries).
+        "simplified": summary.simplified_tolerance_m is not None,
+        "tolerance_m": summary.simplified_tolerance_m,
         "layers": [
             {
                 "slug": s.slug, "title": _pick(request, s.title_vi, s.title_en), "geometry_type": s.geometry_type,
@@ -156,6 +163,8 @@ def _summary_body(request: Request, summary: summaries.Summary) -> dict[str, Any
 
 
 class PolygonSummary(APIView):
+    throttle_classes = [SummaryThrottle]
+
     @extend_schema(
         request=inline_serializer("PolygonSummaryRequest", {
             "geometry": serializers.JSONField(help_text="A GeoJSON Polygon (or a Feature / FeatureCollection of one)."),
@@ -174,6 +183,8 @@ class PolygonSummary(APIView):
 
 
 class FeatureSummary(APIView):
+    throttle_classes = [SummaryThrottle]
+
     @extend_schema(parameters=[_DATETIME], responses=_JSON,
                    summary="What is inside a polygon feature (a zone, a commune) of a visible layer")
     def get(self, request: Request, slug: str, feature_id: str) -> Response:

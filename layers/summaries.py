@@ -8,6 +8,15 @@ Everything is computed by PostGIS in one statement. Areas and lengths are measur
 (10.7° N), +15 % at Hà Nội (21° N).
 Polygon features count when their interiors overlap the zone, so a neighbour that only shares a
 boundary is not "inside"; points and lines count when they touch it.
+
+Bounded work: a zone of more than LAYERS_SUMMARY_MAX_VERTICES vertices (an imported coastline, a
+commune traced at 1 m) is simplified first (Douglas-Peucker, ST_Simplify, then made valid) with the
+smallest tolerance of LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that brings it under the limit; the answer
+says so and gives the tolerance, the most any boundary moved. The zone's own area is always that of
+the exact polygon. Measured on a 1,000,000-vertex zone over the demo world: ST_SimplifyPreserveTopology
+took 9.8 s, ST_Simplify 0.34 s, for the same 136,511 vertices left at 2 m; the whole summary took
+5.2 s (tolerance 8 m) against more than 10 minutes unsimplified, on a loaded 2-core machine.
+The statement runs under LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS (503 query_timeout past it).
 """
 
 import json
@@ -15,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from shapely.geometry import Polygon
 
@@ -24,6 +34,13 @@ from layers.models import Kind, Layer, TimeKind
 from layers.schema import schema_property
 
 SQUARE_METRES_PER_HECTARE = 10_000.0
+# Metres per degree of latitude. A tolerance of t / METRES_PER_DEGREE degrees moves no point more than
+# t metres: a degree of longitude is shorter still (cos φ).
+METRES_PER_DEGREE = 111_320.0
+# Douglas-Peucker keeps every point of the exact boundary within the tolerance of the simplified one
+# (and the reverse); a ring it made cross itself is repaired, keeping polygons only.
+_SIMPLIFIED = "ST_CollectionExtract(ST_MakeValid(ST_Simplify(g, %(tolerance)s, true)), 3)"
+_SIMPLIFY_STEPS = 8  # tolerances tried: t, 4t, … 4⁷t (4⁷ × 2 m = 33 km: any zone is small by then)
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,7 @@ class Summary:
     start: datetime | None
     end: datetime | None
     layers: list[LayerSummary]
+    simplified_tolerance_m: float | None = None  # set when the zone was simplified for the counts
 
 
 def summarize_polygon(
@@ -93,15 +111,21 @@ def _summarize(
         "end": end,
     }
     with connection.cursor() as cur:
-        cur.execute(
+        _execute(
+            cur,
             "WITH zone AS (" + zone_sql + ") SELECT ST_Area(g::geography), ST_XMin(g), ST_YMin(g),"
-            " ST_XMax(g), ST_YMax(g), ST_Dimension(g) FROM zone",
+            " ST_XMax(g), ST_YMax(g), ST_Dimension(g), ST_NPoints(g) FROM zone",
             params,
         )
         head = cur.fetchone()
         if head is None:
             return None
-        area_m2, *bbox, dimension = head
+        area_m2, *bbox, dimension, vertices = head
+        tolerance_m = None
+        if dimension == 2 and vertices > settings.LAYERS_SUMMARY_MAX_VERTICES:
+            tolerance_m = _simplify_tolerance(cur, zone_sql, params)
+            zone_sql = "SELECT " + _SIMPLIFIED + " AS g FROM (" + zone_sql + ") AS exact"
+            params["tolerance"] = tolerance_m / METRES_PER_DEGREE
         rows = _count_inside(cur, zone_sql, params) if dimension == 2 else []
     totals: dict[int, list] = {}
     for layer_id, value, count, m2, metres in rows:
@@ -112,7 +136,33 @@ def _summarize(
         start=start,
         end=end,
         layers=[_layer_summary(layer, totals.get(layer.pk, [])) for layer in layers],
+        simplified_tolerance_m=tolerance_m,
     )
+
+
+def _simplify_tolerance(cur, zone_sql: str, params: dict) -> float:
+    """The smallest tolerance (metres) of LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that leaves the zone
+    at most LAYERS_SUMMARY_MAX_VERTICES vertices (the last one tried if none does)."""
+    tolerance = settings.LAYERS_SUMMARY_SIMPLIFY_METRES
+    for _step in range(_SIMPLIFY_STEPS):
+        _execute(
+            cur,
+            "WITH zone AS (" + zone_sql + ")"
+            " SELECT ST_NPoints(ST_Simplify(g, %(tolerance)s, true)) FROM zone",
+            params | {"tolerance": tolerance / METRES_PER_DEGREE},
+        )
+        if cur.fetchone()[0] <= settings.LAYERS_SUMMARY_MAX_VERTICES:
+            break
+        tolerance *= 4
+    return tolerance
+
+
+def _execute(cur, sql: str, params: dict) -> None:
+    """One statement under the summary's own timeout. SET LOCAL and the statement go in one round
+    trip, one implicit transaction: the limit ends with it (as tiles.mvt does for tiles)."""
+    cur.execute("SET LOCAL statement_timeout = %(summary_timeout)s; " + sql,
+                params | {"summary_timeout": settings.LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS})
+    cur.nextset()  # past the SET
 
 
 def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
@@ -124,8 +174,10 @@ def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
     # The time-window rule is layers.query's; its values go in by name beside the zone's.
     window, window_params = features.during(params["start"], params["end"]).named("window")
     window = window or "true"
-    cur.execute(
-        "WITH zone AS (" + zone_sql + ")," + """
+    # MATERIALIZED: the zone (simplified, perhaps) is computed once, whatever join order is chosen.
+    _execute(
+        cur,
+        "WITH zone AS MATERIALIZED (" + zone_sql + ")," + """
         wanted AS (
             SELECT * FROM unnest(%(ids)s::bigint[], %(props)s::text[], %(timed)s::boolean[])
                        AS w(layer_id, prop, timed)

@@ -18,8 +18,12 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def offline_page(viewport=(1366, 768), locale="vi-VN"):
-    """Yields (page, outside_requests). Requests to other hosts are aborted and listed."""
+def offline_page(viewport=(1366, 768), locale="vi-VN", csp=False):
+    """Yields (page, outside_requests). Requests to other hosts are aborted and listed.
+
+    The pages' Content-Security-Policy is enforced only with csp=True (tests/test_csp_in_browser.py):
+    Playwright's wait_for_function polls its predicate with eval inside the page, which the policy
+    rightly forbids."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the Django test client and ORM
@@ -28,7 +32,8 @@ def offline_page(viewport=(1366, 768), locale="vi-VN"):
     outside: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale=locale)
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale=locale,
+                                      bypass_csp=not csp)
 
         def guard(route):
             url = route.request.url

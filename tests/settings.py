@@ -11,4 +11,10 @@ def _redis_db(url: str, db: int) -> str:
 
 
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = _redis_db(REDIS_URL, 15)
+# The rate limits' and lock-outs' counters in a database of their own; off, since every test client
+# shares one address: the tests of limits (test_rate_limits, test_sign_in_lockout) turn them on.
+CACHES = {"default": CACHES["default"] | {"LOCATION": _redis_db(REDIS_URL, 14)}}  # noqa: F405
+RATE_LIMIT_SUMMARY_ANONYMOUS = RATE_LIMIT_SUMMARY_SIGNED_IN = RATE_LIMIT_EXPORT_ANONYMOUS = 0
+RATE_LIMIT_EXPORT_SIGNED_IN = RATE_LIMIT_SEARCH_ANONYMOUS = RATE_LIMIT_SEARCH_SIGNED_IN = 0
+LOGIN_LOCKOUT_ACCOUNT_FAILURES = LOGIN_LOCKOUT_ADDRESS_FAILURES = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests

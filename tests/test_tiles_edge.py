@@ -6,6 +6,7 @@ anonymous tile whose access answer is remembered and current. Everything else re
 these tests watch."""
 
 import gzip
+import json
 import io
 
 import mapbox_vector_tile
@@ -185,18 +186,19 @@ def test_without_a_tile_cache_a_remembered_answer_is_checked_by_the_render_state
     assert reply.status == 404 and django.calls == calls + 1
 
 
-def test_a_tile_that_fails_to_render_at_the_edge_is_answered_by_django(served, schools, settings):
+def test_a_tile_cancelled_by_its_statement_timeout_at_the_edge_answers_503_in_the_error_shape(
+        served, schools, settings):
     app, django = served
     warm(app, URL)
     settings.TILES_STATEMENT_TIMEOUT_MS = 300
     with other_session() as locker:
-        # Another session holds the feature store: every render waits, then hits its statement
-        # timeout, at the edge and in Django alike.
+        # Another session holds the feature store: the render waits, then hits its statement timeout.
         locker.execute("LOCK TABLE layers_feature IN ACCESS EXCLUSIVE MODE")
         calls = django.calls
         reply = get(app, "/tiles/schools/7/101/59.pbf")
-        assert django.calls == calls + 1
-        assert reply.status == 500 and reply.headers["Content-Type"] == "application/json"
+        assert django.calls == calls  # answered at the edge: Django would only wait as long again
+        assert reply.status == 503 and reply.headers["Content-Type"] == "application/json"
+        assert json.loads(reply.body)["code"] == "query_timeout"
     assert get(app, "/tiles/schools/7/101/59.pbf").status in (200, 204)  # and the connection still works
 
 

@@ -21,13 +21,16 @@ caller or an app's token, no current access answer, an unknown or hidden layer, 
 filter, another method) goes to Django untouched, which answers it and remembers the access answer.
 So the edge never decides access itself: it repeats, for the same scope, an answer the access
 function gave and the catalog has not voided since. A tile that fails to render here is handed to
-Django too, which tries once more and answers in the error shape.
+Django too, which tries once more and answers in the error shape; but a render cancelled by its
+statement timeout is answered here, 503 `query_timeout` in the error shape (trying it again in
+Django would only hold a database backend as long once more).
 
 Headers are those of the view (tiles.http.tile_reply) plus the security headers Django's middleware
 would add (from the same settings); `Vary` is only Accept-Encoding, since a public tile's bytes
 depend on no cookie or language. TILES_EDGE=false turns the edge off.
 """
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
@@ -39,8 +42,9 @@ from django.http import QueryDict
 from django.http.request import split_domain_port, validate_host
 from django.urls import Resolver404, resolve
 
+from geo_ioc.security_headers import static_headers
 from layers.access import access_scope
-from layers.errors import ApiError
+from layers.errors import ApiError, QueryTimeout, error_body, is_query_canceled
 from layers.guards import check_environ
 from tiles import views
 from tiles.access_memo import StaleEntry
@@ -105,7 +109,10 @@ def _answer(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
     if found.entry is not None:
         body = TileBody(found.entry, cached=True)
     else:
-        body = _render(environ, found, tile, fmt)
+        try:
+            body = _render(environ, found, tile, fmt)
+        except QueryTimeout as exc:
+            return _error_answer(exc)
         if body is None:
             return None
     reply = tile_reply(source, body, fmt, accept_encoding=environ.get("HTTP_ACCEPT_ENCODING", ""),
@@ -132,12 +139,25 @@ def _render(environ: dict, found: Remembered, tile: Tile, fmt: str) -> TileBody 
                           catalog_token=found.catalog_token)
     except StaleEntry:
         return None
-    except Exception:
+    except Exception as exc:
+        if is_query_canceled(exc):
+            log.warning("tile %s/%s cancelled by its statement timeout at the edge", found.source.slugs, tile)
+            raise QueryTimeout() from exc
         log.warning("tile %s/%s could not be rendered at the edge; Django answers", found.source.slugs, tile,
                     exc_info=True)
         return None
     finally:
         signals.request_finished.send(sender=TileEdge)
+
+
+def _error_answer(exc: ApiError) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The error shape, as Django's handlers would answer it (in the default language: the edge has
+    no LocaleMiddleware)."""
+    body = json.dumps(error_body(exc.detail, exc.code), ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **_site_headers(),
+               "Content-Length": str(len(body))}
+    status = HTTPStatus(exc.status_code)
+    return f"{status.value} {status.phrase}", list(headers.items()), body
 
 
 def _allowed_host(environ: dict) -> bool:
@@ -154,10 +174,11 @@ def _allowed_host(environ: dict) -> bool:
 
 
 def _site_headers() -> dict[str, str]:
-    """The headers SecurityMiddleware and XFrameOptionsMiddleware give every response. HSTS and the
+    """The headers SecurityMiddleware, XFrameOptionsMiddleware and SecurityHeadersMiddleware give
+    every response. HSTS and the
     HTTPS redirect depend on how the request arrived: with either configured, _answer leaves every
     request to Django."""
-    headers = {"X-Frame-Options": settings.X_FRAME_OPTIONS}
+    headers = {"X-Frame-Options": settings.X_FRAME_OPTIONS, **static_headers()}
     if settings.SECURE_CONTENT_TYPE_NOSNIFF:
         headers["X-Content-Type-Options"] = "nosniff"
     if settings.SECURE_REFERRER_POLICY:
