@@ -5,7 +5,7 @@
 import { getJSON } from "../dashboard/js/api.js";
 import { el } from "../dashboard/js/dom.js";
 import { config, t } from "../dashboard/js/i18n.js";
-import { createMap, loadLabelFont } from "../dashboard/js/map.js";
+import { createMap, loadLabelFont, mapStyle } from "../dashboard/js/map.js";
 import { fetchLayerStyle, sourceSpec } from "../dashboard/js/overlays.js";
 
 const COLOR_PAINT = { fill: "fill-color", line: "line-color", circle: "circle-color" };
@@ -84,6 +84,10 @@ function compose(base, layers, styles) {
   return { ...base, sources, layers: [...base.layers.slice(0, at), ...drawn, ...base.layers.slice(at)] };
 }
 
+// Drawn until the styles arrive: the panel has its canvas at once, and keeps it if the server goes
+// away before they come.
+const EMPTY_STYLE = { version: 8, sources: {}, layers: [] };
+
 export class WallMap {
   // `scale` sizes lines, symbols and labels like the panels' text.
   constructor(body, data, scale) {
@@ -91,12 +95,32 @@ export class WallMap {
     this.data = data;
     this.scale = scale;
     this.map = null;
+    this.styled = false; // the basemap and the layers' styles are in
     this.broken = false; // a style or a tile failed: asked for again when the server answers again
     this.gone = false;
-    this.build();
+    this.create();
   }
 
-  async build() {
+  create() {
+    const container = el("div", { class: "map" });
+    this.body.replaceChildren(container);
+    try {
+      if (!window.maplibregl) throw new Error("no MapLibre");
+      this.map = createMap(container, { bounds: this.data.bbox || undefined }, EMPTY_STYLE,
+        { display: true, scale: this.scale, padding: 10 });
+    } catch {
+      this.body.replaceChildren(el("div", { class: "empty" }, t("The map cannot be drawn on this screen")));
+      return;
+    }
+    this.styled = false;
+    // A missing tile must not stop the wall; MapLibre would not ask for it again by itself.
+    this.map.on("error", (event) => { if (event.tile || event.sourceId) this.broken = true; });
+    // Tells a watcher (and the tests) that every tile of the view has been drawn.
+    this.map.on("idle", () => { if (this.styled) this.body.parentElement.dataset.mapReady = "true"; });
+    this.load();
+  }
+
+  async load() {
     const d = this.data;
     let base, drawn;
     try {
@@ -105,34 +129,26 @@ export class WallMap {
       this.broken = true;
       return;
     }
-    if (this.gone) return;
-    if (d !== this.data) return this.build(); // newer data came meanwhile
-    const container = el("div", { class: "map" });
-    this.body.replaceChildren(container);
-    try {
-      if (!window.maplibregl) throw new Error("no MapLibre");
-      this.map = createMap(container, { bounds: d.bbox || undefined }, compose(base, d.layers, drawn),
-        { display: true, scale: this.scale, padding: 10 });
-    } catch {
-      this.body.replaceChildren(el("div", { class: "empty" }, t("The map cannot be drawn on this screen")));
-      return;
-    }
-    // A missing tile must not stop the wall; MapLibre would not ask for it again by itself.
-    this.map.on("error", (event) => { if (event.tile || event.sourceId) this.broken = true; });
-    // Tells a watcher (and the tests) that every tile of the view has been drawn.
-    this.map.on("idle", () => { this.body.parentElement.dataset.mapReady = "true"; });
+    if (this.gone || !this.map) return;
+    if (d !== this.data) return this.load(); // newer data came meanwhile
+    this.styled = true;
+    this.map.setStyle(mapStyle(compose(base, d.layers, drawn), this.scale));
   }
 
-  // New data for the same panel: new versions or windows change tile URLs only; anything else
-  // (other layers, filters, colours, bbox) draws the map afresh.
-  async update(d) {
+  // New data for the same panel: new versions or windows change tile URLs only; other layers,
+  // filters, colours or bbox restyle the map.
+  update(d) {
     const before = this.data;
     this.data = d;
-    if (!this.map) {
-      if (this.broken) this.retry();
+    if (!this.map) return;
+    if (!this.styled) {
+      if (this.broken) this.retry(); // else the load under way takes the new data
       return;
     }
-    if (!sameDrawing(before, d)) return this.rebuild();
+    if (!sameDrawing(before, d)) {
+      if (JSON.stringify(before.bbox) !== JSON.stringify(d.bbox)) this.map.fitBounds(d.bbox || config.bounds, { padding: 10, animate: false });
+      return this.load();
+    }
     d.layers.forEach((layer, i) => {
       const was = before.layers[i];
       if (layer.version !== was.version || layer.datetime !== was.datetime) this.setTiles(layer);
@@ -156,15 +172,10 @@ export class WallMap {
 
   // The server answers again: a map that missed a style or tiles while it was away is drawn afresh.
   retry() {
-    if (!this.broken) return;
+    if (!this.broken || !this.map || this.gone) return;
     this.broken = false;
-    this.rebuild();
-  }
-
-  rebuild() {
-    this.map?.remove();
-    this.map = null;
-    this.build();
+    this.map.remove();
+    this.create();
   }
 
   remove() {

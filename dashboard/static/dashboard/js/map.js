@@ -10,16 +10,20 @@ export async function loadLabelFont() {
   await Promise.all([document.fonts.load(LABEL_FONT, "Tân An Cần Giuộc Đức Hòa"), document.fonts.load(LABEL_FONT, "Long An")]);
 }
 
+// A style document as a map draws it: without its own camera, its sizes scaled.
+export function mapStyle(style, scale = UI_SCALE) {
+  const { center: _center, zoom: _zoom, ...rest } = style;
+  return { ...rest, layers: rest.layers.map((layer) => scaleLayer(layer, scale)) };
+}
+
 // `basemap` is the style document itself, without its own camera: a shared link's view must win
 // over the centre and zoom the basemap style carries. `view` is {center, zoom} or {bounds}; without
 // either the map shows the province (the page's config). A display map (`display: true`, the
 // wall's) is never touched: no controls, no gestures, no fading labels, sizes scaled by `scale`.
 export function createMap(container, view, basemap, { display = false, scale = UI_SCALE, padding = 20 } = {}) {
-  const { center: _center, zoom: _zoom, ...rest } = basemap;
-  const style = { ...rest, layers: rest.layers.map((layer) => scaleLayer(layer, scale)) };
   const map = new maplibregl.Map({
     container,
-    style,
+    style: mapStyle(basemap, scale),
     center: view.center || config.center,
     zoom: view.zoom ?? 8.6,
     bounds: view.center ? undefined : view.bounds || config.bounds,
