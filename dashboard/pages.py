@@ -15,11 +15,9 @@ from dashboard.domains import domain_groups
 from dashboard.legends import raster_ramps
 from dashboard.messages import translated_messages
 from layers.access import visible_layers
+from layers.extent import province_bounds, province_center
 from layers.zones import can_edit_zones
 
-# Where the map opens without a shared link: the whole province.
-PROVINCE_CENTER = (106.17, 10.73)
-PROVINCE_BOUNDS = (105.49, 10.39, 106.76, 11.04)
 # Layers switched on for a first visit, when the caller may see them.
 DEFAULT_LAYERS = ("land-use-plan", "industrial-parks", "health-facilities", "feedback-1022")
 
@@ -37,8 +35,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_edit_zones": can_edit_zones(user),
         },
         "csrf_token": get_token(request),
-        "center": PROVINCE_CENTER,
-        "bounds": PROVINCE_BOUNDS,
+        # Where the map opens without a shared link: the whole province.
+        "center": province_center(),
+        "bounds": province_bounds(),
         "default_layers": [slug for slug in DEFAULT_LAYERS if slug in named],
         # None when hidden: the zones panel then says the zones are internal, without naming the layer.
         "zones_layer": settings.LAYERS_ZONES_LAYER if settings.LAYERS_ZONES_LAYER in named else None,

@@ -167,6 +167,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# The province the platform serves, as minLon,minLat,maxLon,maxLat in WGS 84 (default Long An): where
+# the dashboard opens, what a wall map without a bbox of its own shows, what tile seeding covers by
+# default, and where imports look first for a file's CRS. Its centre follows (layers/extent.py).
+PROVINCE_BOUNDS = env.list("PROVINCE_BOUNDS", cast=float, default=[105.49, 10.39, 106.76, 11.04])
+
 # Layers: paging of the GeoJSON API.
 LAYERS_PAGE_DEFAULT = env.int("LAYERS_PAGE_DEFAULT", default=10000)
 LAYERS_PAGE_MAX = env.int("LAYERS_PAGE_MAX", default=50000)
@@ -210,8 +215,8 @@ TILES_GZIP_LEVEL = env.int("TILES_GZIP_LEVEL", default=6)
 TILES_EDGE = env.bool("TILES_EDGE", default=True)
 TILES_STATEMENT_TIMEOUT_MS = env.int("TILES_STATEMENT_TIMEOUT_MS", default=30_000)
 TILES_RASTER_SIZE = env.int("TILES_RASTER_SIZE", default=256)
-# Seeding covers this box (WGS 84: minLon,minLat,maxLon,maxLat), by default Long An province.
-TILES_SEED_BBOX = env.list("TILES_SEED_BBOX", cast=float, default=[105.49, 10.39, 106.76, 11.04])
+# Seeding covers this box (WGS 84: minLon,minLat,maxLon,maxLat), by default the province.
+TILES_SEED_BBOX = env.list("TILES_SEED_BBOX", cast=float, default=PROVINCE_BOUNDS)
 
 # Imports and exports. Caps on what a file may make the server do; layers/checks.py checks they agree.
 LAYERS_IMPORT_DIR = Path(env.str("LAYERS_IMPORT_DIR", default=str(Path(MEDIA_ROOT) / "imports")))

@@ -17,6 +17,10 @@ def check_layer_settings(app_configs, **kwargs):
                 id="layers.E001",
             )
         )
+    west, south, east, north = (list(settings.PROVINCE_BOUNDS) + [0, 0, 0, 0])[:4]
+    if len(settings.PROVINCE_BOUNDS) != 4 or not (-180 <= west < east <= 180 and -85.06 <= south < north <= 85.06):
+        errors.append(Error("PROVINCE_BOUNDS must be minLon,minLat,maxLon,maxLat in WGS 84.",
+                            hint=f"Now {settings.PROVINCE_BOUNDS}.", id="layers.E014"))
     return errors
 
 

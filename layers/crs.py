@@ -14,6 +14,8 @@ import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from layers.extent import province_center
+
 WGS84 = CRS.from_epsg(4326)
 VN2000 = CRS.from_epsg(4756)
 VN2000_TO_WGS84 = "urn:ogc:def:coordinateOperation:EPSG::6960"
@@ -23,9 +25,9 @@ CANDIDATES = (
     5896, 5897, 5898, 5899, 3405, 3406, 32648, 32649,
 )
 _WGS84_DATUM_NAMES = {"wgs 84", "wgs 1984", "world geodetic system 1984", "wgs84"}
-# Where the platform's data lies: Long An, whose VN-2000 TM-3 zone (central meridian 105°45′) is
-# offered first when it fits a file's coordinates, then the zones that put them nearest to it.
-HOME_LONLAT = (106.17, 10.73)
+# Where the platform's data lies (the province, layers.extent): Long An, whose VN-2000 TM-3 zone
+# (central meridian 105°45′) is offered first when it fits a file's coordinates, then the zones that
+# put them nearest to the province's centre.
 HOME_CRS = 9210
 _CODE = re.compile(r"^(?:EPSG:)?(\d{4,6})$", re.IGNORECASE)
 Transform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -148,6 +150,7 @@ def candidates(bounds: tuple[float, float, float, float], *, limit: int = 5) -> 
     minx, miny, maxx, maxy = bounds
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     found: list[tuple[float, dict]] = []
+    home = province_center()
     for code in CANDIDATES:
         crs = CRS.from_epsg(code)
         if crs.is_geographic:
@@ -161,6 +164,6 @@ def candidates(bounds: tuple[float, float, float, float], *, limit: int = 5) -> 
         if area is None or not (area.west <= lon <= area.east and area.south <= lat <= area.north):
             continue
         # Nearest to home first; a provincial TM-3 zone (the cadastral standard) before a regional one.
-        rank = 0.5 if code == HOME_CRS else 1 + abs(lon - HOME_LONLAT[0]) + abs(lat - HOME_LONLAT[1])
+        rank = 0.5 if code == HOME_CRS else 1 + abs(lon - home[0]) + abs(lat - home[1])
         found.append((rank, {"crs": f"EPSG:{code}", "name": crs.name}))
     return [item for _rank, item in sorted(found, key=lambda r: r[0])[:limit]]

@@ -3,8 +3,8 @@ base layer drawn from our own public admin-boundary layer instead of an internet
 
 from django.contrib.gis.forms.widgets import OpenLayersWidget
 
-# Centre of Long An; the widget zooms to the geometry being edited when there is one.
-LONG_AN_CENTER = (106.17, 10.73)
+from layers.extent import province_center
+
 
 
 class OfflineMapWidget(OpenLayersWidget):
@@ -18,8 +18,10 @@ class OfflineMapWidget(OpenLayersWidget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
+        # The province's centre; the widget zooms to the geometry being edited when there is one.
+        lon, lat = province_center()
         context.update(
-            default_lon=LONG_AN_CENTER[0], default_lat=LONG_AN_CENTER[1], default_zoom=9,
+            default_lon=lon, default_lat=lat, default_zoom=9,
             base_layer_url=f"/api/layers/{self.base_layer_slug}/features/?properties=name&limit=10000",
         )
         return context

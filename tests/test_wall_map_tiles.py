@@ -12,11 +12,12 @@ from django.core.management import call_command
 from tests.browser import offline_page
 from tests.test_wall_in_browser import ONE_SCREEN, WALL, sign_in_display
 from tests.test_wall_world import TRAFFIC_NOW, demo_wall, display, wall_world  # noqa: F401  (fixtures)
+from layers.extent import province_bounds
 from wall.map_tiles import view_bbox, wanted_tiles
 from wall.models import Scene
-from wall.seed import LONG_AN_BBOX
 
 pytestmark = pytest.mark.django_db(transaction=True)
+TILE = re.compile(r"/tiles/[^/]+/\d+/\d+/\d+\.pbf")
 
 
 def merc_aspect(box) -> float:
@@ -25,11 +26,12 @@ def merc_aspect(box) -> float:
 
 
 def test_a_maps_view_is_its_bbox_widened_to_the_panels_shape():
-    view = view_bbox(LONG_AN_BBOX, 16 / 9)
-    assert view[0] < LONG_AN_BBOX[0] and view[1] < LONG_AN_BBOX[1]
-    assert view[2] > LONG_AN_BBOX[2] and view[3] > LONG_AN_BBOX[3]
+    province = list(province_bounds())
+    view = view_bbox(province, 16 / 9)
+    assert view[0] < province[0] and view[1] < province[1]
+    assert view[2] > province[2] and view[3] > province[3]
     assert merc_aspect(view) == pytest.approx(16 / 9)
-    tall = view_bbox(LONG_AN_BBOX, 0.5)
+    tall = view_bbox(province, 0.5)
     assert merc_aspect(tall) == pytest.approx(0.5)
     assert tall[3] - tall[1] > 2 * (view[3] - view[1])
 
@@ -66,8 +68,9 @@ def test_after_the_queued_seeding_every_tile_the_wall_draws_is_a_cache_hit(live_
                          (WALL, ["traffic"])):
         with offline_page(viewport=size) as (page, _outside):
             tiles = []
+            # Tiles only: the styles and TileJSON documents the maps read first are not tiles.
             page.on("response",
-                    lambda r: "/tiles/" in r.url and tiles.append((r.url, r.headers.get("x-tile-cache"))))
+                    lambda r: TILE.search(r.url) and tiles.append((r.url, r.headers.get("x-tile-cache"))))
             sign_in_display(page, live_server, display)
             for scene in scenes:
                 page.goto(f"{live_server.url}/wall/?scene={scene}")

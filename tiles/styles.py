@@ -10,6 +10,7 @@ circles, so no sprite is needed either.
 from django.http import HttpRequest
 from django.urls import reverse
 
+from layers.extent import province_center
 from layers.models import Kind, Layer
 from tiles.mvt import label_property
 
@@ -17,7 +18,6 @@ FONT = ["Noto Sans"]
 LABEL_HALO = "#ffffff"
 # The basemap: our own public layers, bottom to top. Vietnamese names come from `name`.
 BASEMAP_LAYERS = ["admin-province", "admin-districts", "admin-communes", "rivers", "roads"]
-LONG_AN_CENTER = [106.17, 10.73]
 
 
 def _color(style: dict, default: str = "#3388ff"):
@@ -136,7 +136,7 @@ def _style(name: str, sources: dict, layers: list[dict]) -> dict:
     return {
         "version": 8,
         "name": name,
-        "center": LONG_AN_CENTER,
+        "center": list(province_center()),
         "zoom": 9,
         "sources": sources,
         "layers": layers,

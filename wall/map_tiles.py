@@ -1,6 +1,7 @@
 """The tiles the wall's maps ask for, rendered ahead into the tile cache (`make run` queues it).
 
-Each map layer's tile URL is `/tiles/<slug>/{z}/{x}/{y}.pbf?v=…[&datetime=start/end]` (wall.js);
+Each map layer's tile URL is its TileJSON's `/tiles/<slug>/{z}/{x}/{y}.pbf?v=…[&datetime=start/end]`
+(wall/static/wall/maps.js), and every map draws the basemap's tiles under them;
 the datetime filter is the scene's window, so a scene with a fixed reference time (`as_of`, as the
 demo scenes have) asks for the same windowed tiles all day and they can be seeded. A live scene's
 window moves every minute: its windowed layers are left out, seeding them would be stale at once.
@@ -12,11 +13,13 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from layers.access import Caller, access_scope
+from layers.access import Caller, access_scope, visible_layers
+from layers.extent import province_bounds
 from tiles.delivery import fetch_tile
 from tiles.grid import Tile, tiles_covering
 from tiles.seeding import SeedReport
-from tiles.sources import TILE_FIELDS, source_for, visible_named_layers
+from tiles.sources import TILE_FIELDS, parse_slugs, source_for, visible_named_layers
+from tiles.styles import BASEMAP_LAYERS
 from wall.models import Scene
 from wall.panels import map_panels
 
@@ -25,7 +28,6 @@ SCREEN_ASPECT = 16 / 9
 # MapLibre fits the bbox with 10 px of padding; a little more than the panel's shape covers it.
 MARGIN = 0.08
 Bbox = tuple[float, float, float, float]
-_LONG_AN = (105.49, 10.39, 106.76, 11.04)  # wall.js falls back to the province when a map has no bbox
 
 
 def _merc_y(lat: float) -> float:
@@ -59,17 +61,27 @@ def _aspect(panel: dict[str, Any], layout: dict[str, Any]) -> float:
     return canvas * (panel["cols"] / grid["cols"]) / (panel["rows"] / grid["rows"])
 
 
+def basemap_tileset(user: Caller) -> str:
+    """The basemap's tileset as `user`'s maps ask for it (tiles.styles.basemap_style): the basemap
+    layers `user` may see, in the style's order, as one composite ("" when none)."""
+    seen = set(visible_layers(user).filter(slug__in=BASEMAP_LAYERS).values_list("slug", flat=True))
+    return ",".join(slug for slug in BASEMAP_LAYERS if slug in seen)
+
+
 def wanted_tiles(scenes: Iterable[Scene], user: Caller, zooms: list[int]) -> dict[tuple[str, str], set[Tile]]:
-    """(layer slug, datetime filter or "") → the tiles of `zooms` that `user`'s walls ask for."""
+    """(tileset: a layer slug or the basemap's composite, datetime filter or "") → the tiles of `zooms`
+    that `user`'s walls ask for."""
     wanted: dict[tuple[str, str], set[Tile]] = {}
+    basemap = basemap_tileset(user)
     for scene in scenes:
         panels, live = map_panels(scene, user)
         for panel in panels:
-            area = view_bbox(panel["data"]["bbox"] or list(_LONG_AN), _aspect(panel, scene.layout))
-            for layer in panel["data"]["layers"]:
-                if layer["datetime"] and live:
-                    continue
-                tiles = wanted.setdefault((layer["slug"], layer["datetime"] or ""), set())
+            # A map without a bbox of its own shows the province (the page's config tells the script).
+            area = view_bbox(panel["data"]["bbox"] or list(province_bounds()), _aspect(panel, scene.layout))
+            drawn = [(layer["slug"], layer["datetime"] or "") for layer in panel["data"]["layers"]
+                     if not (layer["datetime"] and live)]
+            for key in drawn + ([(basemap, "")] if basemap else []):
+                tiles = wanted.setdefault(key, set())
                 for z in zooms:
                     tiles.update(tiles_covering(area, z))
     return wanted
@@ -83,7 +95,7 @@ def seed_map_tiles(*, user: Caller, zooms: list[int], scenes: Iterable[Scene] | 
     report = SeedReport(total=sum(len(tiles) for tiles in wanted.values()))
     scope = access_scope(user)
     for (slug, window), tiles in sorted(wanted.items()):
-        layers = visible_named_layers(user, [slug], fields=TILE_FIELDS)
+        layers = visible_named_layers(user, parse_slugs(slug), fields=TILE_FIELDS)
         source = source_for(layers, "pbf", {"datetime": window} if window else {})
         for tile in sorted(tiles, key=lambda t: (t.z, t.y, t.x)):
             body = fetch_tile(source, tile, "pbf", scope=scope)

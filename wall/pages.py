@@ -9,13 +9,28 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from layers.errors import AuthenticationFailed, PermissionDenied, error_response_for, wants_html
+from layers.extent import province_bounds, province_center
 from layers.tokens import SESSION_TOKEN_KEY, token_for_key
 from wall import conf
 from wall.models import Playlist
 from wall.panels import visible_scene
+
+# The strings of the wall's script, looked up by their English msgid (`t("Live data")`, as the
+# dashboard's modules do); tests/test_wall_page.py checks that every `t("…")` there is listed.
+MESSAGES = (
+    gettext_noop("stale since %(time)s"),
+    gettext_noop("(previous period: %(value)s)"),
+    gettext_noop("Nothing in this period"),
+    gettext_noop("The map cannot be drawn on this screen"),
+    gettext_noop("Live data"),
+    gettext_noop("Data as of %(time)s"),
+    gettext_noop("max"),
+)
 
 
 def wall(request: HttpRequest) -> HttpResponse:
@@ -39,27 +54,22 @@ def wall(request: HttpRequest) -> HttpResponse:
     if request.GET.get("scene"):
         # A pinned scene the caller may not be shown answers like an unknown one (404 scene_not_found).
         visible_scene(request.user, request.GET["scene"])
+    # Read by the dashboard's modules the wall's script imports (i18n.js, map.js, overlays.js): the
+    # language and its strings (JSON, not written into a script by hand: a translation may contain a
+    # quote), the province a map without a bbox shows, and where the styles are.
     config = {
+        "lang": get_language(),
+        "messages": {msgid: gettext(msgid) for msgid in MESSAGES},
+        "bounds": province_bounds(),
+        "center": province_center(),
+        "urls": {"basemap": reverse("tiles-basemap"), "style": "/tiles/styles/{slug}.json"},
         "scene": request.GET.get("scene", ""),
         "playlist": request.GET.get("playlist") or conf.default_playlist(),
         "statePollMs": conf.state_poll_ms(),
         "dataPollMs": conf.data_poll_ms(),
         "user": request.user.get_username() if request.user.is_authenticated else "",
     }
-    return render(request, "wall/wall.html", {"config": config, "text": _wall_text()})
-
-
-def _wall_text() -> dict[str, str]:
-    # Passed as JSON, not written into a script by hand: a translation may contain a quote.
-    return {
-        "stale": _("stale since {time}"),
-        "vsPrevious": _("(previous period: {value})"),
-        "nothing": _("Nothing in this period"),
-        "noMap": _("The map cannot be drawn on this screen"),
-        "live": _("Live data"),
-        "asOf": _("Data as of {time}"),
-        "max": _("max"),
-    }
+    return render(request, "wall/wall.html", {"config": config})
 
 
 @login_required

@@ -224,7 +224,8 @@ def _map_layer(entry: dict[str, Any], layer: Layer, now: datetime) -> dict[str, 
     minute = now.replace(second=0, microsecond=0)
     window = window_ending(minute, entry["window"]) if "window" in entry else None
     return {"slug": layer.slug, "version": layer.version, "geometry_type": layer.geometry_type,
-            "color": entry.get("color") or layer.style.get("color") or "#1f78b4",
+            # Only the author's own colour: the layer's style (/tiles/styles/{slug}.json) draws the rest.
+            "color": entry.get("color"),
             "filter": entry.get("filter", {}),
             "datetime": f"{window.start.isoformat()}/{window.end.isoformat()}" if window else None}
 

@@ -15,11 +15,11 @@ from wall.models import Playlist, PlaylistEntry, Scene
 
 PLAYLIST = "long-an-ioc"
 ICT = dt_timezone(timedelta(hours=7))
-LONG_AN_BBOX = [105.49, 10.39, 106.76, 11.04]
 GRID = {"rows": 5, "cols": 5}  # the 5 × 5 screens of the IOC wall, one grid cell per screen
 OPEN = ["moi", "dang_xu_ly", "qua_han"]
 DISTRICT_NAMES = {"layer": "admin-districts", "key": "code", "label": "name"}
-DISTRICTS = {"layer": "admin-districts", "color": "#8c8c8c"}
+# Drawn by the layer's own style (categories, names) over the basemap; other layers take a colour of their own.
+DISTRICTS = {"layer": "admin-districts"}
 
 
 def _panel(pid: str, kind: str, at: tuple[int, int], size: tuple[int, int], vi: str, en: str,
@@ -40,7 +40,7 @@ TRAFFIC = {
     "grid": GRID,
     "panels": [
         _panel("map", "map", (0, 0), (3, 3), "Sự cố giao thông 30 ngày", "Traffic incidents, 30 days",
-               {"bbox": LONG_AN_BBOX, "layers": [DISTRICTS, {"layer": "roads", "color": "#f59e0b"},
+               {"layers": [DISTRICTS, {"layer": "roads", "color": "#f59e0b"},
                                                  {"layer": "traffic-incidents", "window": "30d", "color": "#ef4444"}]}),
         _kpi("incidents-7d", (0, 3), "Sự cố 7 ngày", "Incidents, 7 days", layer="traffic-incidents",
              window="7d", compare=True),
@@ -71,7 +71,7 @@ ENVIRONMENT = {
     "grid": GRID,
     "panels": [
         _panel("map", "map", (0, 0), (3, 3), "Trạm quan trắc không khí và độ mặn", "Air and salinity stations",
-               {"bbox": LONG_AN_BBOX, "layers": [DISTRICTS, {"layer": "rivers", "color": "#3b82f6"},
+               {"layers": [DISTRICTS, {"layer": "rivers", "color": "#3b82f6"},
                                                  {"layer": "salinity-stations", "color": "#1d4ed8"},
                                                  {"layer": "air-stations", "color": "#16a34a"}]}),
         _kpi("aqi-avg", (0, 3), "AQI trung bình 24 giờ", "Average AQI, 24 h", layer="air-readings", window="24h",
@@ -105,7 +105,7 @@ AGRICULTURE = {
     "grid": GRID,
     "panels": [
         _panel("map", "map", (0, 0), (3, 3), "Vùng sản xuất nông nghiệp và sông ngòi", "Farmland and rivers",
-               {"bbox": LONG_AN_BBOX, "layers": [
+               {"layers": [
                    DISTRICTS,
                    {"layer": "land-use-plan", "filter": {"land_class": ["lua", "thanh_long", "cay_lau_nam", "chanh"]},
                     "color": "#65a30d"},
@@ -141,7 +141,7 @@ FEEDBACK = {
     "grid": GRID,
     "panels": [
         _panel("map", "map", (0, 0), (3, 3), "Phản ánh đang mở", "Open reports",
-               {"bbox": LONG_AN_BBOX, "layers": [DISTRICTS, {"layer": "feedback-1022", "filter": {"status": OPEN},
+               {"layers": [DISTRICTS, {"layer": "feedback-1022", "filter": {"status": OPEN},
                                                              "color": "#dc2626"}]}),
         _kpi("open", (0, 3), "Phản ánh đang mở", "Open reports", layer="feedback-1022", filter={"status": OPEN}),
         _kpi("overdue", (0, 4), "Quá hạn xử lý", "Overdue", layer="feedback-1022", filter={"status": "qua_han"}),

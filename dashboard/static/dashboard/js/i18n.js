@@ -1,7 +1,9 @@
-// The page's language, its translated strings (rendered by Django into #dashboard-config) and
-// number/date formats. Strings are looked up by their English msgid, so a missing one shows English.
+// The page's language, its translated strings (rendered by Django into the page's config: the
+// dashboard's #dashboard-config, the wall's #wall-config) and number/date formats in that language.
+// Strings are looked up by their English msgid, so a missing one shows English.
 
-export const config = JSON.parse(document.getElementById("dashboard-config").textContent);
+const PAGE_CONFIGS = ["dashboard-config", "wall-config"];
+export const config = JSON.parse(PAGE_CONFIGS.map((id) => document.getElementById(id)).find(Boolean).textContent);
 export const lang = config.lang === "en" ? "en" : "vi";
 export const locale = lang === "en" ? "en-GB" : "vi-VN";
 // Every time in the province is shown in its own zone, whatever the browser's.
@@ -18,18 +20,27 @@ export function pick(vi, en) {
 }
 
 const numberFormats = new Map();
-export function formatNumber(value, maximumFractionDigits = 2) {
+// `minimumFractionDigits` keeps a figure's decimals (8,30 beside 8,25 on the wall).
+export function formatNumber(value, maximumFractionDigits = 2, minimumFractionDigits = 0) {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
-  if (!numberFormats.has(maximumFractionDigits)) {
-    numberFormats.set(maximumFractionDigits, new Intl.NumberFormat(locale, { maximumFractionDigits }));
+  const key = `${maximumFractionDigits}/${minimumFractionDigits}`;
+  if (!numberFormats.has(key)) {
+    numberFormats.set(key, new Intl.NumberFormat(locale, { maximumFractionDigits, minimumFractionDigits }));
   }
-  return numberFormats.get(maximumFractionDigits).format(value);
+  return numberFormats.get(key).format(value);
 }
 
-const dateTimeFormat = new Intl.DateTimeFormat(locale, {
-  timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-});
-const dateFormat = new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
+// A date/time format of the page's language in the province's time zone (`options` as Intl's),
+// made once per set of options.
+const timeFormats = new Map();
+export function timeFormat(options) {
+  const key = JSON.stringify(options);
+  if (!timeFormats.has(key)) timeFormats.set(key, new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, ...options }));
+  return timeFormats.get(key);
+}
+
+const dateTimeFormat = timeFormat({ year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+const dateFormat = timeFormat({ year: "numeric", month: "2-digit", day: "2-digit" });
 
 export function formatDateTime(value) {
   const date = value instanceof Date ? value : new Date(value);

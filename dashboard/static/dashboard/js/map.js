@@ -10,23 +10,34 @@ export async function loadLabelFont() {
   await Promise.all([document.fonts.load(LABEL_FONT, "Tân An Cần Giuộc Đức Hòa"), document.fonts.load(LABEL_FONT, "Long An")]);
 }
 
+// A style document as a map draws it: without its own camera, its sizes scaled.
+export function mapStyle(style, scale = UI_SCALE) {
+  const { center: _center, zoom: _zoom, ...rest } = style;
+  return { ...rest, layers: rest.layers.map((layer) => scaleLayer(layer, scale)) };
+}
+
 // `basemap` is the style document itself, without its own camera: a shared link's view must win
-// over the centre and zoom the basemap style carries.
-export function createMap(container, view, basemap) {
-  const { center: _center, zoom: _zoom, ...rest } = basemap;
-  const style = { ...rest, layers: rest.layers.map((layer) => scaleLayer(layer)) };
+// over the centre and zoom the basemap style carries. `view` is {center, zoom} or {bounds}; without
+// either the map shows the province (the page's config). A display map (`display: true`, the
+// wall's) is never touched: no controls, no gestures, no fading labels, sizes scaled by `scale`.
+export function createMap(container, view, basemap, { display = false, scale = UI_SCALE, padding = 20 } = {}) {
   const map = new maplibregl.Map({
     container,
-    style,
+    style: mapStyle(basemap, scale),
     center: view.center || config.center,
     zoom: view.zoom ?? 8.6,
-    bounds: view.center ? undefined : config.bounds,
-    fitBoundsOptions: { padding: 20 },
+    bounds: view.center ? undefined : view.bounds || config.bounds,
+    fitBoundsOptions: { padding },
     minZoom: 6,
     maxZoom: 18,
-    attributionControl: { compact: true },
-    // The PNG export and the pixel checks of the browser tests read the canvas after drawing.
-    canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+    interactive: !display,
+    attributionControl: display ? false : { compact: true },
+    fadeDuration: display ? 0 : 300,
+    // The PNG export and the pixel checks of the browser tests read the canvas after drawing. A
+    // display's canvas spans whole screens (5760 × 3240 px for 3 × 3 of the wall's): no
+    // multisampled copy of it. With one, a wall changing scene every second kept up to 4 GL
+    // contexts alive (tests/test_wall_in_browser.py); without, one.
+    canvasContextAttributes: { preserveDrawingBuffer: !display, antialias: !display },
     locale: {
       "NavigationControl.ZoomIn": t("Zoom in"),
       "NavigationControl.ZoomOut": t("Zoom out"),
@@ -37,6 +48,7 @@ export function createMap(container, view, basemap) {
       "Popup.Close": t("Close"),
     },
   });
+  if (display) return map;
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric", maxWidth: 140 * UI_SCALE }), "bottom-right");
   map.touchZoomRotate.disableRotation();

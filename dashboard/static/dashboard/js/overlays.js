@@ -16,6 +16,22 @@ const OPACITY_PAINT = {
 const HIGHLIGHT = "#ffd000";
 const NO_FEATURE = ["==", ["id"], -1];
 
+// A layer's own style and the TileJSON of each of its sources: {style, tilejsons: {name: tilejson}}.
+export async function fetchLayerStyle(slug) {
+  const style = await getJSON(url(config.urls.style, { slug }));
+  const tilejsons = {};
+  for (const [name, source] of Object.entries(style.sources)) tilejsons[name] = await getJSON(source.url);
+  return { style, tilejsons };
+}
+
+// A MapLibre source for one of a style's sources, from its TileJSON, asking for `tiles`.
+export function sourceSpec(source, tilejson, tiles) {
+  const spec = { type: source.type, tiles, minzoom: tilejson.minzoom, maxzoom: tilejson.maxzoom, attribution: tilejson.attribution };
+  if (tilejson.bounds) spec.bounds = tilejson.bounds;
+  if (source.type === "raster") spec.tileSize = source.tileSize || 256;
+  return spec;
+}
+
 export function rank(layer) {
   if (layer.kind === "raster") return 0;
   if (layer.geometry_type.includes("Polygon")) return 1;
@@ -68,14 +84,13 @@ export class Overlays {
     this.entries.set(slug, entry);
     let style;
     try {
-      style = await getJSON(url(config.urls.style, { slug }));
-      for (const [name, source] of Object.entries(style.sources)) entry.sources[name] = await getJSON(source.url);
+      ({ style, tilejsons: entry.sources } = await fetchLayerStyle(slug));
     } catch (error) {
       this.entries.delete(slug);
       throw error;
     }
     for (const [name, source] of Object.entries(style.sources)) {
-      this.map.addSource(this.id(slug, name), this.sourceSpec(source, entry.sources[name], entry));
+      this.map.addSource(this.id(slug, name), sourceSpec(source, entry.sources[name], this.tileUrls(entry.sources[name], entry)));
     }
     const before = this.insertionPoint(layer);
     for (const spec of style.layers) {
@@ -92,19 +107,6 @@ export class Overlays {
     entry.loading = false;
     if (!entry.visible) this.hide(slug);
     if (entry.opacity !== 1) this.setOpacity(slug, entry.opacity);
-  }
-
-  sourceSpec(source, tilejson, entry) {
-    const spec = {
-      type: source.type,
-      tiles: this.tileUrls(tilejson, entry),
-      minzoom: tilejson.minzoom,
-      maxzoom: tilejson.maxzoom,
-      attribution: tilejson.attribution,
-    };
-    if (tilejson.bounds) spec.bounds = tilejson.bounds;
-    if (source.type === "raster") spec.tileSize = source.tileSize || 256;
-    return spec;
   }
 
   tileUrls(tilejson, entry) {
