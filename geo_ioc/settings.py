@@ -157,6 +157,8 @@ SPECTACULAR_SETTINGS = {
     # The docs page loads Swagger UI from our own static files (drf-spectacular-sidecar is not used).
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist/favicon-32x32.png",
+    # The `Error` component, its `code` an enum of the error-code registry, as every default response.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "layers.error_codes.openapi_errors"],
 }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

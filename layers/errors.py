@@ -17,19 +17,36 @@ from psycopg.errors import QueryCanceled
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
+from layers.error_codes import CODES, error_code
+
 log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    status_code = 400
+    """An error answered in the one shape. Its code, status and default message come from the registry
+    (layers.error_codes): a subclass names its `code` only, and a raise site may name another
+    registered code (`code=`), which brings that code's status. An unregistered code fails loudly."""
+
     code = "invalid_request"
-    default_detail = _("The request is not valid.")
+    status_code = CODES[code].status
+    default_detail = CODES[code].message
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "status_code" in cls.__dict__ or "default_detail" in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: declare status and message of {cls.code!r} in layers.error_codes")
+        entry = error_code(cls.code)
+        cls.status_code, cls.default_detail = entry.status, entry.message
 
     def __init__(self, detail: Any = None, *, fields: dict[str, Any] | None = None, code: str | None = None):
-        self.detail = detail if detail is not None else self.default_detail
-        self.fields = fields
         if code:
-            self.code = code
+            entry = error_code(code)
+            self.code, self.status_code = code, entry.status
+            default = entry.message
+        else:
+            default = self.default_detail
+        self.detail = detail if detail is not None else default
+        self.fields = fields
         super().__init__(str(self.detail))
 
 
@@ -56,33 +73,25 @@ class InvalidZoneGeometry(InvalidParameter):
 
 
 class NotFound(ApiError):
-    status_code = 404
     code = "not_found"
-    default_detail = _("Nothing was found at this address.")
 
 
 class LayerNotFound(NotFound):
     """Raised for unknown layers and for layers the caller may not see, alike."""
 
     code = "layer_not_found"
-    default_detail = _("There is no such layer, or you are not allowed to see it. Check the slug in /api/layers/.")
 
 
 class FeatureNotFound(NotFound):
     code = "feature_not_found"
-    default_detail = _("This layer has no feature with that id.")
 
 
 class AuthenticationFailed(ApiError):
-    status_code = 401
     code = "authentication_failed"
-    default_detail = _("The credentials are not valid.")
 
 
 class PermissionDenied(ApiError):
-    status_code = 403
     code = "permission_denied"
-    default_detail = _("You do not have permission to do this.")
 
 
 def error_body(detail: Any, code: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -130,7 +139,8 @@ def drf_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoPermissionDenied):
         return Response(error_body(PermissionDenied.default_detail, PermissionDenied.code), status=403)
     if isinstance(exc, drf_exceptions.APIException):
-        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)),
+                    "server_error" if exc.status_code >= 500 else "invalid_request")
         headers = {}
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
@@ -166,42 +176,31 @@ class ApiErrorMiddleware:
 # Bad input refused at the door (layers.guards, layers.parsers) and errors answered outside the API.
 class InvalidText(InvalidParameter):
     code = "invalid_text"
-    default_detail = _("The request holds text that is not valid.")
 
 
 class InvalidJson(ApiError):
     code = "invalid_json"
-    default_detail = _("The body is not valid JSON.")
 
 
 class UriTooLong(ApiError):
-    status_code = 414
     code = "uri_too_long"
-    default_detail = _("The address is too long.")
 
 
 class HeadersTooLarge(ApiError):
-    status_code = 431
     code = "headers_too_large"
-    default_detail = _("The request's headers are too large.")
 
 
 class BadHost(ApiError):
     code = "bad_host"
-    default_detail = _("This server does not answer for the host named in the request.")
 
 
 
 class CsrfFailed(PermissionDenied):
     code = "csrf_failed"
-    default_detail = _("The form could not be checked (it is too old, or cookies are blocked). Reload the page and "
-                       "try again.")
 
 
 class ServerError(ApiError):
-    status_code = 500
     code = "server_error"
-    default_detail = _("Something went wrong on our side. It has been logged.")
 
 
 # Addresses whose callers are programs: they always get the JSON shape, whatever they accept.
@@ -282,7 +281,6 @@ class SceneNotFound(NotFound):
     """Raised for unknown scenes and for scenes with nothing the caller may see, alike."""
 
     code = "scene_not_found"
-    default_detail = _("There is no such scene.")
 
 
 # --- Bounded work (issue #12 point 4): timeouts, body limits, rate limits, sign-in lock-out. ---
@@ -291,30 +289,21 @@ class SceneNotFound(NotFound):
 class QueryTimeout(ApiError):
     """A statement ran past its statement_timeout; PostgreSQL cancelled it, the backend is free."""
 
-    status_code = 503
     code = "query_timeout"
-    default_detail = _(
-        "The request took too long and was stopped. Try a smaller area or fewer layers, or try again later."
-    )
 
 
 class RequestTooLarge(ApiError):
-    status_code = 413
     code = "request_too_large"
-    default_detail = _("The request body is larger than this server accepts.")
 
 
 class TooManyFields(ApiError):
     code = "too_many_fields"
-    default_detail = _("The request has more fields than this server accepts.")
 
 
 class Throttled(ApiError):
     """Over a rate limit; `wait` (seconds) goes into Retry-After."""
 
-    status_code = 429
     code = "throttled"
-    default_detail = _("Too many requests. Wait a moment and try again.")
 
     def __init__(self, detail: Any = None, *, wait: int = 60, **kwargs):
         super().__init__(detail, **kwargs)
@@ -323,7 +312,6 @@ class Throttled(ApiError):
 
 class LoginLocked(Throttled):
     code = "login_locked"
-    default_detail = _("Too many failed sign-in attempts. Sign-in is locked for a while; try again later.")
 
 
 def is_query_canceled(exc: BaseException) -> bool:

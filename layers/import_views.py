@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.access import stewarded_departments
+from layers.error_codes import CODES
 from layers.errors import ApiError, NotFound, PermissionDenied
 from layers.imports.problems import ImportProblem, render as render_message
 from layers.imports.submit import BadOption, Options, UploadTooLarge, confirm, may_import, submit, visible_jobs
@@ -31,7 +32,6 @@ class ImportRefused(ApiError):
 
 
 class UploadTooLargeError(ApiError):
-    status_code = 413
     code = "upload_too_large"
 
 
@@ -130,7 +130,9 @@ class ImportList(APIView):
         except UploadTooLarge:
             raise UploadTooLargeError(_message("upload_too_large", {"limit": settings.LAYERS_IMPORT_MAX_UPLOAD_BYTES}))
         except ImportProblem as problem:
-            raise ImportRefused(_message(problem.code, problem.params), code=problem.code) from None
+            # Only some problems can be found while the file is received (layers.error_codes lists them).
+            code = problem.code if problem.code in CODES else ImportRefused.code
+            raise ImportRefused(_message(problem.code, problem.params), code=code) from None
         return Response(job_json(job, request), status=202)
 
     @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT)}, summary="Recent import jobs",

@@ -38,9 +38,7 @@ class TileOutsideRaster(NotFound):
 
 
 class RasterUnavailable(ApiError):
-    status_code = 503
     code = "raster_unavailable"
-    default_detail = _("The raster of this layer cannot be read right now.")
 
 
 def raster_file(layer: Layer) -> Path:
