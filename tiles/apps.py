@@ -6,7 +6,12 @@ class TilesConfig(AppConfig):
     verbose_name = "Tiles"
 
     def ready(self) -> None:
+        from layers.counts import register_box_counter
         from tiles import checks  # noqa: F401  (registers the system checks)
+        from tiles.counting import count_points_in_bbox
+
+        # Counts of dense point layers in a map view from their cluster cells (layers never imports tiles).
+        register_box_counter(count_points_in_bbox)
 
         self._listen_for_layer_changes()
 
