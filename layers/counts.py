@@ -13,13 +13,16 @@ from layers.models import Kind, TimeKind
 from layers.query import Sql
 
 
-# Exact counts of a layer in a box from structures an app above `layers` keeps per layer version (the
-# cluster cells of tiles.counting, registered at tiles' app ready, since `layers` never imports
-# `tiles`). Called as counter(layer_id, version, geometry_type, feature_count, bbox) for each layer
-# whose count no time window narrows; None means "count plainly" (no structure of that version, a
-# layer or box it does not fit).
+# Exact counts of a layer in a box or a polygon from structures an app above `layers` keeps per layer
+# version (the cluster cells of tiles.counting, registered at tiles' app ready, since `layers` never
+# imports `tiles`). Called as counter(layer_id, version, geometry_type, feature_count, area) for each
+# layer whose count no time window narrows and no category breaks down; the area is a WGS 84 bbox
+# (box counters) or a polygon's WKB in EPSG:4326 (zone counters). None means "count plainly" (no
+# structure of that version, a layer or area it does not fit).
 BoxCounter = Callable[[int, int, str, int, tuple[float, float, float, float]], int | None]
+ZoneCounter = Callable[[int, int, str, int, bytes], int | None]
 _box_counters: list[BoxCounter] = []
+_zone_counters: list[ZoneCounter] = []
 
 
 def register_box_counter(counter: BoxCounter) -> None:
@@ -27,10 +30,16 @@ def register_box_counter(counter: BoxCounter) -> None:
         _box_counters.append(counter)
 
 
-def _count_from_structures(layer_id: int, version: int, geometry_type: str, feature_count: int,
-                           bbox: tuple[float, float, float, float]) -> int | None:
-    for counter in _box_counters:
-        counted = counter(layer_id, version, geometry_type, feature_count, bbox)
+def register_zone_counter(counter: ZoneCounter) -> None:
+    if counter not in _zone_counters:
+        _zone_counters.append(counter)
+
+
+def count_from_structures(layer_id: int, version: int, geometry_type: str, feature_count: int,
+                          area: tuple[float, float, float, float] | bytes) -> int | None:
+    """The count of a registered counter for a box or a polygon's WKB, or None."""
+    for counter in _zone_counters if isinstance(area, (bytes, memoryview)) else _box_counters:
+        counted = counter(layer_id, version, geometry_type, feature_count, area)
         if counted is not None:
             return counted
     return None
@@ -62,7 +71,7 @@ def count_by_layer(
     if bbox is not None:
         for layer_id, _s, time_kind, total, version, geometry_type in layers:
             if not (windowed and time_kind != TimeKind.NONE):
-                fast = _count_from_structures(layer_id, version, geometry_type, total, bbox)
+                fast = count_from_structures(layer_id, version, geometry_type, total, bbox)
                 if fast is not None:
                     counted[layer_id] = fast
     # Only the layers a filter applies to are scanned; the others keep their catalog count.

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection
 from shapely.geometry import Polygon
 
+from layers import counts
 from layers import query as features
 from layers.access import Caller, visible_layers
 from layers.models import Kind, Layer, TimeKind
@@ -95,14 +96,28 @@ def _summarize(
     with connection.cursor() as cur:
         cur.execute(
             "WITH zone AS (" + zone_sql + ") SELECT ST_Area(g::geography), ST_XMin(g), ST_YMin(g),"
-            " ST_XMax(g), ST_YMax(g), ST_Dimension(g) FROM zone",
+            " ST_XMax(g), ST_YMax(g), ST_Dimension(g), ST_AsBinary(g) FROM zone",
             params,
         )
         head = cur.fetchone()
         if head is None:
             return None
-        area_m2, *bbox, dimension = head
-        rows = _count_inside(cur, zone_sql, params) if dimension == 2 else []
+        area_m2, *bbox, dimension, wkb = head
+        # A dense point layer without categories, and without a window narrowing it, is counted by a
+        # registered zone counter (tiles.counting: its cluster cells, exactly); the others here.
+        rows = []
+        if dimension == 2:
+            windowed = start is not None or end is not None
+            for layer, prop, timed in zip(layers, params["props"], params["timed"]):
+                if prop is None and not (windowed and timed):
+                    counted = counts.count_from_structures(
+                        layer.pk, layer.version, layer.geometry_type, layer.feature_count, bytes(wkb))
+                    if counted is not None:
+                        rows.append((layer.pk, None, counted, None, None))
+            done = {row[0] for row in rows}
+            keep = [i for i, layer in enumerate(layers) if layer.pk not in done]
+            params |= {key: [params[key][i] for i in keep] for key in ("ids", "props", "timed")}
+            rows += _count_inside(cur, zone_sql, params) if keep else []
     totals: dict[int, list] = {}
     for layer_id, value, count, m2, metres in rows:
         totals.setdefault(layer_id, []).append((value, count, m2, metres))

@@ -182,3 +182,55 @@ def test_lines_polygons_and_time_windows_are_counted_plainly(dense_settings, off
     window = count_by_layer(official, bbox=AREA, start=at, end=at)["events"]
     assert window == 200
     assert count_by_layer(official, bbox=AREA)["events"] == 400
+
+
+def plain_in_polygon(layer: Layer, polygon) -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM layers_feature WHERE layer_id = %s"
+                    " AND ST_Intersects(geom, ST_GeomFromWKB(%s, 4326))", [layer.pk, polygon.wkb])
+        return cur.fetchone()[0]
+
+
+def adversarial_polygons():
+    from shapely import affinity
+    from shapely.geometry import Point, Polygon, box
+
+    cx, cy = first_cell(106.2, 10.8)
+    on_cells = box(cell_lon(cx), cell_lat(cy + 40), cell_lon(cx + 40), cell_lat(cy))
+    rng = random.Random(31)
+    shapes = [
+        box(*AREA),
+        box(*VIEW),
+        on_cells,
+        on_cells.difference(box(cell_lon(cx + 10), cell_lat(cy + 30), cell_lon(cx + 30), cell_lat(cy + 10))),  # a hole
+        Point(106.3, 10.7).buffer(0.15, quad_segs=32),  # through the stacked duplicates' neighbourhood
+        Polygon([(106.3, 10.7), (106.55, 10.52), (106.58, 10.88), (106.3, 10.7)]),  # a vertex on the duplicates
+        affinity.rotate(box(106.05, 10.55, 106.5, 10.85), 17, origin="centroid"),
+        box(106.3, 10.7, 106.5, 10.7001),  # thinner than a cell
+        Polygon([(cell_lon(cx + i % 2 * 50), cell_lat(cy + i)) for i in range(0, 60, 3)]
+                + [(cell_lon(cx - 20), cell_lat(cy + 60)), (cell_lon(cx - 20), cell_lat(cy))]).buffer(0),
+    ]
+    for _ in range(40):
+        centre = (AREA[0] + rng.random() * 0.6, AREA[1] + rng.random() * 0.4)
+        radius = 0.02 + rng.random() * 0.25
+        ring = [(centre[0] + radius * (0.5 + rng.random()) * math.cos(a), centre[1] + radius * (0.5 + rng.random()) * math.sin(a))
+                for a in sorted(rng.random() * 2 * math.pi for _ in range(12))]
+        shapes.append(Polygon(ring).buffer(0))
+    return [s for s in shapes if s.is_valid and not s.is_empty]
+
+
+def test_zone_counts_from_the_cells_equal_a_plain_count_and_the_summary_says_so(dense, official):
+    from layers.summaries import summarize_polygon
+    from tiles.counting import count_points_in_polygon
+
+    used = 0
+    for polygon in adversarial_polygons():
+        expected = plain_in_polygon(dense, polygon)
+        fast = count_points_in_polygon(dense.pk, dense.version, "Point", dense.feature_count, polygon.wkb)
+        if fast is not None:
+            used += 1
+            assert fast == expected, polygon.wkt
+        if polygon.geom_type == "Polygon":
+            summary = summarize_polygon(official, polygon)
+            assert {s.slug: s.count for s in summary.layers}["dense"] == expected, polygon.wkt
+    assert used >= 30

@@ -23,6 +23,8 @@ counts plainly.
 import math
 from collections.abc import Iterator
 
+import numpy as np
+import shapely
 from django.conf import settings
 from django.db import connection
 
@@ -45,6 +47,12 @@ MIN_CELLS = 4
 # Latitudes the cell arithmetic is taken on (beyond, Mercator y grows without bound); a box reaching
 # further has its inside computed on the clamped box, which only makes it smaller.
 MAX_LATITUDE = 85.0
+# A cell's box is grown by this much (degrees, ~0.1 mm) before it is tested inside a polygon: far above
+# the rounding of the centre's arithmetic, so a point outside the polygon is never in a cell taken whole.
+CELL_GROW = 1e-9
+# A polygon is counted on the finest level whose cells span its box in at most this many cells a side
+# (each cell's box is tested in the polygon; the statement holds a range per column's run of cells inside).
+MAX_SIDE = 64
 
 Rect = tuple[int, int, int, int]  # first and last cx, first and last cy
 
@@ -60,19 +68,87 @@ def count_points_in_bbox(layer_id: int, version: int, geometry_type: str, featur
     if finest is None or min(finest[1] - finest[0], finest[3] - finest[2]) + 1 < MIN_CELLS:
         return None
     ranges = list(_frames(_nested(finest, bottom, top)))
-    cell_sum = (
-        Sql(f"SELECT coalesce(sum(c.n), 0) FROM {ClusterCell._meta.db_table} AS c"
-            " WHERE c.layer_id = %s AND c.version = %s AND (", [layer_id, version])
-        + Sql(" OR ").join(
-            Sql("(c.z = %s AND c.cx BETWEEN %s AND %s AND c.cy BETWEEN %s AND %s)", [z, *rect]) for z, rect in ranges)
-        + ")"
+    return _count(layer_id, version, ranges, _border_count(
+        layer_id, features.envelope(bbox), _strips(bbox, top, finest), top, counted=[finest]))
+
+
+def count_points_in_polygon(layer_id: int, version: int, geometry_type: str, feature_count: int,
+                            wkb: bytes) -> int | None:
+    """Features of the layer in a polygon given as WKB in EPSG:4326 (as `ST_Intersects(geom, zone)`
+    counts them), or None when the cells cannot answer. One level: the finest whose cells span the
+    polygon's box in at most MAX_SIDE cells a side. A cell counts whole when its box, grown by
+    CELL_GROW, is in the polygon's interior (shapely, on the same coordinates); the features of the
+    box's other cells and of its edges are counted themselves."""
+    if geometry_type != "Point" or feature_count <= settings.TILES_MAX_FEATURES:
+        return None
+    zone = shapely.from_wkb(bytes(wkb))
+    if zone.geom_type not in ("Polygon", "MultiPolygon") or zone.is_empty or not zone.is_valid:
+        return None
+    bbox = zone.bounds
+    for z in range(settings.TILES_CLUSTER_MAX_ZOOM, settings.TILES_MIN_ZOOM - 1, -1):
+        rect = _inside(bbox, z)
+        if rect is None or max(rect[1] - rect[0], rect[3] - rect[2]) < MAX_SIDE:
+            break
+    if rect is None or min(rect[1] - rect[0], rect[3] - rect[2]) + 1 < MIN_CELLS:
+        return None
+    x0, x1, y0, y1 = rect
+    size = cells.cell_size(z)
+    lons = np.array([_lon(cx * size - MERCATOR_HALF) for cx in range(x0, x1 + 2)])  # western sides, then the east
+    lats = np.array([_lat(MERCATOR_HALF - cy * size) for cy in range(y0, y1 + 2)])  # northern sides, then the south
+    shapely.prepare(zone)
+    west, south, east, north = lons[None, :-1], lats[1:, None], lons[None, 1:], lats[:-1, None]
+    # 2: the cell is in the polygon (counted whole), 1: it may hold some of the polygon's points (its
+    # features are counted), 0: it holds none of them.
+    kind = np.where(
+        shapely.contains_properly(zone, shapely.box(west - CELL_GROW, south - CELL_GROW, east + CELL_GROW, north + CELL_GROW)),
+        2, shapely.intersects(zone, shapely.box(west - STRIP_OVERLAP, south - STRIP_OVERLAP,
+                                                 east + STRIP_OVERLAP, north + STRIP_OVERLAP)).astype(int))
+    # Runs down each column: one cx and a range of cy is a tight range of the (…, z, cx, cy) index.
+    ranges, boxes = [], _strips(bbox, z, rect)
+    for col in range(kind.shape[1]):
+        for first, last, value in _runs(kind[:, col]):
+            if value == 2:
+                ranges.append((z, (x0 + col, x0 + col, y0 + first, y0 + last)))
+            elif value == 1:
+                boxes.append((lons[col] - STRIP_OVERLAP, lats[last + 1] - STRIP_OVERLAP,
+                              lons[col + 1] + STRIP_OVERLAP, lats[first] + STRIP_OVERLAP))
+    if not ranges:
+        return None
+    area = Sql("ST_GeomFromWKB(%s, 4326)", [bytes(wkb)])
+    return _count(layer_id, version, ranges, _border_count(layer_id, area, boxes, z, counted=[r for _z, r in ranges]))
+
+
+def _runs(row) -> Iterator[tuple[int, int, int]]:
+    """(first, last, value) of each run of equal values in a row."""
+    first = 0
+    for i in range(1, len(row) + 1):
+        if i == len(row) or row[i] != row[first]:
+            yield first, i - 1, int(row[first])
+            first = i
+
+
+def _count(layer_id: int, version: int, ranges: list[tuple[int, Rect]], border: Sql) -> int | None:
+    """The cells' sum over the ranges plus the border's count, in one statement (one snapshot); None
+    unless the layer is still at `version` and all its levels of that version are ready."""
+    top, bottom = settings.TILES_CLUSTER_MAX_ZOOM, settings.TILES_MIN_ZOOM
+    # One index range per rectangle, each its own scan (LATERAL): an OR of them would scan the whole
+    # version's cells, a join with them may be hashed over all of them, a UNION ALL of them is planned
+    # in parallel, whose workers cost more than the scans.
+    levels, x0, x1, y0, y1 = zip(*((z, *rect) for z, rect in ranges))
+    cell_sum = Sql(
+        "SELECT coalesce(sum(s.n), 0) FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])"
+        " AS r(z, x0, x1, y0, y1) CROSS JOIN LATERAL ("
+        f"SELECT sum(c.n) AS n FROM {ClusterCell._meta.db_table} AS c"
+        " WHERE c.layer_id = %s AND c.version = %s AND c.z = r.z AND c.cx BETWEEN r.x0 AND r.x1"
+        " AND c.cy BETWEEN r.y0 AND r.y1) AS s",
+        [list(levels), list(x0), list(x1), list(y0), list(y1), layer_id, version],
     )
     statement = (
         Sql("SELECT CASE WHEN EXISTS (SELECT 1 FROM " + Layer._meta.db_table + " WHERE id = %s AND version = %s)"
             f" AND (SELECT count(*) FROM {ClusterLevel._meta.db_table}"
             "      WHERE layer_id = %s AND version = %s AND grid = %s AND ready AND z BETWEEN %s AND %s) = %s"
             " THEN (", [layer_id, version, layer_id, version, cells.grid(), bottom, top, top - bottom + 1])
-        + cell_sum + ") + (" + _border_count(layer_id, bbox, top, finest) + ") END"
+        + cell_sum + ") + (" + border + ") END"
     )
     with connection.cursor() as cur:
         cur.execute(statement.text, statement.params)
@@ -80,30 +156,37 @@ def count_points_in_bbox(layer_id: int, version: int, geometry_type: str, featur
     return None if count is None else int(count)
 
 
-def _border_count(layer_id: int, bbox: tuple[float, float, float, float], z: int, rect: Rect) -> Sql:
-    """The features in the box whose cell of zoom z is not in `rect`: those of four strips."""
+def _strips(bbox: tuple[float, float, float, float], z: int, rect: Rect) -> list[tuple]:
+    """Four boxes covering the box outside the cells `rect` of zoom z, reaching STRIP_OVERLAP into them."""
     west, south, east, north = bbox
     size = cells.cell_size(z)
     x0, x1, y0, y1 = rect
     inner_west, inner_east = _lon(x0 * size - MERCATOR_HALF), _lon((x1 + 1) * size - MERCATOR_HALF)
     inner_north, inner_south = _lat(MERCATOR_HALF - y0 * size), _lat(MERCATOR_HALF - (y1 + 1) * size)
-    strips = [
+    return [
         (west, south, inner_west + STRIP_OVERLAP, north),
         (inner_east - STRIP_OVERLAP, south, east, north),
         (west, south, east, inner_south + STRIP_OVERLAP),
         (west, inner_north - STRIP_OVERLAP, east, north),
     ]
-    box = features.envelope(bbox)
+
+
+def _border_count(layer_id: int, area: Sql, boxes: list[tuple], z: int, counted: list[Rect]) -> Sql:
+    """The features that meet `area` (ST_Intersects, as the plain count), among those of the boxes
+    (the GiST index), whose cell of zoom z — as tiles.generalize computed it — is in no rectangle of
+    `counted` (those the cells' sum holds)."""
     candidates = features.where([
         features.in_layer(layer_id),
-        "(" + Sql(" OR ").join(features.overlaps_bbox(strip) for strip in strips) + ")",
-        "ST_Intersects(f.geom, " + box + ")",
+        "(" + Sql(" OR ").join(features.overlaps_bbox(box) for box in boxes) + ")",
+        "ST_Intersects(f.geom, " + area + ")",
     ])
     cell, cell_params = cells.level_cell_sql(z)
+    in_counted = Sql(" OR ").join(
+        Sql("(k.cx BETWEEN %s AND %s AND k.cy BETWEEN %s AND %s)", list(rect)) for rect in counted)
     return (
         Sql(f"SELECT count(*) FROM (SELECT {cell} FROM (", cell_params)
         + features.select(Sql(cells.CENTRE_SQL, cells.CENTRE_PARAMS), candidates)
-        + Sql(") AS p) AS k WHERE NOT coalesce(k.cx BETWEEN %s AND %s AND k.cy BETWEEN %s AND %s, false)", list(rect))
+        + ") AS p) AS k WHERE NOT coalesce(" + in_counted + ", false)"
     )
 
 
