@@ -12,7 +12,6 @@ from layers.access import Caller, visible_layers
 from layers.models import Kind, TimeKind
 from layers.query import Sql
 
-
 # Exact counts of a layer in a box or a polygon from structures an app above `layers` keeps per layer
 # version (the cluster cells of tiles.counting, registered at tiles' app ready, since `layers` never
 # imports `tiles`). Called as counter(layer_id, version, geometry_type, feature_count, area) for each

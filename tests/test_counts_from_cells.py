@@ -5,11 +5,11 @@ tiny boxes, the whole world, a box with no cells; never from the cells of an old
 
 import math
 import random
+from datetime import UTC
 
 import pytest
 from django.db import connection
 
-from layers.catalog import publish_changes
 from layers.counts import count_by_layer
 from layers.models import Layer, TimeKind
 from tests.conftest import add_features, make_layer
@@ -173,9 +173,9 @@ def test_lines_polygons_and_time_windows_are_counted_plainly(dense_settings, off
     assert count_by_layer(official, bbox=(106.1, 10.6, 106.3, 10.7))["parcels"] == plain_count(
         polygons, (106.1, 10.6, 106.3, 10.7))
 
-    from datetime import datetime, timezone
+    from datetime import datetime
     timed = make_layer("events", time_kind=TimeKind.INSTANT)
-    at = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    at = datetime(2026, 5, 1, tzinfo=UTC)
     timed = add_features(timed, [(f"e{i}", f"POINT({106.0 + i * 0.001} 10.6)", {}, at if i % 2 else at.replace(year=2025))
                                  for i in range(400)])
     generalize.build_clusters(timed)

@@ -1,21 +1,24 @@
-"""Exact counts of a dense point layer in a box from its precomputed cluster cells (tiles.generalize),
-so the layer panel's counts of a province view cost a few thousand index entries instead of a scan of
-a million points. Registered with layers.counts at app ready (tiles.apps): `layers` asks, `tiles`
-answers, and `layers` never imports `tiles`.
+"""Exact counts of a dense point layer in a box or a polygon from its precomputed cluster cells
+(tiles.generalize), so the layer panel's counts of a province view and a zone summary's cost a few
+thousand index entries and the features of the border instead of a scan of a million points.
+Registered with layers.counts at app ready (tiles.apps): `layers` asks, `tiles` answers, and `layers`
+never imports `tiles`.
 
 How, for a box (WGS 84) and a layer version with ready cells:
-- at each level z, the cells *inside* the box are those whose every point lies strictly inside it,
-  with a margin of a millionth of a cell (`_inside`); they form a rectangle of cell numbers, and the
-  rectangle of a finer level holds the one of the level above. The cells' `n` are added level by
-  level: the coarsest rectangle whole, then at each finer level only its frame around the one above
-  (at most four rectangles, each an index range on (layer, version, z, cx, cy)).
+- at the finest level, the cells *inside* the box are those whose every point lies strictly inside it,
+  with a margin of a millionth of a cell (`_inside`); they form a rectangle of cell numbers. Its middle
+  is taken from coarser levels (the cells of zoom z - 1 whose four cells are all inside, `_nested`):
+  the coarsest rectangle whole, then at each finer level only its frame around the one above (at most
+  four rectangles, each an index range on (layer, version, z, cx, cy)), their `n` added up.
 - the features of the box outside the finest rectangle (the border) are counted themselves: those in
-  four strips along the box's sides (the GiST index), exactly in the box (ST_Intersects, as the plain
+  four strips along the box's sides (the GiST index), in the box by `ST_Intersects` (as the plain
   count), whose finest cell — the same expression that built the cells, tiles.cells — is not in the
   rectangle.
-Every feature of the box is thus counted once: in the cell that holds it if that cell is inside, else
-in the border. Exact, not approximate, and only for layers of Points (a point is its own bounding
-box's centre; a line or polygon may be in the box while its centre is not). The statement answers
+For a polygon, one level is used (`count_points_in_polygon`): a cell is inside when its box, grown a
+little, is in the polygon's interior; the features of the cells that meet its boundary are counted.
+Every feature in the area is thus counted once: in the cell that holds it if that cell is inside, else
+as a border feature. Exact, not approximate, and only for layers of Points (a point is its own bounding
+box's centre; a line or polygon may meet the area while its centre is outside). The statement answers
 NULL when the layer has moved to another version or its levels are not all ready: the caller then
 counts plainly.
 """
