@@ -71,8 +71,15 @@ def count_points_in_bbox(layer_id: int, version: int, geometry_type: str, featur
     if finest is None or min(finest[1] - finest[0], finest[3] - finest[2]) + 1 < MIN_CELLS:
         return None
     ranges = list(_frames(_nested(finest, bottom, top)))
-    return _count(layer_id, version, ranges, _border_count(
-        layer_id, features.envelope(bbox), _strips(bbox, top, finest), top, counted=[finest]))
+    box = features.envelope(bbox)
+    # A side's partial cells more than half inside the box are counted whole, less their features
+    # beyond the box: fewer features to count than those inside them.
+    outer = _grown(bbox, top, finest)
+    ranges += [(top, piece) for piece in _around(outer, finest)]
+    border = _border_count(layer_id, box, _strips(bbox, top, outer), top, counted=[outer])
+    if outer != finest:
+        border = "(" + border + ") - (" + _beyond_count(layer_id, box, _beyond(bbox, top, outer), top, outer) + ")"
+    return _count(layer_id, version, ranges, border)
 
 
 def count_points_in_polygon(layer_id: int, version: int, geometry_type: str, feature_count: int,
@@ -134,15 +141,16 @@ def _count(layer_id: int, version: int, ranges: list[tuple[int, Rect]], border: 
     """The cells' sum over the ranges plus the border's count, in one statement (one snapshot); None
     unless the layer is still at `version` and all its levels of that version are ready."""
     top, bottom = settings.TILES_CLUSTER_MAX_ZOOM, settings.TILES_MIN_ZOOM
-    # One index range per rectangle, each its own scan (LATERAL): an OR of them would scan the whole
-    # version's cells, a join with them may be hashed over all of them, a UNION ALL of them is planned
-    # in parallel, whose workers cost more than the scans.
+    # One index scan per rectangle (LATERAL), one descent per column (cx = ANY): an OR of them would
+    # scan the whole version's cells, a join with them may be hashed over all of them, and a range of
+    # cx reads every cy of those columns.
     levels, x0, x1, y0, y1 = zip(*((z, *rect) for z, rect in ranges))
     cell_sum = Sql(
         "SELECT coalesce(sum(s.n), 0) FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])"
         " AS r(z, x0, x1, y0, y1) CROSS JOIN LATERAL ("
         f"SELECT sum(c.n) AS n FROM {ClusterCell._meta.db_table} AS c"
-        " WHERE c.layer_id = %s AND c.version = %s AND c.z = r.z AND c.cx BETWEEN r.x0 AND r.x1"
+        " WHERE c.layer_id = %s AND c.version = %s AND c.z = r.z"
+        " AND c.cx = ANY(ARRAY(SELECT generate_series(r.x0, r.x1)))"
         " AND c.cy BETWEEN r.y0 AND r.y1) AS s",
         [list(levels), list(x0), list(x1), list(y0), list(y1), layer_id, version],
     )
@@ -153,31 +161,103 @@ def _count(layer_id: int, version: int, ranges: list[tuple[int, Rect]], border: 
             " THEN (", [layer_id, version, layer_id, version, cells.grid(), bottom, top, top - bottom + 1])
         + cell_sum + ") + (" + border + ") END"
     )
+    # For this statement only (SET LOCAL, one implicit transaction, one round trip), as for tiles
+    # (tiles.mvt): no parallel query, whose workers' start costs more here than the scans they share.
+    statement = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off; " + statement
     with connection.cursor() as cur:
         cur.execute(statement.text, statement.params)
+        for _set in range(2):  # past the SETs
+            cur.nextset()
         (count,) = cur.fetchone()
     return None if count is None else int(count)
 
 
-def _strips(bbox: tuple[float, float, float, float], z: int, rect: Rect) -> list[tuple]:
-    """Four boxes covering the box outside the cells `rect` of zoom z, reaching STRIP_OVERLAP into them."""
-    west, south, east, north = bbox
+def _edges(z: int, rect: Rect) -> tuple[float, float, float, float]:
+    """West, south, east and north of the cells `rect` of zoom z, in degrees."""
     size = cells.cell_size(z)
     x0, x1, y0, y1 = rect
-    inner_west, inner_east = _lon(x0 * size - MERCATOR_HALF), _lon((x1 + 1) * size - MERCATOR_HALF)
-    inner_north, inner_south = _lat(MERCATOR_HALF - y0 * size), _lat(MERCATOR_HALF - (y1 + 1) * size)
-    return [
-        (west, south, inner_west + STRIP_OVERLAP, north),
-        (inner_east - STRIP_OVERLAP, south, east, north),
-        (west, south, east, inner_south + STRIP_OVERLAP),
-        (west, inner_north - STRIP_OVERLAP, east, north),
+    return (_lon(x0 * size - MERCATOR_HALF), _lat(MERCATOR_HALF - (y1 + 1) * size),
+            _lon((x1 + 1) * size - MERCATOR_HALF), _lat(MERCATOR_HALF - y0 * size))
+
+
+def _strips(bbox: tuple[float, float, float, float], z: int, rect: Rect) -> list[tuple]:
+    """Boxes covering the box outside the cells `rect` of zoom z, reaching STRIP_OVERLAP into them: one
+    per side of the box the cells do not reach."""
+    west, south, east, north = bbox
+    inner_west, inner_south, inner_east, inner_north = _edges(z, rect)
+    strips = [
+        (inner_west > west, (west, south, inner_west + STRIP_OVERLAP, north)),
+        (inner_east < east, (inner_east - STRIP_OVERLAP, south, east, north)),
+        (inner_south > south, (west, south, east, inner_south + STRIP_OVERLAP)),
+        (inner_north < north, (west, inner_north - STRIP_OVERLAP, east, north)),
     ]
+    return [strip for needed, strip in strips if needed]
+
+
+def _grown(bbox: tuple[float, float, float, float], z: int, rect: Rect) -> Rect:
+    """The rectangle with, on each side, the row or column of cells the box's side cuts when more than
+    half of it (and less than all, by far more than the rounding) is inside the box."""
+    west, south, east, north = bbox
+    if south < -MAX_LATITUDE or north > MAX_LATITUDE:
+        return rect
+    size, last = cells.cell_size(z), (1 << z) * cells.grid() - 2
+    x0, x1, y0, y1 = rect
+
+    def more_than_half(inside_metres: float) -> bool:
+        return 0.5 < inside_metres / size < 0.999
+
+    return (
+        x0 - 1 if x0 > 1 and more_than_half(x0 * size - MERCATOR_HALF - _mx(west)) else x0,
+        x1 + 1 if x1 < last and more_than_half(_mx(east) - ((x1 + 1) * size - MERCATOR_HALF)) else x1,
+        y0 - 1 if y0 > 1 and more_than_half(_my(north) - (MERCATOR_HALF - y0 * size)) else y0,
+        y1 + 1 if y1 < last and more_than_half(MERCATOR_HALF - (y1 + 1) * size - _my(south)) else y1,
+    )
+
+
+def _around(outer: Rect, rect: Rect) -> list[Rect]:
+    """The cells of `outer` that are not in `rect` (which it holds), as at most four rectangles."""
+    x0, x1, y0, y1 = outer
+    a0, a1, b0, b1 = rect
+    pieces = ((x0, a0 - 1, y0, y1), (a1 + 1, x1, y0, y1), (a0, a1, y0, b0 - 1), (a0, a1, b1 + 1, y1))
+    return [p for p in pieces if p[0] <= p[1] and p[2] <= p[3]]
+
+
+def _beyond(bbox: tuple[float, float, float, float], z: int, outer: Rect) -> list[tuple]:
+    """Boxes covering the cells `outer` outside the box (they reach beyond it on its grown sides)."""
+    west, south, east, north = bbox
+    o_west, o_south, o_east, o_north = _edges(z, outer)
+    ov = STRIP_OVERLAP
+    sides = [
+        (o_west < west, (o_west - ov, o_south - ov, west + ov, o_north + ov)),
+        (o_east > east, (east - ov, o_south - ov, o_east + ov, o_north + ov)),
+        (o_south < south, (o_west - ov, o_south - ov, o_east + ov, south + ov)),
+        (o_north > north, (o_west - ov, north - ov, o_east + ov, o_north + ov)),
+    ]
+    return [side for needed, side in sides if needed]
+
+
+def _beyond_count(layer_id: int, box: Sql, boxes: list[tuple], z: int, outer: Rect) -> Sql:
+    """The features of the cells `outer` of zoom z (as tiles.generalize computed them) that are not in
+    the box, among those of `boxes`."""
+    candidates = features.where([
+        features.in_layer(layer_id),
+        "(" + Sql(" OR ").join(features.overlaps_bbox(b) for b in boxes) + ")",
+        "NOT ST_Intersects(f.geom, " + box + ")",
+    ])
+    cell, cell_params = cells.level_cell_sql(z)
+    return (
+        Sql(f"SELECT count(*) FROM (SELECT {cell} FROM (", cell_params)
+        + features.select(Sql(cells.CENTRE_SQL, cells.CENTRE_PARAMS), candidates)
+        + Sql(") AS p) AS k WHERE coalesce(k.cx BETWEEN %s AND %s AND k.cy BETWEEN %s AND %s, false)", list(outer))
+    )
 
 
 def _border_count(layer_id: int, area: Sql, boxes: list[tuple], z: int, counted: list[Rect]) -> Sql:
     """The features that meet `area` (ST_Intersects, as the plain count), among those of the boxes
     (the GiST index), whose cell of zoom z — as tiles.generalize computed it — is in no rectangle of
     `counted` (those the cells' sum holds)."""
+    if not boxes:  # the counted cells reach beyond every side of the area
+        return Sql("SELECT 0")
     candidates = features.where([
         features.in_layer(layer_id),
         "(" + Sql(" OR ").join(features.overlaps_bbox(box) for box in boxes) + ")",
