@@ -157,6 +157,10 @@ def test_a_new_version_never_counts_from_the_old_cells(dense, official):
     # The old cells lack the new point; asked with either version, they do not answer.
     assert from_cells(dense, AREA) is None or from_cells(dense, AREA) == plain_count(dense, AREA)
     assert count_points_in_bbox(dense.pk, old_version, "Point", dense.feature_count, AREA) is None
+    from shapely.geometry import box
+
+    from tiles.counting import count_points_in_polygon
+    assert count_points_in_polygon(dense.pk, old_version, "Point", dense.feature_count, box(*AREA).wkb) is None
     assert count_by_layer(official, bbox=VIEW)["dense"] == plain_count(dense, VIEW) == dense.feature_count
 
 
@@ -179,9 +183,16 @@ def test_lines_polygons_and_time_windows_are_counted_plainly(dense_settings, off
     timed = add_features(timed, [(f"e{i}", f"POINT({106.0 + i * 0.001} 10.6)", {}, at if i % 2 else at.replace(year=2025))
                                  for i in range(400)])
     generalize.build_clusters(timed)
+    assert from_cells(timed, AREA) == 400  # the cells could answer, but not for a window
     window = count_by_layer(official, bbox=AREA, start=at, end=at)["events"]
     assert window == 200
     assert count_by_layer(official, bbox=AREA)["events"] == 400
+    from shapely.geometry import box
+
+    from layers.summaries import summarize_polygon
+    in_window = summarize_polygon(official, box(*AREA), start=at, end=at)
+    assert {s.slug: s.count for s in in_window.layers}["events"] == 200
+    assert {s.slug: s.count for s in summarize_polygon(official, box(*AREA)).layers}["events"] == 400
 
 
 def plain_in_polygon(layer: Layer, polygon) -> int:
