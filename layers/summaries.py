@@ -103,21 +103,8 @@ def _summarize(
         if head is None:
             return None
         area_m2, *bbox, dimension, wkb = head
-        # A dense point layer without categories, and without a window narrowing it, is counted by a
-        # registered zone counter (tiles.counting: its cluster cells, exactly); the others here.
-        rows = []
-        if dimension == 2:
-            windowed = start is not None or end is not None
-            for layer, prop, timed in zip(layers, params["props"], params["timed"]):
-                if prop is None and not (windowed and timed):
-                    counted = counts.count_from_structures(
-                        layer.pk, layer.version, layer.geometry_type, layer.feature_count, bytes(wkb))
-                    if counted is not None:
-                        rows.append((layer.pk, None, counted, None, None))
-            done = {row[0] for row in rows}
-            keep = [i for i, layer in enumerate(layers) if layer.pk not in done]
-            params |= {key: [params[key][i] for i in keep] for key in ("ids", "props", "timed")}
-            rows += _count_inside(cur, zone_sql, params) if keep else []
+        rows, params = _counted_elsewhere(layers, params, bytes(wkb)) if dimension == 2 else ([], params)
+        rows += _count_inside(cur, zone_sql, params) if dimension == 2 else []
     totals: dict[int, list] = {}
     for layer_id, value, count, m2, metres in rows:
         totals.setdefault(layer_id, []).append((value, count, m2, metres))
@@ -128,6 +115,23 @@ def _summarize(
         end=end,
         layers=[_layer_summary(layer, totals.get(layer.pk, [])) for layer in layers],
     )
+
+
+def _counted_elsewhere(layers: list[Layer], params: dict, wkb: bytes) -> tuple[list[tuple], dict]:
+    """Rows (as _count_inside's) of the layers a registered zone counter answers — dense point layers
+    without categories and without a window narrowing them (tiles.counting: from their cluster cells,
+    exactly) — and the parameters of _count_inside for the others."""
+    windowed = params["start"] is not None or params["end"] is not None
+    rows = []
+    for layer, prop, timed in zip(layers, params["props"], params["timed"], strict=True):
+        if prop is None and not (windowed and timed):
+            counted = counts.count_from_structures(
+                layer.pk, layer.version, layer.geometry_type, layer.feature_count, wkb)
+            if counted is not None:
+                rows.append((layer.pk, None, counted, None, None))
+    done = {row[0] for row in rows}
+    keep = [i for i, layer_id in enumerate(params["ids"]) if layer_id not in done]
+    return rows, params | {key: [params[key][i] for i in keep] for key in ("ids", "props", "timed")}
 
 
 def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
