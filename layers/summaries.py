@@ -104,7 +104,7 @@ def _summarize(
             return None
         area_m2, *bbox, dimension, wkb = head
         rows, params = _counted_elsewhere(layers, params, bytes(wkb)) if dimension == 2 else ([], params)
-        rows += _count_inside(cur, zone_sql, params) if dimension == 2 else []
+        rows += _count_inside(cur, zone_sql, params) if dimension == 2 and params["ids"] else []
     totals: dict[int, list] = {}
     for layer_id, value, count, m2, metres in rows:
         totals.setdefault(layer_id, []).append((value, count, m2, metres))
