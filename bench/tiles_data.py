@@ -81,24 +81,25 @@ def _rows(spec: VectorSet, rng: random.Random):
 def ensure_vector_sets() -> dict[str, Layer]:
     """The bench layers by slug: loaded with COPY the first time (each into its next version, indexed
     once and swapped in, as imports do: layers.storage), each with its tipg view and its clusters."""
-    layers = {spec.slug: Layer.objects.filter(slug=spec.slug).first() for spec in VECTOR_SETS}
-    missing = [s for s in VECTOR_SETS if layers[s.slug] is None or layers[s.slug].feature_count != s.count]
-    if missing:
+    return {spec.slug: ensure_vector_set(spec) for spec in VECTOR_SETS}
+
+
+def ensure_vector_set(spec: VectorSet) -> Layer:
+    """One bench layer (what benches of one kind of layer need, e.g. the counts bench's POINTS)."""
+    layer = Layer.objects.filter(slug=spec.slug).first()
+    if layer is None or layer.feature_count != spec.count:
         started = time.perf_counter()
-        for spec in missing:
-            with transaction.atomic():
-                layers[spec.slug] = _load(spec)
+        with transaction.atomic():
+            layer = _load(spec)
         with connection.cursor() as cur:
             cur.execute("ANALYZE layers_feature")
-        print(f"loaded {', '.join(s.slug for s in missing)} in {time.perf_counter() - started:.1f} s", flush=True)
-    for spec in VECTOR_SETS:
-        layer = layers[spec.slug]
-        _ensure_view(spec, layer)
-        if not generalize.has_clusters(layer):
-            started = time.perf_counter()
-            cells = generalize.build_clusters(layer)
-            print(f"clusters of {spec.slug}: {cells:,} cells in {time.perf_counter() - started:.1f} s", flush=True)
-    return layers
+        print(f"loaded {spec.slug} in {time.perf_counter() - started:.1f} s", flush=True)
+    _ensure_view(spec, layer)
+    if not generalize.has_clusters(layer):
+        started = time.perf_counter()
+        cells = generalize.build_clusters(layer)
+        print(f"clusters of {spec.slug}: {cells:,} cells in {time.perf_counter() - started:.1f} s", flush=True)
+    return layer
 
 
 def _load(spec: VectorSet) -> Layer:

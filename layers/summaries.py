@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection
 from shapely.geometry import Polygon
 
+from layers import counts
 from layers import query as features
 from layers.access import Caller, visible_layers
 from layers.models import Kind, Layer, TimeKind
@@ -114,19 +115,23 @@ def _summarize(
         _execute(
             cur,
             "WITH zone AS (" + zone_sql + ") SELECT ST_Area(g::geography), ST_XMin(g), ST_YMin(g),"
-            " ST_XMax(g), ST_YMax(g), ST_Dimension(g), ST_NPoints(g) FROM zone",
+            " ST_XMax(g), ST_YMax(g), ST_Dimension(g), ST_NPoints(g), ST_AsBinary(g) FROM zone",
             params,
         )
         head = cur.fetchone()
         if head is None:
             return None
-        area_m2, *bbox, dimension, vertices = head
+        area_m2, *bbox, dimension, vertices, wkb = head
         tolerance_m = None
         if dimension == 2 and vertices > settings.LAYERS_SUMMARY_MAX_VERTICES:
             tolerance_m = _simplify_tolerance(cur, zone_sql, params)
             zone_sql = "SELECT " + _SIMPLIFIED + " AS g FROM (" + zone_sql + ") AS exact"
             params["tolerance"] = tolerance_m / METRES_PER_DEGREE
-        rows = _count_inside(cur, zone_sql, params) if dimension == 2 else []
+        # Dense point layers are counted from their cells (exactly) on the exact zone; a simplified
+        # zone is counted as it is simplified, everything on it alike.
+        use_cells = dimension == 2 and tolerance_m is None
+        rows, params = _counted_elsewhere(layers, params, bytes(wkb)) if use_cells else ([], params)
+        rows += _count_inside(cur, zone_sql, params) if dimension == 2 and params["ids"] else []
     totals: dict[int, list] = {}
     for layer_id, value, count, m2, metres in rows:
         totals.setdefault(layer_id, []).append((value, count, m2, metres))
@@ -163,6 +168,23 @@ def _execute(cur, sql: str, params: dict) -> None:
     cur.execute("SET LOCAL statement_timeout = %(summary_timeout)s; " + sql,
                 params | {"summary_timeout": settings.LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS})
     cur.nextset()  # past the SET
+
+
+def _counted_elsewhere(layers: list[Layer], params: dict, wkb: bytes) -> tuple[list[tuple], dict]:
+    """Rows (as _count_inside's) of the layers a registered zone counter answers — dense point layers
+    without categories and without a window narrowing them (tiles.counting: from their cluster cells,
+    exactly) — and the parameters of _count_inside for the others."""
+    windowed = params["start"] is not None or params["end"] is not None
+    rows = []
+    for layer, prop, timed in zip(layers, params["props"], params["timed"], strict=True):
+        if prop is None and not (windowed and timed):
+            counted = counts.count_from_structures(
+                layer.pk, layer.version, layer.geometry_type, layer.feature_count, wkb)
+            if counted is not None:
+                rows.append((layer.pk, None, counted, None, None))
+    done = {row[0] for row in rows}
+    keep = [i for i, layer_id in enumerate(params["ids"]) if layer_id not in done]
+    return rows, params | {key: [params[key][i] for i in keep] for key in ("ids", "props", "timed")}
 
 
 def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
