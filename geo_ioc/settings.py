@@ -87,8 +87,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # 30 s, as tiles: at 15 s a zone saved on a busy 2-core machine (the browser tests, seven sessions)
 # was cancelled while waiting for its locks. gunicorn's worker timeout (120 s) is well above it.
 DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+# And no JIT: the planner prices a statement over every layer's partition (counts, summaries) above
+# jit_above_cost, and compiling it took 0.4 s of a statement that runs in 7 ms (18 demo layers); on a
+# busy machine a playing time slider's counts then queued into the timeout. Tiles and cluster builds
+# already turned it off for their statements.
 DATABASES["default"]["OPTIONS"]["options"] = " ".join(
-    filter(None, [DATABASES["default"]["OPTIONS"].get("options"), f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"])
+    filter(None, [DATABASES["default"]["OPTIONS"].get("options"), f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+                  "-c jit=off"])
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # gis.W001 warns that GDAL < 3.9 cannot block file/network access while parsing a spatial reference.
