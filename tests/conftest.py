@@ -85,6 +85,13 @@ def superuser(db) -> User:
 
 
 @pytest.fixture
+def import_dir(settings, tmp_path) -> Path:
+    """The import jobs' working directory (settings.LAYERS_IMPORT_DIR), private to the test."""
+    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+    return settings.LAYERS_IMPORT_DIR
+
+
+@pytest.fixture
 def api() -> APIClient:
     return APIClient()
 

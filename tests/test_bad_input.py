@@ -334,8 +334,7 @@ def callers(clients, planner, official, schools) -> dict[str, APIClient]:
 
 
 @pytest.fixture
-def places(schools, incidents, zones, districts, settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def places(import_dir, schools, incidents, zones, districts):
     Playlist.objects.create(slug="empty", title_vi="Trống", title_en="Empty")
 
 

@@ -83,8 +83,7 @@ def test_deleting_a_layer_drops_its_partition():
 
 
 @pytest.mark.django_db
-def test_a_replace_swaps_in_a_new_partition_with_every_index(tmp_path, settings):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_a_replace_swaps_in_a_new_partition_with_every_index(import_dir, tmp_path):
     first = import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5), point_feature("b", 106.5, 10.6)]),
                        layer="diem")
     layer = Layer.objects.get(slug="diem")
@@ -110,8 +109,7 @@ def test_a_replace_swaps_in_a_new_partition_with_every_index(tmp_path, settings)
 # table is committed before publication and must be dropped when the import fails.
 @pytest.mark.parametrize("where", [pytest.param("inside a transaction", marks=pytest.mark.django_db),
                                    pytest.param("outside", marks=pytest.mark.django_db(transaction=True))])
-def test_a_failed_replace_leaves_the_old_partition_and_no_table(tmp_path, settings, where):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_a_failed_replace_leaves_the_old_partition_and_no_table(import_dir, tmp_path, where):
     first = import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem")
     layer = Layer.objects.get(slug="diem")
     bad = write_geojson(tmp_path, [point_feature("x", 500.0, 10.5)], name="bad.geojson")  # out of range
@@ -148,8 +146,7 @@ def test_search_and_tile_filters_use_the_indexes_of_the_layers_partition():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(tmp_path, settings):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(import_dir, tmp_path):
     import_now(_points_gpkg(tmp_path / "old.gpkg", 3000, "old"), layer="diem")
     layer = Layer.objects.get(slug="diem")
     old = (layer.version, 3000)
@@ -186,8 +183,7 @@ def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(t
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(tmp_path, settings):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(import_dir, tmp_path):
     import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem")
     other = make_layer("truong")
 
@@ -219,8 +215,7 @@ def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(tmp
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_the_next_version_is_indexed_on_two_connections_and_swapped_in(tmp_path, settings):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_outside_a_transaction_the_next_version_is_indexed_on_two_connections_and_swapped_in(import_dir, tmp_path, settings):
     settings.LAYERS_IMPORT_INDEX_BUILDERS = 2
     multi = {"type": "Feature", "properties": {"id": "m"},
              "geometry": {"type": "MultiPoint", "coordinates": [[106.4, 10.5], [106.5, 10.6]]}}

@@ -10,12 +10,7 @@ from tests.conftest import client_for
 from tests.departments import make_department
 from tests.import_files import point_feature, write_geojson, write_shapefile_zip
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def import_dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_dir")]
 
 
 @pytest.fixture

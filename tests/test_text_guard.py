@@ -59,8 +59,7 @@ def test_an_open_ring_is_refused_saying_which_position_to_repeat(api):
     assert body["code"] == "invalid_geometry" and "(106.35, 10.85)" in body["detail"]
 
 
-def test_an_import_title_typed_decomposed_is_stored_as_nfc(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_an_import_title_typed_decomposed_is_stored_as_nfc(import_dir):
     steward = User.objects.create_user("steward", is_staff=True)
     make_department("env", stewards=(steward,))
     decomposed = unicodedata.normalize("NFD", "Trạm quan trắc")
