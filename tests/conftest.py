@@ -19,6 +19,9 @@ from layers.catalog import publish_changes
 from layers.models import Access, Feature, Layer, TimeKind
 from layers.tokens import create_token
 
+# Every shared fixture is one of this conftest's or of these modules': no test module imports fixtures.
+pytest_plugins = ["tests.province", "tests.wall_world", "tests.demo_world"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

@@ -3,26 +3,21 @@ the map draws our tiles, toggling a layer changes the picture, a click shows a V
 search finds places without diacritics, a drawn zone's summary is the API's, an anonymous visitor
 never sees an internal layer, and it reads in English too. The pixels checked are the map canvas's
 own; screenshots go to test-artifacts/ for a person to look at."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import json
 import re
 import shutil
-import time
 from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from django.conf import settings as django_settings
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
-from fixtures.load import load_world
-from fixtures.world import World, generate_world
 from layers.models import Feature, Layer
 from tests.browser import CHROMIUM, offline_page, screenshot
 from tests.conftest import client_for
-from tests.province import planner  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,32 +29,6 @@ BACKGROUND = (223, 230, 236)  # the basemap's background colour, #dfe6ec: "no ma
 TAN_AN_VIEW = "#map=12.00/10.5400/106.4100&layers=land-use-plan,health-facilities"
 # Software WebGL on a shared two-core machine is slow, a 4K canvas most of all: waits are generous.
 WAIT_MS = 240_000
-
-
-@pytest.fixture(scope="module")
-def long_an() -> World:
-    """The demo world, generated once for the module (it takes seconds); each test loads it."""
-    return generate_world()
-
-
-@pytest.fixture
-def demo(long_an, settings, monkeypatch):
-    # Tiles are rendered for each request: no entry of another test run can answer for this database.
-    settings.TILES_CACHE = "none"
-    # The browser keeps its HTTP connections alive, and with them the live server's threads and their
-    # persistent database connections; closing each after its request lets the test database go.
-    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
-    load_world(long_an)
-    yield long_an
-    # Tiles asked for just before the browser closed may still be rendering in the live server's
-    # threads; let them finish so the database can be flushed (and dropped at the end).
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            if cursor.fetchone()[0] == 0:
-                break
-        time.sleep(0.2)
 
 
 @contextmanager

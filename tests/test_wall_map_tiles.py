@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from tests.browser import offline_page
 from tests.test_wall_in_browser import ONE_SCREEN, WALL, sign_in_display
-from tests.test_wall_world import TRAFFIC_NOW, demo_wall, display, wall_world  # noqa: F401  (fixtures)
+from tests.wall_world import TRAFFIC_NOW
 from wall.map_tiles import view_bbox, wanted_tiles
 from wall.models import Scene
 from wall.seed import LONG_AN_BBOX

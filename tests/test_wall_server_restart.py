@@ -13,7 +13,7 @@ from tests.browser import offline_page, screenshot
 from tests.conftest import ROOT, add_features
 from tests.gunicorn_server import free_port, kill, start_server
 from tests.test_wall_in_browser import ONE_SCREEN, shown_kpis
-from tests.test_wall_world import demo_wall, display, incident, wall_world  # noqa: F401  (fixtures)
+from tests.wall_world import incident
 from wall.models import PlaylistEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
