@@ -178,6 +178,18 @@ def celery_worker(django_db_setup, django_db_blocker):
     proc.wait(timeout=30)
 
 
+def wait_for(predicate, timeout: float, what: str, every: float = 0.1):
+    """Polls predicate() until it returns something true (returned) or raises AssertionError after
+    `timeout` seconds: a wait on state, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def other_session(**options) -> psycopg.Connection:
     """A connection of its own to the test database: another session than Django's."""
     db = connection.settings_dict

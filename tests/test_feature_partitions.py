@@ -2,7 +2,6 @@
 layer, swapped whole by a replace, dropped with the layer; readers see the old version or the new one."""
 
 import threading
-import time
 
 import numpy as np
 import psycopg
@@ -13,7 +12,7 @@ from pyogrio import raw
 
 from layers import storage
 from layers.models import Feature, Layer
-from tests.conftest import feature_count_sql, make_layer, other_session
+from tests.conftest import feature_count_sql, make_layer, other_session, wait_for
 from tests.import_files import import_now, point_feature, write_geojson
 
 
@@ -182,13 +181,20 @@ def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(i
     assert Feature.objects.filter(layer=layer, source_id__startswith="old").count() == 0
 
 
+def swap_is_waiting(session: psycopg.Connection) -> bool:
+    """Whether a session is queued for ACCESS EXCLUSIVE on the feature store (a swap's lock)."""
+    return session.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'layers_feature'::regclass"
+        " AND mode = 'AccessExclusiveLock' AND NOT granted)").fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(import_dir, tmp_path):
     import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem")
     other = make_layer("truong")
 
     # An export streaming a big layer, say: it holds its lock on the store for seconds.
-    with other_session() as long_reader, other_session() as reader:
+    with other_session() as long_reader, other_session() as reader, other_session(autocommit=True) as watcher:
         long_reader.execute("SELECT count(*) FROM layers_feature").fetchone()
         result: dict = {}
 
@@ -203,10 +209,11 @@ def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(imp
         reader.execute("SET statement_timeout = '4s'")
         reader.commit()
         for _ in range(8):
-            # Raises QueryCanceled if this reader had to queue behind the swap's lock for 4 s.
+            # Each read comes while the swap is asking for its lock (the swap tries 10 times), so it
+            # queues behind that request; it raises QueryCanceled if it had to stay queued for 4 s.
+            wait_for(lambda: swap_is_waiting(watcher), 60, "the swap to ask for its lock", every=0.02)
             reader.execute("SELECT count(*) FROM layers_feature WHERE layer_id = %s", [other.pk]).fetchone()
             reader.commit()
-            time.sleep(0.5)
         assert importer.is_alive()  # still waiting for the long reader
         long_reader.commit()
         importer.join(timeout=120)

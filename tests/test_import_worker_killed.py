@@ -12,9 +12,9 @@ from pyogrio import raw
 
 from layers.imports.submit import Options, submit
 from layers.models import ImportJob, Layer
-from tests.conftest import feature_count_sql
+from tests.conftest import feature_count_sql, wait_for
 from tests.import_files import import_now, point_feature, write_geojson
-from tests.import_workers import kill_broker_url, start_worker, wait_for
+from tests.import_workers import kill_broker_url, start_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 POINTS = 250_000
