@@ -177,8 +177,9 @@ def draw_square(page, half: int = 120) -> None:
     box = page.locator("#map").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     for dx, dy in [(-half, -half), (half, -half), (half, half), (-half, half)]:
+        corners = page.evaluate("window.geoIoc.tool.corners.length")
         page.mouse.click(x + dx, y + dy)
-        page.wait_for_timeout(120)
+        page.wait_for_function(f"window.geoIoc.tool.corners.length === {corners + 1}")
     page.keyboard.press("Enter")
 
 
@@ -269,7 +270,7 @@ def test_a_planner_draws_a_zone_sees_what_the_api_counts_and_saves_it(live_serve
         page.mouse.down()
         page.mouse.move(x + 40, y + 30, steps=8)
         page.mouse.up()
-        page.wait_for_timeout(300)
+        page.wait_for_function("window.geoIoc.tool.dragging === null")  # the drag has ended
         reshaped = page.evaluate("window.geoIoc.tool.polygon()")
         page.click("#zone-save-shape")
         page.wait_for_selector(".zone-name", timeout=60_000)
@@ -311,7 +312,7 @@ def test_an_official_draws_an_area_with_the_keyboard_and_may_analyse_but_not_sav
                      ["ArrowLeft", "ArrowLeft", "Space"], ["Enter"]):
             for key in keys:
                 page.keyboard.press(key)
-                page.wait_for_timeout(400)  # let each pan end before the next corner
+                page.wait_for_function("!window.geoIoc.map.isMoving()")  # each pan ends before the next corner
         page.wait_for_selector(".summary-layer", timeout=60_000)
         assert len(page.evaluate("window.geoIoc.zones.state.polygon.coordinates[0]")) == 5
         assert page.locator("#zone-name").count() == 0
