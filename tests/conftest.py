@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from layers.catalog import publish_changes
 from layers.models import Access, Feature, Layer, TimeKind
 from layers.tokens import create_token
+from tests.departments import make_department
 
 # Every shared fixture is one of this conftest's or of these modules': no test module imports fixtures.
 pytest_plugins = ["tests.province", "tests.wall_world", "tests.demo_world"]
@@ -80,6 +81,14 @@ def health_officer(db, health_group) -> User:
 def outsider(db) -> User:
     """Signed in, no group, not staff: public layers only."""
     return User.objects.create_user("outsider", password="pw-outsider")
+
+
+@pytest.fixture
+def steward(db) -> User:
+    """Staff, a steward of the environment department: imports into and writes the layers it owns."""
+    user = User.objects.create_user("steward", password="pw-steward", is_staff=True)
+    make_department("environment", name="Sở Tài nguyên và Môi trường", stewards=(user,))
+    return user
 
 
 @pytest.fixture
