@@ -18,6 +18,7 @@ from django.test import Client
 from layers.models import Feature, Layer
 from tests.browser import CHROMIUM, offline_page, screenshot
 from tests.conftest import client_for
+from tests.departments import make_department
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,6 +30,14 @@ BACKGROUND = (223, 230, 236)  # the basemap's background colour, #dfe6ec: "no ma
 TAN_AN_VIEW = "#map=12.00/10.5400/106.4100&layers=land-use-plan,health-facilities"
 # Software WebGL on a shared two-core machine is slow, a 4K canvas most of all: waits are generous.
 WAIT_MS = 240_000
+
+
+@pytest.fixture
+def planner(planner, demo):
+    """The province's planner, whose planning department owns the demo world's zones layer (loaded
+    without owners; writing zones is the owning department's stewards' right)."""
+    make_department("planning", stewards=(planner,), owns=(Layer.objects.get(slug="planning-zones"),))
+    return planner
 
 
 @contextmanager
