@@ -18,6 +18,10 @@ from rest_framework.test import APIClient
 from layers.catalog import publish_changes
 from layers.models import Access, Feature, Layer, TimeKind
 from layers.tokens import create_token
+from tests.departments import make_department
+
+# Every shared fixture is one of this conftest's or of these modules': no test module imports fixtures.
+pytest_plugins = ["tests.province", "tests.wall_world", "tests.demo_world"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -80,8 +84,23 @@ def outsider(db) -> User:
 
 
 @pytest.fixture
+def steward(db) -> User:
+    """Staff, a steward of the environment department: imports into and writes the layers it owns."""
+    user = User.objects.create_user("steward", password="pw-steward", is_staff=True)
+    make_department("environment", name="Sở Tài nguyên và Môi trường", stewards=(user,))
+    return user
+
+
+@pytest.fixture
 def superuser(db) -> User:
     return User.objects.create_superuser("root", password="pw-root")
+
+
+@pytest.fixture
+def import_dir(settings, tmp_path) -> Path:
+    """The import jobs' working directory (settings.LAYERS_IMPORT_DIR), private to the test."""
+    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+    return settings.LAYERS_IMPORT_DIR
 
 
 @pytest.fixture
@@ -166,6 +185,18 @@ def celery_worker(django_db_setup, django_db_blocker):
     yield proc
     proc.terminate()
     proc.wait(timeout=30)
+
+
+def wait_for(predicate, timeout: float, what: str, every: float = 0.1):
+    """Polls predicate() until it returns something true (returned) or raises AssertionError after
+    `timeout` seconds: a wait on state, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def other_session(**options) -> psycopg.Connection:

@@ -4,7 +4,6 @@ database the test chooses, with the import settings of the test process."""
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from django.conf import settings
@@ -35,13 +34,3 @@ def start_worker(log_dir: Path, name: str, *, broker: str, visibility_timeout: i
          "--hostname", f"{name}-{os.getpid()}@%h", "--without-mingle", "--without-gossip", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")

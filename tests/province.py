@@ -1,6 +1,6 @@
 """A small province for the dashboard's queries: districts and communes with Vietnamese names, schools
 by level, land use with known areas, 1022 reports with time (internal), a planners' zones layer
-(internal) and dengue cases (restricted), plus a planner. Import the fixtures you use."""
+(internal) and dengue cases (restricted), plus a planner. Its fixtures are registered for every test module by tests/conftest.py."""
 
 from datetime import UTC, datetime
 

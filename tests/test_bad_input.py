@@ -3,7 +3,6 @@
 
 One table, one row per request; the row's id says what is wrong with it. Add a row for every new
 endpoint or kind of bad input."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import json
 import math
@@ -16,7 +15,6 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.departments import make_department
-from tests.province import districts, planner, zones  # noqa: F401
 from wall.models import Playlist
 
 pytestmark = pytest.mark.django_db
@@ -334,8 +332,7 @@ def callers(clients, planner, official, schools) -> dict[str, APIClient]:
 
 
 @pytest.fixture
-def places(schools, incidents, zones, districts, settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def places(import_dir, schools, incidents, zones, districts):
     Playlist.objects.create(slug="empty", title_vi="Trống", title_en="Empty")
 
 

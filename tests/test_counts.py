@@ -1,11 +1,10 @@
 """Feature counts per visible layer in a map view and a time window, and the time span of each layer
 with time: what the layer panel and the time slider show."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import pytest
 
 from tests.conftest import client_for
-from tests.province import TAN_AN, communes, districts, feedback, land_use, province, province_schools, zones  # noqa: F401
+from tests.province import TAN_AN
 
 pytestmark = pytest.mark.django_db
 

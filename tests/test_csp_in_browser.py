@@ -1,15 +1,13 @@
 """With the Content-Security-Policy on, the dashboard, the wall, the tile preview and the API docs
 work in Chromium without a single violation report (the policy allows what they need, and nothing
 of theirs comes from another origin)."""
-# ruff: noqa: F811
 
 import time
 
 import pytest
 
-from tests.test_dashboard_in_browser import WAIT_MS, browser, demo, long_an  # noqa: F401
+from tests.test_dashboard_in_browser import WAIT_MS, browser
 from tests.test_wall_in_browser import sign_in_display
-from tests.test_wall_world import demo_wall, display, wall_world  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,26 +3,22 @@ the map draws our tiles, toggling a layer changes the picture, a click shows a V
 search finds places without diacritics, a drawn zone's summary is the API's, an anonymous visitor
 never sees an internal layer, and it reads in English too. The pixels checked are the map canvas's
 own; screenshots go to test-artifacts/ for a person to look at."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import json
 import re
 import shutil
-import time
 from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from django.conf import settings as django_settings
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
-from fixtures.load import load_world
-from fixtures.world import World, generate_world
 from layers.models import Feature, Layer
 from tests.browser import CHROMIUM, offline_page, screenshot
 from tests.conftest import client_for
-from tests.province import planner  # noqa: F401
+from tests.departments import make_department
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,30 +32,12 @@ TAN_AN_VIEW = "#map=12.00/10.5400/106.4100&layers=land-use-plan,health-facilitie
 WAIT_MS = 240_000
 
 
-@pytest.fixture(scope="module")
-def long_an() -> World:
-    """The demo world, generated once for the module (it takes seconds); each test loads it."""
-    return generate_world()
-
-
 @pytest.fixture
-def demo(long_an, settings, monkeypatch):
-    # Tiles are rendered for each request: no entry of another test run can answer for this database.
-    settings.TILES_CACHE = "none"
-    # The browser keeps its HTTP connections alive, and with them the live server's threads and their
-    # persistent database connections; closing each after its request lets the test database go.
-    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
-    load_world(long_an)
-    yield long_an
-    # Tiles asked for just before the browser closed may still be rendering in the live server's
-    # threads; let them finish so the database can be flushed (and dropped at the end).
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            if cursor.fetchone()[0] == 0:
-                break
-        time.sleep(0.2)
+def planner(planner, demo):
+    """The province's planner, whose planning department owns the demo world's zones layer (loaded
+    without owners; writing zones is the owning department's stewards' right)."""
+    make_department("planning", stewards=(planner,), owns=(Layer.objects.get(slug="planning-zones"),))
+    return planner
 
 
 @contextmanager
@@ -208,8 +186,9 @@ def draw_square(page, half: int = 120) -> None:
     box = page.locator("#map").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     for dx, dy in [(-half, -half), (half, -half), (half, half), (-half, half)]:
+        corners = page.evaluate("window.geoIoc.tool.corners.length")
         page.mouse.click(x + dx, y + dy)
-        page.wait_for_timeout(120)
+        page.wait_for_function(f"window.geoIoc.tool.corners.length === {corners + 1}")
     page.keyboard.press("Enter")
 
 
@@ -300,7 +279,7 @@ def test_a_planner_draws_a_zone_sees_what_the_api_counts_and_saves_it(live_serve
         page.mouse.down()
         page.mouse.move(x + 40, y + 30, steps=8)
         page.mouse.up()
-        page.wait_for_timeout(300)
+        page.wait_for_function("window.geoIoc.tool.dragging === null")  # the drag has ended
         reshaped = page.evaluate("window.geoIoc.tool.polygon()")
         page.click("#zone-save-shape")
         page.wait_for_selector(".zone-name", timeout=60_000)
@@ -342,7 +321,7 @@ def test_an_official_draws_an_area_with_the_keyboard_and_may_analyse_but_not_sav
                      ["ArrowLeft", "ArrowLeft", "Space"], ["Enter"]):
             for key in keys:
                 page.keyboard.press(key)
-                page.wait_for_timeout(400)  # let each pan end before the next corner
+                page.wait_for_function("!window.geoIoc.map.isMoving()")  # each pan ends before the next corner
         page.wait_for_selector(".summary-layer", timeout=60_000)
         assert len(page.evaluate("window.geoIoc.zones.state.polygon.coordinates[0]")) == 5
         assert page.locator("#zone-name").count() == 0

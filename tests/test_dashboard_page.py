@@ -1,6 +1,5 @@
 """The dashboard page at `/`: a map shell served entirely by the app, carrying the caller's rights and
 its interface strings in the page's language. The catalog list lives on at /catalog/."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import json
 import re
@@ -11,7 +10,6 @@ from django.test import Client
 from django.utils import translation
 
 from dashboard.messages import MESSAGES
-from tests.province import planner, zones  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 SCRIPTS = Path(__file__).resolve().parent.parent / "dashboard" / "static" / "dashboard" / "js"

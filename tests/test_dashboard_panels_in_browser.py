@@ -3,7 +3,6 @@ months with the tiles, the counts and the picture following; a station's popup c
 the legend is the layer's style; the feature table lists what the API has in the view; everything is
 reachable and operable with the keyboard, with the focus visible; in English no Vietnamese is left in
 the interface; at 1366×768 and 3840×2160 nothing is cut or overlapping and text stays readable."""
-# ruff: noqa: F811  (the fixtures imported from other test modules come back as test parameters)
 
 import re
 from urllib.parse import parse_qs, urlparse
@@ -13,12 +12,10 @@ import pytest
 from layers.models import Feature, Layer
 from tests.browser import screenshot
 from tests.conftest import client_for
-from tests.test_dashboard_in_browser import (  # noqa: F401
+from tests.test_dashboard_in_browser import (
     WAIT_MS,
     browser,
     changed_share,
-    demo,
-    long_an,
     map_pixels,
     open_dashboard,
     screen_point,

@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def dirs(import_dir, settings, tmp_path):
     settings.LAYERS_EXPORT_DIR = tmp_path / "exports"
 
 

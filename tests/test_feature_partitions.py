@@ -2,7 +2,6 @@
 layer, swapped whole by a replace, dropped with the layer; readers see the old version or the new one."""
 
 import threading
-import time
 
 import numpy as np
 import psycopg
@@ -13,7 +12,7 @@ from pyogrio import raw
 
 from layers import storage
 from layers.models import Feature, Layer
-from tests.conftest import feature_count_sql, make_layer, other_session
+from tests.conftest import feature_count_sql, make_layer, other_session, wait_for
 from tests.import_files import import_now, point_feature, write_geojson
 
 
@@ -83,8 +82,7 @@ def test_deleting_a_layer_drops_its_partition():
 
 
 @pytest.mark.django_db
-def test_a_replace_swaps_in_a_new_partition_with_every_index(tmp_path, settings):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_a_replace_swaps_in_a_new_partition_with_every_index(import_dir, tmp_path):
     first = import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5), point_feature("b", 106.5, 10.6)]),
                        layer="diem")
     layer = Layer.objects.get(slug="diem")
@@ -110,8 +108,7 @@ def test_a_replace_swaps_in_a_new_partition_with_every_index(tmp_path, settings)
 # table is committed before publication and must be dropped when the import fails.
 @pytest.mark.parametrize("where", [pytest.param("inside a transaction", marks=pytest.mark.django_db),
                                    pytest.param("outside", marks=pytest.mark.django_db(transaction=True))])
-def test_a_failed_replace_leaves_the_old_partition_and_no_table(tmp_path, settings, where):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_a_failed_replace_leaves_the_old_partition_and_no_table(import_dir, tmp_path, where):
     first = import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem")
     layer = Layer.objects.get(slug="diem")
     bad = write_geojson(tmp_path, [point_feature("x", 500.0, 10.5)], name="bad.geojson")  # out of range
@@ -148,8 +145,7 @@ def test_search_and_tile_filters_use_the_indexes_of_the_layers_partition():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(tmp_path, settings):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(import_dir, tmp_path):
     import_now(_points_gpkg(tmp_path / "old.gpkg", 3000, "old"), layer="diem")
     layer = Layer.objects.get(slug="diem")
     old = (layer.version, 3000)
@@ -185,14 +181,20 @@ def test_a_reader_during_a_replace_sees_the_old_version_or_the_new_never_a_mix(t
     assert Feature.objects.filter(layer=layer, source_id__startswith="old").count() == 0
 
 
+def swap_is_waiting(session: psycopg.Connection) -> bool:
+    """Whether a session is queued for ACCESS EXCLUSIVE on the feature store (a swap's lock)."""
+    return session.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'layers_feature'::regclass"
+        " AND mode = 'AccessExclusiveLock' AND NOT granted)").fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(tmp_path, settings):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(import_dir, tmp_path):
     import_now(write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem")
     other = make_layer("truong")
 
     # An export streaming a big layer, say: it holds its lock on the store for seconds.
-    with other_session() as long_reader, other_session() as reader:
+    with other_session() as long_reader, other_session() as reader, other_session(autocommit=True) as watcher:
         long_reader.execute("SELECT count(*) FROM layers_feature").fetchone()
         result: dict = {}
 
@@ -207,10 +209,11 @@ def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(tmp
         reader.execute("SET statement_timeout = '4s'")
         reader.commit()
         for _ in range(8):
-            # Raises QueryCanceled if this reader had to queue behind the swap's lock for 4 s.
+            # Each read comes while the swap is asking for its lock (the swap tries 10 times), so it
+            # queues behind that request; it raises QueryCanceled if it had to stay queued for 4 s.
+            wait_for(lambda: swap_is_waiting(watcher), 60, "the swap to ask for its lock", every=0.02)
             reader.execute("SELECT count(*) FROM layers_feature WHERE layer_id = %s", [other.pk]).fetchone()
             reader.commit()
-            time.sleep(0.5)
         assert importer.is_alive()  # still waiting for the long reader
         long_reader.commit()
         importer.join(timeout=120)
@@ -219,8 +222,7 @@ def test_a_swap_waiting_for_a_long_reader_does_not_hold_up_the_other_readers(tmp
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_the_next_version_is_indexed_on_two_connections_and_swapped_in(tmp_path, settings):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_outside_a_transaction_the_next_version_is_indexed_on_two_connections_and_swapped_in(import_dir, tmp_path, settings):
     settings.LAYERS_IMPORT_INDEX_BUILDERS = 2
     multi = {"type": "Feature", "properties": {"id": "m"},
              "geometry": {"type": "MultiPoint", "coordinates": [[106.4, 10.5], [106.5, 10.6]]}}

@@ -1,28 +1,14 @@
 """The import API as a data steward uses it: upload, poll, confirm; and who may not."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from layers.imports import jobs
 from layers.models import ImportJob, Layer
 from tests.conftest import client_for
-from tests.departments import make_department
 from tests.import_files import point_feature, write_geojson, write_shapefile_zip
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def import_dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
-
-
-@pytest.fixture
-def steward(db) -> User:
-    user = User.objects.create_user("steward", password="pw-steward", is_staff=True)
-    make_department("environment", name="Sở Tài nguyên và Môi trường", stewards=(user,))
-    return user
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_dir")]
 
 
 def upload(path, **fields):

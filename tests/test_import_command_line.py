@@ -9,12 +9,7 @@ from layers.models import Layer
 from tests.departments import make_department
 from tests.import_files import write_shapefile_zip
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("import_dir")]
 
 
 def test_import_layer_shows_progress_and_a_report(tmp_path, capsys):

@@ -21,8 +21,7 @@ KML = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 @pytest.fixture(autouse=True)
-def import_dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def import_dirs(import_dir, settings, tmp_path):
     settings.LAYERS_RASTER_DIR = tmp_path / "media" / "rasters"
     settings.MEDIA_ROOT = tmp_path / "media"
 

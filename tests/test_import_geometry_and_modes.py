@@ -8,15 +8,10 @@ import pytest
 from layers.models import Feature, Layer
 from tests.import_files import import_now, point_feature, write_geojson
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_dir")]
 
 BOW_TIE = {"type": "Polygon", "coordinates": [[[106.0, 10.0], [106.1, 10.1], [106.1, 10.0], [106.0, 10.1], [106.0, 10.0]]]}
 SQUARE = {"type": "Polygon", "coordinates": [[[106.2, 10.2], [106.3, 10.2], [106.3, 10.3], [106.2, 10.3], [106.2, 10.2]]]}
-
-
-@pytest.fixture(autouse=True)
-def import_dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
 
 
 def feature(fid, geometry, **props):

@@ -20,8 +20,7 @@ OGR_VRT = b"""<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>PG:dbname=g
 
 
 @pytest.fixture(autouse=True)
-def import_dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def import_dirs(import_dir, settings, tmp_path):
     settings.LAYERS_RASTER_DIR = tmp_path / "rasters"
 
 

@@ -10,12 +10,7 @@ import pytest
 from layers.models import Feature, Layer
 from tests.import_files import import_now
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def import_dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_dir")]
 
 
 def loaded(job) -> dict:

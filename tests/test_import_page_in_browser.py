@@ -5,11 +5,9 @@ import shutil
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 
 from layers.models import Layer
 from tests.browser import CHROMIUM, offline_page, screenshot
-from tests.departments import make_department
 from tests.import_files import write_shapefile_zip
 from tests.import_workers import start_worker
 
@@ -19,13 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(shutil.which(CHROMIUM) is None and not CHROMIUM.startswith("/"), reason="chromium"),
 ]
-
-
-@pytest.fixture
-def steward(db) -> User:
-    user = User.objects.create_user("steward", password="pw-steward", is_staff=True)
-    make_department("environment", name="Sở Tài nguyên và Môi trường", stewards=(user,))
-    return user
 
 
 @pytest.fixture

@@ -12,12 +12,7 @@ from layers.models import Feature, Layer
 from tests.conftest import SHARED_DATA, client_for
 from tests.import_files import import_now, point_feature, write_geojson
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def import_dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_dir")]
 
 
 def properties_of(slug: str) -> dict[str, dict]:

@@ -12,16 +12,15 @@ from pyogrio import raw
 
 from layers.imports.submit import Options, submit
 from layers.models import ImportJob, Layer
-from tests.conftest import feature_count_sql
+from tests.conftest import feature_count_sql, wait_for
 from tests.import_files import import_now, point_feature, write_geojson
-from tests.import_workers import kill_broker_url, start_worker, wait_for
+from tests.import_workers import kill_broker_url, start_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 POINTS = 250_000
 
 
-def test_a_killed_import_leaves_the_old_version_and_the_next_worker_completes_it(tmp_path, settings):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_a_killed_import_leaves_the_old_version_and_the_next_worker_completes_it(import_dir, tmp_path):
     old = import_now(write_geojson(tmp_path, [point_feature("old", 106.4, 10.5)]), layer="diem", domain="environment")
     layer = Layer.objects.get(slug="diem")
     assert layer.version == old.layer_version and layer.feature_count == 1

@@ -1,6 +1,5 @@
 """A property holding a JSON list or object reads compactly in the dashboard's popup and feature
 table, [106.3, 10.5, …], never [object Object]."""
-# ruff: noqa: F811  (the fixtures imported from tests/test_dashboard_in_browser.py come back as parameters)
 
 import shutil
 
@@ -9,7 +8,7 @@ import pytest
 from layers.catalog import publish_changes
 from layers.models import Feature, Layer
 from tests.browser import CHROMIUM
-from tests.test_dashboard_in_browser import browser, demo, long_an, open_dashboard, screen_point  # noqa: F401
+from tests.test_dashboard_in_browser import browser, open_dashboard, screen_point
 
 pytestmark = [
     pytest.mark.browser,

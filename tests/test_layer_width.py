@@ -11,14 +11,9 @@ from tests.conftest import add_features, client_for, make_layer
 from tests.import_files import import_now, point_feature, write_geojson
 from tiles.generalize import build_clusters
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_dir")]
 
 WIDTH = 2_000  # more than PostgreSQL's 1,664 entries of a target list
-
-
-@pytest.fixture(autouse=True)
-def import_dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
 
 
 def test_a_file_wider_than_the_limit_is_refused_before_any_row_is_loaded(tmp_path, settings):

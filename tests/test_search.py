@@ -1,11 +1,9 @@
 """Search finds places and features by name with or without Vietnamese diacritics, and coordinates in
 WGS 84 or VN-2000, over the layers the caller may see — never the others."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import pytest
 
 from tests.conftest import client_for
-from tests.province import communes, districts, feedback, land_use, province, province_schools, zones  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 SEARCH = "/api/search/"

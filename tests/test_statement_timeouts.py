@@ -1,7 +1,6 @@
 """No request holds a database backend for long: every connection has a statement timeout for its
 kind of work, a statement past it is cancelled by PostgreSQL, and the caller gets 503
 `query_timeout` in the error shape (never a 500), with the backend free and the connection usable."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import math
 
@@ -11,16 +10,7 @@ from django.test import Client
 
 from geo_ioc.statement_timeouts import use_jobs_timeout
 from tests.conftest import client_for, other_session
-from tests.province import (  # noqa: F401  (fixtures)
-    TAN_AN,
-    communes,
-    districts,
-    feedback,
-    land_use,
-    province,
-    province_schools,
-    zones,
-)
+from tests.province import TAN_AN
 
 SUMMARY = "/api/summary/"
 

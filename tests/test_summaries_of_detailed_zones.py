@@ -1,7 +1,6 @@
 """A summary of a zone too detailed to intersect as it is (an imported boundary of a million
 vertices) is computed on a copy simplified to a stated tolerance, says so, and gives the same counts
 and, to that tolerance, the same areas as the exact polygon."""
-# ruff: noqa: F811
 
 import math
 
@@ -9,17 +8,7 @@ import pytest
 
 from layers.models import Feature
 from tests.conftest import add_features, client_for, make_layer
-from tests.province import (  # noqa: F401  (fixtures)
-    ADMIN_SCHEMA,
-    TAN_AN,
-    communes,
-    districts,
-    feedback,
-    land_use,
-    province,
-    province_schools,
-    zones,
-)
+from tests.province import ADMIN_SCHEMA, TAN_AN
 
 pytestmark = pytest.mark.django_db
 

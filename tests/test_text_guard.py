@@ -1,6 +1,5 @@
 """The guard at the door (layers.guards, layers.parsers) names what it refuses, lets real text through
 (Vietnamese, tabs and new lines in a body's values) and stores text as NFC."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import unicodedata
 
@@ -11,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from layers.models import ImportJob
 from tests.conftest import client_for
 from tests.departments import make_department
-from tests.province import districts, planner, zones  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 SQUARE = {"type": "Polygon", "coordinates": [[[106.35, 10.85], [106.40, 10.85], [106.40, 10.90], [106.35, 10.90],
@@ -59,8 +57,7 @@ def test_an_open_ring_is_refused_saying_which_position_to_repeat(api):
     assert body["code"] == "invalid_geometry" and "(106.35, 10.85)" in body["detail"]
 
 
-def test_an_import_title_typed_decomposed_is_stored_as_nfc(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def test_an_import_title_typed_decomposed_is_stored_as_nfc(import_dir):
     steward = User.objects.create_user("steward", is_staff=True)
     make_department("env", stewards=(steward,))
     decomposed = unicodedata.normalize("NFD", "Trạm quan trắc")

@@ -2,14 +2,13 @@
 tile delivery queues the task by its name (tiles.queueing), and the worker runs it."""
 
 import random
-import time
 
 import pytest
 from django.db import connection
 from django.test import Client
 
 from layers.catalog import publish_changes
-from tests.conftest import make_layer
+from tests.conftest import make_layer, wait_for
 from tiles import generalize
 from tiles.grid import tiles_covering
 
@@ -36,7 +35,4 @@ def test_a_live_clustered_tile_has_the_worker_build_the_layers_levels(dense, cel
     tile = tiles_covering(AREA, 6)[0]
     response = Client().get(f"/tiles/dense/{tile}.pbf")
     assert response.status_code == 200
-    deadline = time.monotonic() + 60
-    while not generalize.has_clusters(dense) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert generalize.has_clusters(dense)
+    wait_for(lambda: generalize.has_clusters(dense), 60, "the worker to build the layer's cluster levels")

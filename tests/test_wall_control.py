@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import client_for
-from tests.test_wall_world import demo_wall, wall_world  # noqa: F401  (fixtures)
 from wall.control import command
 from wall.models import WallState
 from wall.playback import now_playing

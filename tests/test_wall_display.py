@@ -2,7 +2,6 @@
 
 from layers.models import ApiToken
 from layers.tokens import create_token
-from tests.test_wall_world import demo_wall, display, wall_world  # noqa: F401  (fixtures)
 
 
 def test_a_token_in_the_address_becomes_a_session_and_leaves_the_address(demo_wall, display, client):

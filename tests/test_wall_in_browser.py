@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from layers.catalog import bump_version
 from layers.tokens import create_token
 from tests.browser import offline_page, screenshot
-from tests.test_wall_world import demo_wall, display, wall_world  # noqa: F401  (fixtures)
 from wall.models import PlaylistEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,7 @@ import pytest
 from tests.browser import offline_page, screenshot
 from tests.conftest import add_features
 from tests.test_wall_in_browser import ONE_SCREEN
-from tests.test_wall_world import demo_wall, reading, wall_world  # noqa: F401  (fixtures)
+from tests.wall_world import reading
 from wall.pages import MESSAGES
 
 pytestmark = pytest.mark.django_db(transaction=True)

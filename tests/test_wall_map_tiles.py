@@ -9,10 +9,10 @@ import pytest
 from celery.result import AsyncResult
 from django.core.management import call_command
 
+from layers.extent import province_bounds
 from tests.browser import offline_page
 from tests.test_wall_in_browser import ONE_SCREEN, WALL, sign_in_display
-from tests.test_wall_world import TRAFFIC_NOW, demo_wall, display, wall_world  # noqa: F401  (fixtures)
-from layers.extent import province_bounds
+from tests.wall_world import TRAFFIC_NOW
 from wall.map_tiles import view_bbox, wanted_tiles
 from wall.models import Scene
 

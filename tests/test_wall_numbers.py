@@ -8,7 +8,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from layers.catalog import publish_changes
 from layers.models import Feature
 from tests.conftest import client_for, token_client
-from tests.test_wall_world import TRAFFIC_NOW, demo_wall, display, incident, wall_world  # noqa: F401  (fixtures)
+from tests.wall_world import TRAFFIC_NOW, incident
 from wall import metrics
 from wall.models import Scene
 from wall.timeframe import window_ending

@@ -13,7 +13,7 @@ from tests.browser import offline_page, screenshot
 from tests.conftest import ROOT, add_features
 from tests.gunicorn_server import free_port, kill, start_server
 from tests.test_wall_in_browser import ONE_SCREEN, shown_kpis
-from tests.test_wall_world import demo_wall, display, incident, wall_world  # noqa: F401  (fixtures)
+from tests.wall_world import incident
 from wall.models import PlaylistEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,6 +71,7 @@ def test_the_wall_survives_its_server_being_killed_and_restarted(demo_wall, disp
             # A new incident is recorded while the web server is down.
             add_features(wall_world["incidents"], [incident("i7", timedelta(hours=2), "794")])
             asked = len(failed_polls)
+            # A fixed wait on purpose: what is measured is how often the wall retries in a given time.
             page.wait_for_timeout(8000)
             # Polling at 250 ms would be ~32 requests in 8 s; backing off, it is a handful.
             retries = len(failed_polls) - asked

@@ -19,8 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def import_dirs(settings, tmp_path):
-    settings.LAYERS_IMPORT_DIR = tmp_path / "imports"
+def import_dirs(import_dir, settings, tmp_path):
     settings.LAYERS_RASTER_DIR = tmp_path / "media" / "rasters"
 
 

@@ -1,27 +1,13 @@
 """What is inside a zone: counts per visible layer broken down by category, land-use areas in hectares
 measured on the spheroid, computed by PostGIS over only the layers the caller may see."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import pytest
 from pyproj import Geod
 from shapely import wkt
 
 from layers.models import Feature
-from tests.conftest import client_for, dengue, health_group  # noqa: F401
-from tests.province import (  # noqa: F401
-    HOMES,
-    RICE,
-    TAN_AN,
-    box,
-    communes,
-    districts,
-    feedback,
-    land_use,
-    planner,
-    province,
-    province_schools,
-    zones,
-)
+from tests.conftest import client_for
+from tests.province import HOMES, RICE, TAN_AN, box
 
 pytestmark = pytest.mark.django_db
 SUMMARY = "/api/summary/"

@@ -1,7 +1,6 @@
 """Planners save polygons as zones of the zones layer and rename, reshape and delete them; every change
 publishes a new layer version. Nobody else may change a zone, and a broken polygon is refused with a
 message saying what is wrong."""
-# ruff: noqa: F811  (the fixtures imported from tests/province.py come back as test parameters)
 
 import pytest
 from pyproj import Geod
@@ -9,7 +8,6 @@ from shapely.geometry import shape
 
 from layers.models import Feature, Layer
 from tests.conftest import client_for
-from tests.province import districts, planner, zones  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 ZONES = "/api/zones/"
