@@ -29,6 +29,24 @@ CENTRE_SQL = (
     " ln(tan(radians(45 + (ST_YMin(f.geom) + ST_YMax(f.geom)) / 4))) * %s AS my"
 )
 CENTRE_PARAMS = (MERCATOR_HALF, MERCATOR_HALF / math.pi)
+
+
+# The same spherical Mercator formulas in Python, and their inverses (tiles.counting works out which
+# cells lie inside an area with them): degrees ↔ EPSG:3857 metres.
+def mercator_x(lon: float) -> float:
+    return lon * MERCATOR_HALF / 180
+
+
+def mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.radians(45 + lat / 2))) * MERCATOR_HALF / math.pi
+
+
+def longitude(mx: float) -> float:
+    return mx * 180 / MERCATOR_HALF
+
+
+def latitude(my: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(my * math.pi / MERCATOR_HALF))) - 90
 # The cell of zoom z - 1 that holds a cell of zoom z (integer division).
 PARENT_SQL = "c.cx / 2, c.cy / 2"
 

@@ -103,8 +103,8 @@ def count_points_in_polygon(layer_id: int, version: int, geometry_type: str, fea
         return None
     x0, x1, y0, y1 = rect
     size = cells.cell_size(z)
-    lons = np.array([_lon(cx * size - MERCATOR_HALF) for cx in range(x0, x1 + 2)])  # western sides, then the east
-    lats = np.array([_lat(MERCATOR_HALF - cy * size) for cy in range(y0, y1 + 2)])  # northern sides, then the south
+    lons = np.array([cells.longitude(cx * size - MERCATOR_HALF) for cx in range(x0, x1 + 2)])  # western sides, then the east
+    lats = np.array([cells.latitude(MERCATOR_HALF - cy * size) for cy in range(y0, y1 + 2)])  # northern sides, then the south
     shapely.prepare(zone)
     west, south, east, north = lons[None, :-1], lats[1:, None], lons[None, 1:], lats[:-1, None]
     # 2: the cell is in the polygon (counted whole), 1: it may hold some of the polygon's points (its
@@ -176,8 +176,8 @@ def _edges(z: int, rect: Rect) -> tuple[float, float, float, float]:
     """West, south, east and north of the cells `rect` of zoom z, in degrees."""
     size = cells.cell_size(z)
     x0, x1, y0, y1 = rect
-    return (_lon(x0 * size - MERCATOR_HALF), _lat(MERCATOR_HALF - (y1 + 1) * size),
-            _lon((x1 + 1) * size - MERCATOR_HALF), _lat(MERCATOR_HALF - y0 * size))
+    return (cells.longitude(x0 * size - MERCATOR_HALF), cells.latitude(MERCATOR_HALF - (y1 + 1) * size),
+            cells.longitude((x1 + 1) * size - MERCATOR_HALF), cells.latitude(MERCATOR_HALF - y0 * size))
 
 
 def _strips(bbox: tuple[float, float, float, float], z: int, rect: Rect) -> list[tuple]:
@@ -207,10 +207,10 @@ def _grown(bbox: tuple[float, float, float, float], z: int, rect: Rect) -> Rect:
         return 0.5 < inside_metres / size < 0.999
 
     return (
-        x0 - 1 if x0 > 1 and more_than_half(x0 * size - MERCATOR_HALF - _mx(west)) else x0,
-        x1 + 1 if x1 < last and more_than_half(_mx(east) - ((x1 + 1) * size - MERCATOR_HALF)) else x1,
-        y0 - 1 if y0 > 1 and more_than_half(_my(north) - (MERCATOR_HALF - y0 * size)) else y0,
-        y1 + 1 if y1 < last and more_than_half(MERCATOR_HALF - (y1 + 1) * size - _my(south)) else y1,
+        x0 - 1 if x0 > 1 and more_than_half(x0 * size - MERCATOR_HALF - cells.mercator_x(west)) else x0,
+        x1 + 1 if x1 < last and more_than_half(cells.mercator_x(east) - ((x1 + 1) * size - MERCATOR_HALF)) else x1,
+        y0 - 1 if y0 > 1 and more_than_half(cells.mercator_y(north) - (MERCATOR_HALF - y0 * size)) else y0,
+        y1 + 1 if y1 < last and more_than_half(MERCATOR_HALF - (y1 + 1) * size - cells.mercator_y(south)) else y1,
     )
 
 
@@ -282,10 +282,10 @@ def _inside(bbox: tuple[float, float, float, float], z: int) -> Rect | None:
     if not (-180 <= west < east <= 180 and south < north):
         return None
     size, last = cells.cell_size(z), (1 << z) * cells.grid() - 2
-    x0 = max(1, math.floor((_mx(west) + MERCATOR_HALF) / size + MARGIN) + 1)
-    x1 = min(last, math.ceil((_mx(east) + MERCATOR_HALF) / size - MARGIN) - 2)
-    y0 = max(1, math.floor((MERCATOR_HALF - _my(north)) / size + MARGIN) + 1)
-    y1 = min(last, math.ceil((MERCATOR_HALF - _my(south)) / size - MARGIN) - 2)
+    x0 = max(1, math.floor((cells.mercator_x(west) + MERCATOR_HALF) / size + MARGIN) + 1)
+    x1 = min(last, math.ceil((cells.mercator_x(east) + MERCATOR_HALF) / size - MARGIN) - 2)
+    y0 = max(1, math.floor((MERCATOR_HALF - cells.mercator_y(north)) / size + MARGIN) + 1)
+    y1 = min(last, math.ceil((MERCATOR_HALF - cells.mercator_y(south)) / size - MARGIN) - 2)
     return (x0, x1, y0, y1) if x0 <= x1 and y0 <= y1 else None
 
 
@@ -322,18 +322,3 @@ def _either(parts) -> Sql:
     parts = list(parts)
     return Sql(" OR ".join(p.text for p in parts), [v for p in parts for v in p.params])
 
-
-def _mx(lon: float) -> float:
-    return lon * MERCATOR_HALF / 180
-
-
-def _my(lat: float) -> float:
-    return math.log(math.tan(math.radians(45 + lat / 2))) * MERCATOR_HALF / math.pi
-
-
-def _lon(mx: float) -> float:
-    return mx * 180 / MERCATOR_HALF
-
-
-def _lat(my: float) -> float:
-    return math.degrees(2 * math.atan(math.exp(my * math.pi / MERCATOR_HALF))) - 90
