@@ -99,9 +99,10 @@ def test_the_control_page_drives_an_open_wall(live_server, demo_wall, quick, dis
     with offline_page(viewport=ONE_SCREEN) as (wall, _outside):
         sign_in_display(wall, live_server, display)
         wall.wait_for_selector("#wall[data-scene=traffic]")
-        # A second tab of the same offline browser plays the operator's tablet.
-        remote = wall.context.new_page()
-        remote.set_viewport_size({"width": 1024, "height": 768})
+        # The operator's tablet is another device: a browser context of its own, so signing the operator
+        # in does not replace the display's session (and CSRF cookie) under the wall's feet.
+        tablet = wall.context.browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
+        remote = tablet.new_page()
         remote.goto(live_server.url + "/accounts/login/?next=/wall/control/")
         remote.fill("input[name=username]", "operator")
         remote.fill("input[name=password]", "pw-operator")
@@ -118,6 +119,7 @@ def test_the_control_page_drives_an_open_wall(live_server, demo_wall, quick, dis
         screenshot(remote, "wall-control")
         time.sleep(1.5)  # several polls later, a paused wall has not moved on
         assert wall.locator("#wall").get_attribute("data-scene") == "feedback-1022"
+        tablet.close()
 
 
 # Counts WebGL contexts as pages make them, and those given back (MapLibre's remove() loses its
