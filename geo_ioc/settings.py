@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "fixtures",
     "dashboard",
     "wall",
+    "monitoring",
+    "feedback",
+    "analysis",
+    "ogc",
 ]
 
 MIDDLEWARE = [
