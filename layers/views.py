@@ -93,6 +93,7 @@ class FeatureCollection(APIView):
             )
         head = {
             "type": "FeatureCollection",
+            "name": layer.slug,  # GDAL names the layer it reads after it
             "numberMatched": matched,
             "numberReturned": page.returned,
             "timeStamp": timezone.now().isoformat(timespec="seconds"),
