@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it sees every response last, the guard's refusals included (Content-Security-Policy).
     "geo_ioc.security_headers.SecurityHeadersMiddleware",
+    # Next: CORS preflights answered before any check; the exact Vary of responses restored after
+    # every other middleware has added to it.
+    "geo_ioc.cors.SharedCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the request: control characters, bad UTF-8, over-long URLs and headers.
     "layers.guards.GuardMiddleware",

@@ -1,6 +1,5 @@
 """Thin HTTP edges of the layers API: parse, call one function, shape the response."""
 
-import hashlib
 import json
 from urllib.parse import urlencode
 
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from layers import geojson
 from layers.access import access_scope, get_visible_layer, get_writable_layer, visible_layers
 from layers.catalog import delete_layer
+from layers.conditional import exact_vary, make_etag, request_matches
 from layers.errors import FeatureNotFound
 from layers.filters import parse_feature_query
 from layers.models import Access, Layer
@@ -47,14 +47,14 @@ class LayerList(APIView):
         if request.query_params.get("domain"):
             layers = layers.filter(domain=request.query_params["domain"])
         data = LayerSerializer(layers, many=True, context={"request": request}).data
-        return Response({"layers": data, "count": len(data)})
+        return catalog_response(request, {"layers": data, "count": len(data)})
 
 
 class LayerDetail(APIView):
     @extend_schema(responses=LayerSerializer, summary="One catalog entry")
     def get(self, request: Request, slug: str) -> Response:
         layer = get_visible_layer(request.user, slug)
-        return Response(LayerSerializer(layer, context={"request": request}).data)
+        return catalog_response(request, LayerSerializer(layer, context={"request": request}).data)
 
     @extend_schema(
         responses={204: None, 401: OpenApiResponse(description="Not signed in"),
@@ -128,20 +128,36 @@ def _json_bytes(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def catalog_response(request: Request, data: dict) -> Response:
+    """A catalog answer with an ETag of its content for the caller's scope and language; 304 when the
+    caller's copy is current. Anonymous callers' catalogs may sit in shared caches (revalidated)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    etag = make_etag(text, getattr(request, "LANGUAGE_CODE", ""), user=request.user, public=False)
+    response = Response(status=304) if request_matches(request, etag) else Response(data)
+    response["ETag"] = etag
+    anonymous = access_scope(request.user) == access_scope(None)
+    response["Cache-Control"] = ("public" if anonymous else "private") + ", max-age=0, must-revalidate"
+    patch_vary_headers(response, ["Authorization", "Cookie", "Accept-Language"])
+    return response
+
+
 def _etag(layer: Layer, request: HttpRequest) -> str:
-    """Same layer version + same query + same access scope = same bytes."""
-    key = f"{layer.pk}:{layer.version}:{access_scope(request.user)}:{request.get_full_path()}"
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    """Same layer version + same query (+ the same access scope, unless open data) = same bytes."""
+    return make_etag(layer.pk, layer.version, request.get_full_path(), user=request.user,
+                     public=layer.access == Access.PUBLIC)
 
 
 def _matches(request: HttpRequest, etag: str) -> bool:
-    return etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+    return request_matches(request, etag)
 
 
 def _cache_headers(response: HttpResponse, etag: str, layer: Layer) -> HttpResponse:
     response["ETag"] = etag
     # Only open data may sit in shared caches; everything else is private to the caller.
-    response["Cache-Control"] = "public, max-age=60" if layer.access == Access.PUBLIC else "private, no-cache"
+    if layer.access == Access.PUBLIC:
+        response["Cache-Control"] = "public, max-age=60"
+        return exact_vary(response, None)  # the same bytes for every caller, in every language
+    response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Authorization", "Cookie", "Accept-Language"])
     return response
 
