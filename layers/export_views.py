@@ -30,6 +30,17 @@ from layers.models import Access, ExportJob, JobStatus, Kind, Layer
 from layers.rate_limits import ExportThrottle
 
 
+EXPORT_JOB = {"$ref": "#/components/schemas/ExportJob"}  # geo_ioc.openapi
+# Each format with its real media type (exports.FORMATS), for the schema; binary types first, since a
+# generated client reads every 200 by its first media type (as JSON or text for those).
+FILE_RESPONSES = {
+    **{(200, spec.content_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description=f"The {fmt} file")
+       for fmt, spec in sorted(exports.FORMATS.items(),
+                               key=lambda item: item[1].content_type.startswith("text/") or "json" in item[1].content_type)},
+    304: OpenApiResponse(description="The caller's copy is current (If-None-Match, weak or strong)"),
+}
+
+
 def _parse(layer: Layer, fmt: str, crs_text: str | None):
     if fmt not in exports.FORMATS:
         raise NotFound()
@@ -87,9 +98,12 @@ class LayerExport(APIView):
     throttle_classes = [ExportThrottle]
 
     @extend_schema(
-        parameters=[OpenApiParameter("crs", str, description="EPSG code of the output, e.g. EPSG:9210 (default 4326)")],
-        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The file"),
-                   202: OpenApiResponse(OpenApiTypes.OBJECT, description="A big export being built")},
+        parameters=[OpenApiParameter("crs", str, description="EPSG code of the output, e.g. EPSG:9210 (default 4326)"),
+                    OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(exports.FORMATS),
+                                     description="The file format")],
+        responses={**FILE_RESPONSES,
+                   202: OpenApiResponse(EXPORT_JOB, description="A big export being built")},
+        operation_id="layers_export",
         summary="Download a layer as GeoJSON, CSV, GeoPackage, zipped Shapefile or KML",
     )
     def get(self, request: Request, slug: str, fmt: str) -> HttpResponse:
@@ -130,13 +144,13 @@ class LayerExport(APIView):
 
 
 class ExportDetail(APIView):
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT)}, summary="A big export's status")
+    @extend_schema(responses={200: OpenApiResponse(EXPORT_JOB)}, summary="A big export's status")
     def get(self, request: Request, export_id: int) -> Response:
         return Response(export_json(_visible_job(request, export_id), request))
 
 
 class ExportDownload(APIView):
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY)}, summary="Download a built export")
+    @extend_schema(responses=FILE_RESPONSES, summary="Download a built export")
     def get(self, request: Request, export_id: int) -> HttpResponse:
         job = _visible_job(request, export_id)
         if job.status != JobStatus.SUCCEEDED or not Path(job.file_path).is_file():

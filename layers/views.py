@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,9 +37,18 @@ _FEATURE_PARAMS = [
 ]
 
 
+_REVALIDATED = OpenApiResponse(description="The caller's copy is current (If-None-Match, weak or strong)")
+CATALOG = inline_serializer("Catalog", {"layers": LayerSerializer(many=True), "count": serializers.IntegerField()})
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": "#/components/schemas/" + name}  # components of geo_ioc.openapi
+
+
 class LayerList(APIView):
     @extend_schema(
-        responses=LayerSerializer(many=True),
+        responses={200: CATALOG, 304: _REVALIDATED},
+        operation_id="layers_list",
         parameters=[OpenApiParameter("domain", str, description="Only layers of this domain.")],
         summary="The layer catalog the caller may see",
     )
@@ -51,7 +61,7 @@ class LayerList(APIView):
 
 
 class LayerDetail(APIView):
-    @extend_schema(responses=LayerSerializer, summary="One catalog entry")
+    @extend_schema(responses={200: LayerSerializer, 304: _REVALIDATED}, summary="One catalog entry")
     def get(self, request: Request, slug: str) -> Response:
         layer = get_visible_layer(request.user, slug)
         return catalog_response(request, LayerSerializer(layer, context={"request": request}).data)
@@ -72,7 +82,9 @@ class LayerDetail(APIView):
 class FeatureCollection(APIView):
     @extend_schema(
         parameters=_FEATURE_PARAMS,
-        responses={(200, GEOJSON): OpenApiResponse(OpenApiTypes.OBJECT, description="RFC 7946 FeatureCollection")},
+        responses={(200, GEOJSON): OpenApiResponse(_ref("FeatureCollection"), description="RFC 7946 FeatureCollection"),
+                   304: _REVALIDATED},
+        operation_id="layers_features_list",
         summary="Features of a layer as GeoJSON, built in PostGIS",
         description="Any other query parameter named after a property of the layer's schema filters by equality.",
     )
@@ -107,7 +119,9 @@ class FeatureCollection(APIView):
 class FeatureDetail(APIView):
     @extend_schema(
         parameters=[_FEATURE_PARAMS[2]],
-        responses={(200, GEOJSON): OpenApiResponse(OpenApiTypes.OBJECT, description="RFC 7946 Feature")},
+        responses={(200, GEOJSON): OpenApiResponse(_ref("Feature"), description="RFC 7946 Feature"),
+                   304: _REVALIDATED},
+        operation_id="layers_feature_retrieve",
         summary="One feature of a layer",
     )
     def get(self, request: Request, slug: str, feature_id: str) -> HttpResponse:

@@ -163,3 +163,9 @@ def test_gdal_reads_a_restricted_cog_with_a_token_and_not_without(ndvi, live_ser
     with_token = run_gdal("gdalinfo", cog_url, token=create_token(analyst))
     assert with_token.returncode == 0 and "Size is 400, 400" in with_token.stdout, with_token.stderr
 
+
+
+def test_the_cog_and_the_point_query_answer_304_to_a_weak_validator(ndvi):
+    for url in [URL, "/api/layers/ndvi-test/value?lon=106.5&lat=10.6"]:
+        etag = Client().get(url)["ETag"]
+        assert Client().get(url, HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304, url

@@ -52,6 +52,7 @@ class RasterFile(APIView):
             304: OpenApiResponse(description="The caller's copy is current (If-None-Match)"),
         },
         summary="A raster layer's Cloud-Optimized GeoTIFF (HTTP range requests: GDAL's /vsicurl/ reads it)",
+        operation_id="layers_raster",
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
         layer = _raster_layer(request, slug)
@@ -99,6 +100,7 @@ class PointValue(APIView):
                     OpenApiParameter("lat", float, required=True, description="Latitude, WGS 84 degrees")],
         responses={200: PointValues, 304: OpenApiResponse(description="The caller's copy is current")},
         summary="The band values of a raster layer under a point",
+        operation_id="layers_value",
     )
     def get(self, request: Request, slug: str) -> Response:
         layer = _raster_layer(request, slug, check=lambda: parse_point(request.query_params))
