@@ -62,7 +62,7 @@ class SharedCacheMiddleware:
             return response
         response = self.get_response(request)
         restore_exact_vary(response)
-        if cors and "Access-Control-Allow-Origin" not in response:
-            if settings.SESSION_COOKIE_NAME not in request.COOKIES or _public(response):
-                allow_any_origin(response)
+        if cors and "Access-Control-Allow-Origin" not in response and (
+                settings.SESSION_COOKIE_NAME not in request.COOKIES or _public(response)):
+            allow_any_origin(response)
         return response

@@ -29,7 +29,6 @@ from layers.errors import InvalidParameter, NotFound
 from layers.models import Access, ExportJob, JobStatus, Kind, Layer
 from layers.rate_limits import ExportThrottle
 
-
 EXPORT_JOB = {"$ref": "#/components/schemas/ExportJob"}  # geo_ioc.openapi
 # Each format with its real media type (exports.FORMATS), for the schema; binary types first, since a
 # generated client reads every 200 by its first media type (as JSON or text for those).

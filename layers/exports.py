@@ -22,7 +22,7 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +172,7 @@ def _utc(moment: datetime) -> datetime:
     """Aware times in UTC (GeoPackage wants "Z"), naive ones as they are; both naive for numpy."""
     if moment.utcoffset() is None:
         return moment
-    return moment.astimezone(dt_timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _datetimes(moments: list[datetime | None]) -> _Column:

@@ -8,7 +8,7 @@ import json
 import math
 import subprocess
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyogrio
 import pytest
@@ -19,7 +19,6 @@ from tests.conftest import add_features, client_for, make_layer
 
 pytestmark = pytest.mark.django_db
 
-UTC = timezone.utc
 SCHEMA = [
     {"name": "name", "type": "string", "label_vi": "Tên", "label_en": "Name"},
     {"name": "pupils", "type": "integer", "label_vi": "Số học sinh", "label_en": "Pupils"},
@@ -95,7 +94,7 @@ def test_a_geopackage_types_every_field_and_gdal_reads_it_without_a_warning(read
     assert done.stderr == ""  # every value read, none "successfully parsed" from non-conformant text
     _meta, _fids, _geoms, fields = raw.read(path, datetime_as_string=True)
     names = list(_meta["fields"])
-    column = lambda name: list(fields[names.index(name)])  # noqa: E731
+    column = lambda name: list(fields[names.index(name)])
     assert column("source_id") == ["st-01", "st-02"]
     assert [v[:19] for v in column("datetime")] == ["2022-03-01T02:00:00", "2022-03-02T00:30:00"]
     # A reading taken at 09:00 in Vietnam is 02:00 UTC: the moment is kept, written in UTC.

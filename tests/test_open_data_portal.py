@@ -83,7 +83,7 @@ def test_a_dataset_page_says_everything_a_user_needs_in_vietnamese_first(portal_
 def test_every_download_of_a_dataset_page_works_in_every_format_and_crs(portal_world, settings, tmp_path):
     settings.LAYERS_EXPORT_DIR = tmp_path
     page = text_of(Client().get("/data/song-ngoi/"))
-    links = sorted(set(part.split('"')[0] for part in page.split('href="')[1:] if "/export." in part))
+    links = sorted({part.split('"')[0] for part in page.split('href="')[1:] if "/export." in part})
     formats = {link.split("export.")[1].split("?")[0] for link in links}
     assert formats == {"geojson", "csv", "gpkg", "shp.zip", "kml"}
     assert any("crs=EPSG:9210" in link for link in links) and any("crs=EPSG:3405" in link for link in links)

@@ -133,7 +133,7 @@ def run_gdal(*args: str, token: str | None = None) -> subprocess.CompletedProces
            "CPL_VSIL_CURL_USE_HEAD": "NO"}
     if token:
         env["GDAL_HTTP_HEADERS"] = f"Authorization: Token {token}"
-    return subprocess.run(list(args), capture_output=True, text=True, timeout=60, env=env)
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=60, env=env, check=False)
 
 
 @gdal

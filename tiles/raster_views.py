@@ -19,8 +19,8 @@ from layers.conditional import exact_vary, make_etag, not_modified, request_matc
 from layers.errors import InvalidParameter, UnknownParameter
 from layers.models import Access, Kind, Layer
 from layers.serializers import RASTER_TYPE
-from tiles.raster import raster_file, values_at
 from tiles.ranges import ranged_file_response
+from tiles.raster import raster_file, values_at
 
 COG_TYPE = RASTER_TYPE
 _POINT_PARAMS = frozenset({"lon", "lat"})
