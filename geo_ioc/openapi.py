@@ -75,6 +75,29 @@ EXPORT_JOB: Schema = {
     },
     "required": ["id", "status", "layer", "version", "format", "crs", "links"],
 }
+IMPORT_JOB: Schema = {
+    "type": "object",
+    "description": "An import job: status, progress, counts and report (row problems in the caller's language).",
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["queued", "running", "needs_input", "succeeded", "failed"]},
+        "stage": {"type": "string"}, "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "layer": {"type": "string"}, "mode": {"type": "string", "enum": ["replace", "append", "upsert"]},
+        "file_name": {"type": "string"}, "file_size": {"type": "integer"},
+        "options": {"type": "object", "additionalProperties": {"type": "string"}},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "warnings": {"type": "array", "items": {}}, "errors": {"type": "array", "items": {}},
+        "rows": {"type": "array", "items": {}}, "rows_total": {"type": "integer"},
+        "needs": {"type": "array", "items": {"type": "string"}},
+        "choices": {"type": "object", "additionalProperties": True},
+        "report": {"type": "object", "additionalProperties": True},
+        "layer_version": {"type": "integer", "nullable": True}, "attempts": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "finished_at": {"type": "string", "format": "date-time", "nullable": True},
+        "links": {"type": "array", "items": ref("Link")},
+    },
+    "required": ["id", "status", "progress", "layer", "counts", "links"],
+}
 TILEJSON: Schema = {
     "type": "object",
     "description": "TileJSON 3.0.0: the tile URL carries the layer versions (`?v=`).",
@@ -135,7 +158,10 @@ def _ckan(result: Schema) -> Schema:
 
 COMPONENTS: dict[str, Schema] = {
     "Link": LINK, "Geometry": GEOMETRY, "Feature": FEATURE, "FeatureCollection": FEATURE_COLLECTION,
-    "ExportJob": EXPORT_JOB, "TileJSON": TILEJSON, "MapLibreStyle": STYLE, "Health": HEALTH,
+    "ExportJob": EXPORT_JOB, "ImportJob": IMPORT_JOB,
+    "ImportJobs": {"type": "object", "properties": {"imports": {"type": "array", "items": ref("ImportJob")}},
+                   "required": ["imports"]},
+    "TileJSON": TILEJSON, "MapLibreStyle": STYLE, "Health": HEALTH,
     "DcatCatalog": DCAT_CATALOG, "CkanPackageList": _ckan({"type": "array", "items": {"type": "string"}}),
     "CkanPackageShow": _ckan(ref("CkanPackage")), "CkanPackage": CKAN_PACKAGE,
 }
