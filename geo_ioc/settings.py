@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it sees every response last, the guard's refusals included (Content-Security-Policy).
     "geo_ioc.security_headers.SecurityHeadersMiddleware",
+    # Next: CORS preflights answered before any check; the exact Vary of responses restored after
+    # every other middleware has added to it.
+    "geo_ioc.cors.SharedCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the request: control characters, bad UTF-8, over-long URLs and headers.
     "layers.guards.GuardMiddleware",
@@ -167,7 +170,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist/favicon-32x32.png",
     # The `Error` component, its `code` an enum of the error-code registry, as every default response.
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "layers.error_codes.openapi_errors"],
+    # geo_ioc.openapi first: the plain views it documents get the default error response too.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "geo_ioc.openapi.document_plain_views",
+                             "layers.error_codes.openapi_errors"],
 }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

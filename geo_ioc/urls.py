@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from geo_ioc import sign_in
 from geo_ioc.health import healthz
 from layers import export_views, import_views, pages, views
+from tiles import raster_views
 
 api = [
     path("layers/", views.LayerList.as_view(), name="layer-list"),
@@ -14,6 +15,8 @@ api = [
     path("layers/<slug:slug>/features/", views.FeatureCollection.as_view(), name="layer-features"),
     path("layers/<slug:slug>/features/<str:feature_id>/", views.FeatureDetail.as_view(), name="layer-feature"),
     path("layers/<slug:slug>/export.<str:fmt>", export_views.LayerExport.as_view(), name="layer-export"),
+    path("layers/<slug:slug>/raster.tif", raster_views.RasterFile.as_view(), name="layer-raster"),
+    path("layers/<slug:slug>/value", raster_views.PointValue.as_view(), name="layer-value"),
     path("exports/<int:export_id>/", export_views.ExportDetail.as_view(), name="export-detail"),
     path("exports/<int:export_id>/download", export_views.ExportDownload.as_view(), name="export-download"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -75,8 +75,8 @@ CODES: dict[str, ErrorCode] = {
     "invalid_tile": ErrorCode(400, _("The tile's zoom, column or row is not valid.")),
     "unknown_format": ErrorCode(404, _("Tiles are not served in this format.")),
     "format_not_available": ErrorCode(404, _("This layer's tiles are not served in this format.")),
-    "tile_outside_bounds": ErrorCode(404, _("This tile lies outside the layer's raster.")),
     "raster_unavailable": ErrorCode(503, _("The raster of this layer cannot be read right now.")),
+    "range_not_satisfiable": ErrorCode(416, _("The requested byte range lies outside the file.")),
     # The server
     "server_error": ErrorCode(500, _("Something went wrong on our side. It has been logged.")),
     "query_timeout": ErrorCode(503, _("The request took too long and was stopped. Try a smaller area or fewer "

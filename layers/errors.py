@@ -38,7 +38,9 @@ class ApiError(Exception):
         entry = error_code(cls.code)
         cls.status_code, cls.default_detail = entry.status, entry.message
 
-    def __init__(self, detail: Any = None, *, fields: dict[str, Any] | None = None, code: str | None = None):
+    def __init__(self, detail: Any = None, *, fields: dict[str, Any] | None = None, code: str | None = None,
+                 headers: dict[str, str] | None = None):
+        self.headers = headers or {}  # what the answer needs beside the body (416's Content-Range)
         if code:
             entry = error_code(code)
             self.code, self.status_code = code, entry.status
@@ -337,7 +339,10 @@ def bounded_work_error(exc: BaseException) -> ApiError | None:
 
 
 def error_headers(exc: ApiError) -> dict[str, str]:
-    return {"Retry-After": str(max(1, exc.wait))} if isinstance(exc, Throttled) else {}
+    headers = dict(getattr(exc, "headers", None) or {})
+    if isinstance(exc, Throttled):
+        headers["Retry-After"] = str(max(1, exc.wait))
+    return headers
 
 
 def _with_headers(response: HttpResponse, exc: ApiError) -> HttpResponse:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -23,9 +24,20 @@ from rest_framework.views import APIView
 from layers import crs as crs_module
 from layers import exports
 from layers.access import can_see, get_visible_layer
+from layers.conditional import exact_vary, make_etag, not_modified, request_matches
 from layers.errors import InvalidParameter, NotFound
-from layers.models import ExportJob, JobStatus, Kind, Layer
+from layers.models import Access, ExportJob, JobStatus, Kind, Layer
 from layers.rate_limits import ExportThrottle
+
+EXPORT_JOB = {"$ref": "#/components/schemas/ExportJob"}  # geo_ioc.openapi
+# Each format with its real media type (exports.FORMATS), for the schema; binary types first, since a
+# generated client reads every 200 by its first media type (as JSON or text for those).
+FILE_RESPONSES = {
+    **{(200, spec.content_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description=f"The {fmt} file")
+       for fmt, spec in sorted(exports.FORMATS.items(),
+                               key=lambda item: item[1].content_type.startswith("text/") or "json" in item[1].content_type)},
+    304: OpenApiResponse(description="The caller's copy is current (If-None-Match, weak or strong)"),
+}
 
 
 def _parse(layer: Layer, fmt: str, crs_text: str | None):
@@ -46,6 +58,21 @@ def _parse(layer: Layer, fmt: str, crs_text: str | None):
 
 def _file_name(layer: Layer, fmt: str) -> str:
     return f"{layer.slug}-v{layer.version}{exports.FORMATS[fmt].suffix}"
+
+
+def _etag(request: Request, layer: Layer, version: int, fmt: str, crs_label: str) -> str:
+    """One layer version in one format and CRS is one file: open data's tag is the same for all."""
+    return make_etag(layer.pk, version, fmt, crs_label, user=request.user, public=layer.access == Access.PUBLIC)
+
+
+def _cached(response: HttpResponse, layer: Layer, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    if layer.access == Access.PUBLIC:
+        response["Cache-Control"] = "public, max-age=60"
+        return exact_vary(response, None)
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+    return response
 
 
 def _with_metadata(response: HttpResponse, layer: Layer, fmt: str) -> HttpResponse:
@@ -70,18 +97,24 @@ class LayerExport(APIView):
     throttle_classes = [ExportThrottle]
 
     @extend_schema(
-        parameters=[OpenApiParameter("crs", str, description="EPSG code of the output, e.g. EPSG:9210 (default 4326)")],
-        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The file"),
-                   202: OpenApiResponse(OpenApiTypes.OBJECT, description="A big export being built")},
+        parameters=[OpenApiParameter("crs", str, description="EPSG code of the output, e.g. EPSG:9210 (default 4326)"),
+                    OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(exports.FORMATS),
+                                     description="The file format")],
+        responses={**FILE_RESPONSES,
+                   202: OpenApiResponse(EXPORT_JOB, description="A big export being built")},
+        operation_id="layers_export",
         summary="Download a layer as GeoJSON, CSV, GeoPackage, zipped Shapefile or KML",
     )
     def get(self, request: Request, slug: str, fmt: str) -> HttpResponse:
         layer = get_visible_layer(request.user, slug)
         crs_text = request.query_params.get("crs") or ""
         crs = _parse(layer, fmt, crs_text)
+        etag = _etag(request, layer, layer.version, fmt, crs_module.label(crs))
+        if request_matches(request, etag):
+            return _cached(not_modified(etag), layer, etag)
         if fmt == "geojson" and crs == crs_module.WGS84:
             response = StreamingHttpResponse(exports.geojson_chunks(layer), content_type=exports.FORMATS[fmt].content_type)
-            return _with_metadata(response, layer, fmt)
+            return _cached(_with_metadata(response, layer, fmt), layer, etag)
         if layer.feature_count > settings.LAYERS_EXPORT_ASYNC_FEATURES:
             return self._queued(request, layer, fmt, crs_module.label(crs))
         # Small enough to hold in memory (LAYERS_EXPORT_ASYNC_FEATURES), so the scratch files go at once.
@@ -90,7 +123,8 @@ class LayerExport(APIView):
             data = exports.write_file(layer, fmt, crs, directory).read_bytes()
         finally:
             shutil.rmtree(directory, ignore_errors=True)
-        return _with_metadata(HttpResponse(data, content_type=exports.FORMATS[fmt].content_type), layer, fmt)
+        response = HttpResponse(data, content_type=exports.FORMATS[fmt].content_type)
+        return _cached(_with_metadata(response, layer, fmt), layer, etag)
 
     def _queued(self, request: Request, layer: Layer, fmt: str, crs_label: str) -> Response:
         try:
@@ -109,19 +143,22 @@ class LayerExport(APIView):
 
 
 class ExportDetail(APIView):
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT)}, summary="A big export's status")
+    @extend_schema(responses={200: OpenApiResponse(EXPORT_JOB)}, summary="A big export's status")
     def get(self, request: Request, export_id: int) -> Response:
         return Response(export_json(_visible_job(request, export_id), request))
 
 
 class ExportDownload(APIView):
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY)}, summary="Download a built export")
+    @extend_schema(responses=FILE_RESPONSES, summary="Download a built export")
     def get(self, request: Request, export_id: int) -> HttpResponse:
         job = _visible_job(request, export_id)
         if job.status != JobStatus.SUCCEEDED or not Path(job.file_path).is_file():
             raise NotFound()
+        etag = _etag(request, job.layer, job.layer_version, job.fmt, job.crs)
+        if request_matches(request, etag):
+            return _cached(not_modified(etag), job.layer, etag)
         response = FileResponse(open(job.file_path, "rb"), content_type=exports.FORMATS[job.fmt].content_type)
-        return _with_metadata(response, job.layer, job.fmt)
+        return _cached(_with_metadata(response, job.layer, job.fmt), job.layer, etag)
 
 
 def _visible_job(request: Request, export_id: int) -> ExportJob:

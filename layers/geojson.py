@@ -24,7 +24,8 @@ class FeaturePage:
 
 
 def _properties_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
-    """The jsonb of a feature's properties: chosen keys only, plus its time in STAC-style names."""
+    """The jsonb of a feature's properties: chosen keys only, plus its `source_id` (the id every
+    export carries, so a download joins the API's features) and its time in STAC-style names."""
     params: list = []
     if query.properties is None:
         sql = "f.properties"
@@ -34,6 +35,7 @@ def _properties_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
             " FROM jsonb_each(f.properties) AS e WHERE e.key = ANY(%s))"
         )
         params.append(query.properties)
+    sql = "(" + sql + " || jsonb_build_object('source_id', f.source_id))"
     if layer.time_kind == TimeKind.INSTANT:
         sql = "(" + sql + " || jsonb_strip_nulls(jsonb_build_object('datetime', f.time_start)))"
     elif layer.time_kind == TimeKind.INTERVAL:
@@ -41,12 +43,19 @@ def _properties_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
     return sql, params
 
 
-def _feature_sql(props_sql: str) -> str:
+def _feature_sql(props_sql: str, *, id_column: str = "f.id") -> str:
     """A Feature as text; its placeholders are the coordinate decimals, then props_sql's."""
     return (
-        "json_build_object('type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(f.geom, %s)::json,"
+        "json_build_object('type', 'Feature', 'id', " + id_column + ", 'geometry', ST_AsGeoJSON(f.geom, %s)::json,"
         " 'properties', " + props_sql + ")::text"
     )
+
+
+def export_feature_sql(layer: Layer) -> Sql:
+    """A Feature of an export as text: its `id` is the source id (the one the API's features carry
+    in `properties.source_id`), its properties those of the API's features."""
+    props_sql, props_params = _properties_sql(layer, FeatureQuery())
+    return Sql(_feature_sql(props_sql, id_column="f.source_id"), [COORDINATE_DECIMALS, *props_params])
 
 
 def count_features(layer: Layer, query: FeatureQuery) -> int:

@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
@@ -84,7 +83,9 @@ def job_json(job: ImportJob, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-_JOB = OpenApiResponse(OpenApiTypes.OBJECT, description="The import job: status, progress, counts and report")
+# Components of geo_ioc.openapi.
+_JOB = OpenApiResponse({"$ref": "#/components/schemas/ImportJob"},
+                       description="The import job: status, progress, counts and report")
 
 
 class ImportList(APIView):
@@ -135,7 +136,8 @@ class ImportList(APIView):
             raise ImportRefused(_message(problem.code, problem.params), code=code) from None
         return Response(job_json(job, request), status=202)
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT)}, summary="Recent import jobs",
+    @extend_schema(responses={200: OpenApiResponse({"$ref": "#/components/schemas/ImportJobs"})},
+                   summary="Recent import jobs",
                    operation_id="imports_list")
     def get(self, request: Request) -> Response:
         _require_steward(request.user)

@@ -55,6 +55,20 @@ class TimeKind(models.TextChoices):
     INTERVAL = "interval", "Validity interval"
 
 
+class UpdateFrequency(models.TextChoices):
+    """How often a layer's data is renewed, as the open-data portal and its DCAT catalog say it
+    (ogc.dcat maps each to the EU frequency vocabulary a national portal harvests)."""
+
+    CONTINUOUS = "continuous", "Liên tục / Continuous"
+    DAILY = "daily", "Hằng ngày / Daily"
+    WEEKLY = "weekly", "Hằng tuần / Weekly"
+    MONTHLY = "monthly", "Hằng tháng / Monthly"
+    QUARTERLY = "quarterly", "Hằng quý / Quarterly"
+    ANNUAL = "annual", "Hằng năm / Annual"
+    IRREGULAR = "irregular", "Không định kỳ / Irregular"
+    UNKNOWN = "unknown", "Chưa rõ / Unknown"
+
+
 class DepartmentKind(models.TextChoices):
     DEPARTMENT = "department", "Sở, ban, ngành / Provincial department"
     COMMUNE = "commune_committee", "UBND xã, phường / Commune people's committee"
@@ -97,6 +111,7 @@ class Layer(models.Model):
     style = models.JSONField(default=dict, blank=True)
     source_department = models.CharField(max_length=200, blank=True)
     license = models.CharField(max_length=100, default="CC BY 4.0", blank=True)
+    update_frequency = models.CharField(max_length=12, choices=UpdateFrequency.choices, default=UpdateFrequency.UNKNOWN)
     access = models.CharField(max_length=12, choices=Access.choices, default=Access.INTERNAL)
     groups = models.ManyToManyField(Group, blank=True, related_name="restricted_layers")
     # The department whose stewards may write the layer (layers.access.writable_layers); none: superusers only.

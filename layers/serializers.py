@@ -4,6 +4,9 @@ from rest_framework import serializers
 
 from layers.models import Layer
 
+# The media type of a Cloud-Optimized GeoTIFF (OGC 21-026).
+RASTER_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
+
 
 class LayerSerializer(serializers.ModelSerializer):
     """A catalog entry. Which groups a restricted layer belongs to is not disclosed."""
@@ -17,7 +20,7 @@ class LayerSerializer(serializers.ModelSerializer):
         model = Layer
         fields = [
             "slug", "title", "title_vi", "title_en", "description", "domain", "kind", "geometry_type",
-            "properties", "style", "source_department", "license", "access", "time_kind", "version",
+            "properties", "style", "source_department", "license", "update_frequency", "access", "time_kind", "version",
             "bbox", "feature_count", "updated_at", "links",
         ]
 
@@ -46,4 +49,11 @@ class LayerSerializer(serializers.ModelSerializer):
                 {"rel": "items", "type": "application/geo+json",
                  "href": request.build_absolute_uri(reverse("layer-features", args=[layer.slug]))}
             )
+        else:  # a raster as data: its COG (range requests) and the values under a point
+            links += [
+                {"rel": "enclosure", "type": RASTER_TYPE, "title": "Cloud-Optimized GeoTIFF",
+                 "href": request.build_absolute_uri(reverse("layer-raster", args=[layer.slug]))},
+                {"rel": "values", "type": "application/json", "title": "?lon=&lat=",
+                 "href": request.build_absolute_uri(reverse("layer-value", args=[layer.slug]))},
+            ]
         return links

@@ -63,6 +63,35 @@ def _object_body(request: Request) -> dict:
     return request.data
 
 
+_FEATURE = {"$ref": "#/components/schemas/Feature"}  # geo_ioc.openapi
+_FOUND = inline_serializer("SearchResults", {
+    "query": serializers.CharField(),
+    "coordinate": inline_serializer("SearchCoordinate", {
+        "lon": serializers.FloatField(), "lat": serializers.FloatField(), "crs": serializers.CharField(),
+        "easting": serializers.FloatField(allow_null=True), "northing": serializers.FloatField(allow_null=True),
+    }, allow_null=True),
+    "results": inline_serializer("SearchHit", {
+        "kind": serializers.ChoiceField(["place", "feature"]), "layer": serializers.CharField(),
+        "layer_title": serializers.CharField(), "id": serializers.IntegerField(),
+        "name": serializers.CharField(allow_null=True),
+        "context": serializers.CharField(allow_null=True), "center": serializers.ListField(child=serializers.FloatField()),
+        "bbox": serializers.ListField(child=serializers.FloatField()),
+    }, many=True),
+})
+_COUNTS = inline_serializer("Counts", {"counts": serializers.DictField(child=serializers.IntegerField())})
+_TIMELINE = inline_serializer("Timeline", {
+    "start": serializers.DateTimeField(allow_null=True), "end": serializers.DateTimeField(allow_null=True),
+    "layers": inline_serializer("LayerTimeSpan", {
+        "slug": serializers.CharField(), "time_kind": serializers.CharField(),
+        "start": serializers.DateTimeField(allow_null=True), "end": serializers.DateTimeField(allow_null=True),
+    }, many=True),
+})
+_ZONES = inline_serializer("Zones", {
+    "layer": serializers.CharField(), "version": serializers.IntegerField(), "can_edit": serializers.BooleanField(),
+    "zones": serializers.ListField(child=serializers.DictField(), help_text="GeoJSON Features"),
+})
+
+
 class Search(APIView):
     throttle_classes = [SearchThrottle]
 
@@ -71,7 +100,7 @@ class Search(APIView):
             "A place or feature name, with or without Vietnamese diacritics ('can giuoc'), or a coordinate: "
             "WGS 84 degrees ('10.5327, 106.4027') or VN-2000 / TM-3 105°45′ metres, EPSG:9210 "
             "('571240 1164846', easting and northing in either order)."))],
-        responses=_JSON,
+        responses=_FOUND,
         summary="Search places, features and coordinates in the layers the caller may see",
     )
     def get(self, request: Request) -> Response:
@@ -110,7 +139,7 @@ class Search(APIView):
 class Counts(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (WGS 84)."), _DATETIME],
-        responses=_JSON,
+        responses=_COUNTS,
         summary="Number of features of each visible layer in a map view and time window",
     )
     def get(self, request: Request) -> Response:
@@ -123,7 +152,7 @@ class Counts(APIView):
 
 
 class Timeline(APIView):
-    @extend_schema(responses=_JSON, summary="First and last moment of each visible layer with time")
+    @extend_schema(responses=_TIMELINE, summary="First and last moment of each visible layer with time")
     def get(self, request: Request) -> Response:
         spans = counts.time_spans(request.user)
         known = [s for s in spans if s.start is not None]
@@ -209,7 +238,7 @@ _ZONE_REQUEST = inline_serializer("ZoneRequest", {
 
 
 class ZoneList(APIView):
-    @extend_schema(responses=_JSON, operation_id="zones_list",
+    @extend_schema(responses=_ZONES, operation_id="zones_list",
                    summary="The planners' zones and whether the caller may edit them")
     def get(self, request: Request) -> Response:
         layer, listed = zones.list_zones(request.user)
@@ -218,7 +247,8 @@ class ZoneList(APIView):
             "zones": listed,
         })
 
-    @extend_schema(request=_ZONE_REQUEST, responses={201: _JSON}, summary="Save a polygon as a zone (planners)")
+    @extend_schema(request=_ZONE_REQUEST, responses={201: OpenApiResponse(_FEATURE)},
+                   summary="Save a polygon as a zone (planners)")
     def post(self, request: Request) -> Response:
         body = _object_body(request)
         # A hidden layer answers 404 and a non-planner 403 before the geometry is even read.
@@ -231,11 +261,12 @@ class ZoneList(APIView):
 
 
 class ZoneDetail(APIView):
-    @extend_schema(responses=_JSON, summary="One zone as a GeoJSON Feature")
+    @extend_schema(responses=OpenApiResponse(_FEATURE), summary="One zone as a GeoJSON Feature")
     def get(self, request: Request, zone_id: str) -> Response:
         return Response(_zone_body(zones.get_zone(request.user, _feature_id(zone_id))))
 
-    @extend_schema(request=_ZONE_REQUEST, responses=_JSON, summary="Rename or reshape a zone (planners)")
+    @extend_schema(request=_ZONE_REQUEST, responses=OpenApiResponse(_FEATURE),
+                   summary="Rename or reshape a zone (planners)")
     def patch(self, request: Request, zone_id: str) -> Response:
         body = _object_body(request)
         zones.editable_zones_layer(request.user)

@@ -1,14 +1,13 @@
 """Thin HTTP edges of the layers API: parse, call one function, shape the response."""
 
-import hashlib
 import json
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from layers import geojson
 from layers.access import access_scope, get_visible_layer, get_writable_layer, visible_layers
 from layers.catalog import delete_layer
+from layers.conditional import exact_vary, make_etag, request_matches
 from layers.errors import FeatureNotFound
 from layers.filters import parse_feature_query
 from layers.models import Access, Layer
@@ -36,9 +36,18 @@ _FEATURE_PARAMS = [
 ]
 
 
+_REVALIDATED = OpenApiResponse(description="The caller's copy is current (If-None-Match, weak or strong)")
+CATALOG = inline_serializer("Catalog", {"layers": LayerSerializer(many=True), "count": serializers.IntegerField()})
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": "#/components/schemas/" + name}  # components of geo_ioc.openapi
+
+
 class LayerList(APIView):
     @extend_schema(
-        responses=LayerSerializer(many=True),
+        responses={200: CATALOG, 304: _REVALIDATED},
+        operation_id="layers_list",
         parameters=[OpenApiParameter("domain", str, description="Only layers of this domain.")],
         summary="The layer catalog the caller may see",
     )
@@ -47,14 +56,14 @@ class LayerList(APIView):
         if request.query_params.get("domain"):
             layers = layers.filter(domain=request.query_params["domain"])
         data = LayerSerializer(layers, many=True, context={"request": request}).data
-        return Response({"layers": data, "count": len(data)})
+        return catalog_response(request, {"layers": data, "count": len(data)})
 
 
 class LayerDetail(APIView):
-    @extend_schema(responses=LayerSerializer, summary="One catalog entry")
+    @extend_schema(responses={200: LayerSerializer, 304: _REVALIDATED}, summary="One catalog entry")
     def get(self, request: Request, slug: str) -> Response:
         layer = get_visible_layer(request.user, slug)
-        return Response(LayerSerializer(layer, context={"request": request}).data)
+        return catalog_response(request, LayerSerializer(layer, context={"request": request}).data)
 
     @extend_schema(
         responses={204: None, 401: OpenApiResponse(description="Not signed in"),
@@ -72,7 +81,9 @@ class LayerDetail(APIView):
 class FeatureCollection(APIView):
     @extend_schema(
         parameters=_FEATURE_PARAMS,
-        responses={(200, GEOJSON): OpenApiResponse(OpenApiTypes.OBJECT, description="RFC 7946 FeatureCollection")},
+        responses={(200, GEOJSON): OpenApiResponse(_ref("FeatureCollection"), description="RFC 7946 FeatureCollection"),
+                   304: _REVALIDATED},
+        operation_id="layers_features_list",
         summary="Features of a layer as GeoJSON, built in PostGIS",
         description="Any other query parameter named after a property of the layer's schema filters by equality.",
     )
@@ -93,6 +104,7 @@ class FeatureCollection(APIView):
             )
         head = {
             "type": "FeatureCollection",
+            "name": layer.slug,  # GDAL names the layer it reads after it
             "numberMatched": matched,
             "numberReturned": page.returned,
             "timeStamp": timezone.now().isoformat(timespec="seconds"),
@@ -106,7 +118,9 @@ class FeatureCollection(APIView):
 class FeatureDetail(APIView):
     @extend_schema(
         parameters=[_FEATURE_PARAMS[2]],
-        responses={(200, GEOJSON): OpenApiResponse(OpenApiTypes.OBJECT, description="RFC 7946 Feature")},
+        responses={(200, GEOJSON): OpenApiResponse(_ref("Feature"), description="RFC 7946 Feature"),
+                   304: _REVALIDATED},
+        operation_id="layers_feature_retrieve",
         summary="One feature of a layer",
     )
     def get(self, request: Request, slug: str, feature_id: str) -> HttpResponse:
@@ -127,20 +141,36 @@ def _json_bytes(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def catalog_response(request: Request, data: dict) -> Response:
+    """A catalog answer with an ETag of its content for the caller's scope and language; 304 when the
+    caller's copy is current. Anonymous callers' catalogs may sit in shared caches (revalidated)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    etag = make_etag(text, getattr(request, "LANGUAGE_CODE", ""), user=request.user, public=False)
+    response = Response(status=304) if request_matches(request, etag) else Response(data)
+    response["ETag"] = etag
+    anonymous = access_scope(request.user) == access_scope(None)
+    response["Cache-Control"] = ("public" if anonymous else "private") + ", max-age=0, must-revalidate"
+    patch_vary_headers(response, ["Authorization", "Cookie", "Accept-Language"])
+    return response
+
+
 def _etag(layer: Layer, request: HttpRequest) -> str:
-    """Same layer version + same query + same access scope = same bytes."""
-    key = f"{layer.pk}:{layer.version}:{access_scope(request.user)}:{request.get_full_path()}"
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    """Same layer version + same query (+ the same access scope, unless open data) = same bytes."""
+    return make_etag(layer.pk, layer.version, request.get_full_path(), user=request.user,
+                     public=layer.access == Access.PUBLIC)
 
 
 def _matches(request: HttpRequest, etag: str) -> bool:
-    return etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+    return request_matches(request, etag)
 
 
 def _cache_headers(response: HttpResponse, etag: str, layer: Layer) -> HttpResponse:
     response["ETag"] = etag
     # Only open data may sit in shared caches; everything else is private to the caller.
-    response["Cache-Control"] = "public, max-age=60" if layer.access == Access.PUBLIC else "private, no-cache"
+    if layer.access == Access.PUBLIC:
+        response["Cache-Control"] = "public, max-age=60"
+        return exact_vary(response, None)  # the same bytes for every caller, in every language
+    response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Authorization", "Cookie", "Accept-Language"])
     return response
 

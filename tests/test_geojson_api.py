@@ -59,7 +59,8 @@ def test_equality_filters_use_the_schema_types(api, schools):
 
 def test_properties_chooses_the_fields_returned(api, schools):
     _, body = get_json(api, "/api/layers/schools/features/", properties="name,level")
-    assert all(set(f["properties"]) == {"name", "level"} for f in body["features"])
+    # source_id comes with every feature: the id that joins it to the exports.
+    assert all(set(f["properties"]) == {"name", "level", "source_id"} for f in body["features"])
 
 
 def test_limit_pages_with_next_links_until_the_end(api, schools):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from layers.conditional import exact_vary
 from tiles.delivery import TileBody
 from tiles.sources import TileSource
 
@@ -94,4 +95,8 @@ def tile_response(request: HttpRequest, source: TileSource, body: TileBody, fmt:
         del response["Content-Type"]
     for name, value in reply.headers.items():
         response[name] = value
+    if source.public:
+        # As the edge answers it: the session and locale middleware must not add Cookie and
+        # Accept-Language to bytes that depend on neither.
+        exact_vary(response, PUBLIC_VARY)
     return response

@@ -3,7 +3,11 @@
 A raster layer's file is MEDIA_ROOT/Layer.raster_path. Its style (layers.schema, type "raster")
 says how values become colours: {"type": "raster", "rescale": [min, max], "colormap": name,
 "band": 1, "opacity": 0..1 (for the map style)}. Nodata pixels are transparent (the mask is the
-alpha channel).
+alpha channel). A tile with no data — all nodata, or off the raster altogether — is empty, answered
+204 like an empty vector tile (one rule for every tile: tiles.http).
+
+`values_at` answers a point query: every band's value under a WGS 84 point (null where nodata or off
+the raster), read from the full-resolution COG.
 
 Reading warps the one overview that matches the tile's resolution into the tile's EPSG:3857 grid
 through a WarpedVRT with an explicit target grid. rio-tiler's own Reader.tile would do the same but
@@ -16,25 +20,21 @@ from pathlib import Path
 import numpy
 import rasterio
 from django.conf import settings
-from django.utils.translation import gettext as _
 from rasterio.enums import Resampling
 from rasterio.transform import from_bounds
 from rasterio.vrt import WarpedVRT
-from rasterio.warp import transform_bounds
+from rasterio.warp import transform, transform_bounds
+from rasterio.windows import Window
 from rio_tiler.colormap import cmap
 from rio_tiler.models import ImageData
 
-from layers.errors import ApiError, NotFound
+from layers.errors import ApiError
 from layers.models import Layer
 from tiles.grid import MERCATOR_HALF, Tile
 
 DEFAULT_COLORMAP = "viridis"
 _GDAL_ENV = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR", "GDAL_CACHEMAX": 128}
 WEB_MERCATOR = "EPSG:3857"
-
-
-class TileOutsideRaster(NotFound):
-    code = "tile_outside_bounds"
 
 
 class RasterUnavailable(ApiError):
@@ -61,17 +61,15 @@ def _overview_level(src, tile_res_m: float) -> int | None:
     return level
 
 
-def read_tile(path: Path, tile: Tile, *, band: int, size: int) -> numpy.ma.MaskedArray:
-    """The band's values on the tile's grid (size × size, EPSG:3857), masked where nodata.
-
-    Raises TileOutsideRaster when the tile does not touch the raster.
-    """
+def read_tile(path: Path, tile: Tile, *, band: int, size: int) -> numpy.ma.MaskedArray | None:
+    """The band's values on the tile's grid (size × size, EPSG:3857), masked where nodata; None when
+    the tile does not touch the raster."""
     minx, miny, maxx, maxy = tile.mercator_bounds()
     with rasterio.Env(**_GDAL_ENV):
         with rasterio.open(path) as src:
             west, south, east, north = transform_bounds(src.crs, WEB_MERCATOR, *src.bounds)
             if west >= maxx or east <= minx or south >= maxy or north <= miny:
-                raise TileOutsideRaster(_("This tile is outside the raster."))
+                return None
             level = _overview_level(src, (maxx - minx) / size)
         with rasterio.open(path, overview_level=level) as src, WarpedVRT(
             src, crs=WEB_MERCATOR, transform=from_bounds(minx, miny, maxx, maxy, size, size),
@@ -81,13 +79,13 @@ def read_tile(path: Path, tile: Tile, *, band: int, size: int) -> numpy.ma.Maske
 
 
 def render_raster(layer: Layer, tile: Tile, fmt: str) -> bytes:
-    """The tile as PNG or WebP bytes; b"" when every pixel of it is nodata."""
+    """The tile as PNG or WebP bytes; b"" when it holds no data (nodata only, or off the raster)."""
     style = layer.style or {}
     try:
         values = read_tile(raster_file(layer), tile, band=int(style.get("band", 1)), size=settings.TILES_RASTER_SIZE)
     except rasterio.errors.RasterioIOError:
         raise RasterUnavailable() from None
-    if numpy.ma.getmaskarray(values).all():
+    if values is None or numpy.ma.getmaskarray(values).all():
         return b""
     image = ImageData(numpy.ma.expand_dims(values, 0))
     if "rescale" in style:
@@ -110,3 +108,18 @@ def raster_max_zoom(layer: Layer) -> int:
         raise RasterUnavailable() from None
     world = 2 * MERCATOR_HALF / settings.TILES_RASTER_SIZE
     return max(0, min(settings.TILES_MAX_ZOOM, int(numpy.ceil(numpy.log2(world / native)))))
+
+
+def values_at(layer: Layer, lon: float, lat: float) -> list[float | int | None]:
+    """Every band's value at a WGS 84 point, from the full-resolution raster; None for a band that
+    is nodata there, and for all bands off the raster."""
+    try:
+        with rasterio.Env(**_GDAL_ENV), rasterio.open(raster_file(layer)) as src:
+            (x,), (y,) = transform("EPSG:4326", src.crs, [lon], [lat])
+            row, col = src.index(x, y)
+            if not (0 <= row < src.height and 0 <= col < src.width):
+                return [None] * src.count
+            pixel = src.read(window=Window(col, row, 1, 1), masked=True)
+    except rasterio.errors.RasterioIOError:
+        raise RasterUnavailable() from None
+    return [None if numpy.ma.is_masked(v) else v.item() for v in pixel[:, 0, 0]]

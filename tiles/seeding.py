@@ -11,7 +11,6 @@ from layers.errors import InvalidParameter
 from tiles import generalize
 from tiles.delivery import fetch_tile
 from tiles.grid import Tile, tiles_covering
-from tiles.raster import TileOutsideRaster
 from tiles.sources import TileSource, parse_slugs, source_for, visible_named_layers
 from tiles.tilejson import bounds as source_bounds
 
@@ -80,12 +79,7 @@ def seed(
 
 
 def _seed_one(source: TileSource, fmt: str, tile: Tile, user: Caller, report: SeedReport) -> None:
-    try:
-        body = fetch_tile(source, tile, fmt, scope=access_scope(user))
-    except TileOutsideRaster:
-        report.empty += 1
-        report.rendered += 1
-        return
+    body = fetch_tile(source, tile, fmt, scope=access_scope(user))
     if body.cached:
         report.cached += 1
     else:

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from layers.access import access_scope, visible_layers
+from layers.conditional import request_matches
 from layers.models import Access, Kind
 from tiles import styles
 from tiles.delivery import deliver_tile
@@ -64,7 +65,7 @@ def _json(request: HttpRequest, doc: dict, *, public: bool) -> HttpResponse:
     and caller's scope."""
     body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     etag = '"' + hashlib.blake2b(body + access_scope(request.user).encode(), digest_size=16).hexdigest() + '"'
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+    if request_matches(request, etag):
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(body, content_type="application/json")
