@@ -74,7 +74,6 @@ CODES: dict[str, ErrorCode] = {
     "indicator_not_found": ErrorCode(404, _("There is no such indicator, or you are not allowed to see it. Check the "
                                             "slug in /api/indicators/.")),
     "unit_not_found": ErrorCode(404, _("There is no administrative unit with this code in this boundary set.")),
-    "submission_not_found": ErrorCode(404, _("There is no such submission, or it is not yours to see.")),
     # Tiles (tiles.grid, tiles.sources, tiles.raster)
     "invalid_tile": ErrorCode(400, _("The tile's zoom, column or row is not valid.")),
     "unknown_format": ErrorCode(404, _("Tiles are not served in this format.")),

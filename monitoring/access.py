@@ -13,10 +13,6 @@ class IndicatorNotFound(NotFound):
     code = "indicator_not_found"
 
 
-class SubmissionNotFound(NotFound):
-    code = "submission_not_found"
-
-
 def visible_indicators(user: Caller) -> QuerySet[Indicator]:
     return Indicator.objects.filter(layer__in=visible_layers(user)).select_related(
         "service__department", "layer", "numerator", "denominator")
@@ -44,9 +40,10 @@ def visible_submissions(user: Caller) -> QuerySet[Submission]:
 
 
 def get_own_submission(user: Caller, submission_id: int) -> Submission:
-    """A submission of an indicator `user` may write; any other answers like an unknown one."""
+    """A submission of an indicator `user` may write; any other answers like an unknown one (a plain
+    `not_found`, as an import job of a layer the caller may not write does)."""
     submission = (Submission.objects.filter(pk=submission_id, indicator__layer__in=writable_layers(user))
                   .select_related("indicator__service__department", "indicator__layer").first())
     if submission is None:
-        raise SubmissionNotFound()
+        raise NotFound()
     return submission

@@ -352,7 +352,7 @@ def publish(submission_id: int, *, user) -> Submission:
     """Write the submission's rows in one transaction: the values replaced go to the history, the values
     are inserted or updated, the ledger entry says who published it and when, the layer is rewritten."""
     with transaction.atomic():
-        submission = Submission.objects.select_for_update().select_related(
+        submission = Submission.objects.select_for_update(of=("self",)).select_related(
             "indicator__service__department", "indicator__layer").get(pk=submission_id)
         if submission.status != SubmissionStatus.PREVIEW:
             raise SubmissionClosed()
