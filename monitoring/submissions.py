@@ -27,7 +27,7 @@ from layers.models import Department
 from monitoring.freshness import due_at
 from monitoring.layers import refresh_features
 from monitoring.models import AdminUnit, BoundaryVersion, Indicator, Submission, SubmissionStatus
-from monitoring.names import fold, match_name
+from monitoring.names import fold, kind_of, match_name
 from monitoring.periods import EXAMPLES, parse_period, period_end
 from monitoring.units import version_at
 
@@ -194,6 +194,9 @@ class UnitIndex:
         if typed.isdigit() and typed.lstrip("0") and typed.zfill(5) in self.by_code:
             return self.by_code[typed.zfill(5)], []
         candidates = self.by_name.get(match_name(typed), [])
+        kind = kind_of(typed)
+        if len(candidates) > 1 and kind:
+            candidates = [u for u in candidates if kind_of(u.name) == kind] or candidates
         if len(candidates) > 1 and district:
             wanted = match_name(district)
             narrowed = [u for u in candidates if u.parent is not None and match_name(u.parent.short_name) == wanted]
