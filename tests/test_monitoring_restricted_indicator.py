@@ -56,7 +56,7 @@ def channels(layer_slug: str, slug: str) -> list[str]:
         f"/api/layers/{layer_slug}/export.csv",
         f"/tiles/{layer_slug}.json",
         f"/tiles/styles/{layer_slug}.json",
-        f"/tiles/{layer_slug}/9/403/241.pbf",
+        f"/tiles/{layer_slug}/9/407/240.pbf",
     ]
 
 
