@@ -327,6 +327,9 @@ class SubmissionList(APIView):
     def post(self, request: Request) -> Response:
         _signed_in(request)
         data = request.data
+        if not hasattr(data, "get"):
+            raise SubmissionRefused(_("The body must be an object: {indicator, rows} or a form with a file."),
+                                    fields={"body": [_("Not an object.")]})
         slug = data.get("indicator")
         if not isinstance(slug, str) or not slug:
             raise SubmissionRefused(_("Name the indicator (its slug)."), fields={"indicator": [_("Required.")]})
