@@ -242,6 +242,8 @@ def preview(indicator: Indicator, rows: list[RawRow], *, boundary: BoundaryVersi
     indexes: dict[int, UnitIndex] = {}
     seen: dict[tuple[int, date], int] = {}
     kind = indicator.period_type
+    # Every version at once: a 10,000-row file spans hundreds of periods, each asked in memory.
+    versions = list(BoundaryVersion.objects.order_by("-valid_from"))
 
     def problem(row: RawRow, column: str, code: str, message: str, **extra) -> None:
         counts[code] += 1
@@ -255,7 +257,8 @@ def preview(indicator: Indicator, rows: list[RawRow], *, boundary: BoundaryVersi
             problem(row, "period", "bad_period", _("“%(text)s” is not a period of this indicator (e.g. %(example)s).")
                     % {"text": row.period, "example": EXAMPLES[kind]})
             continue
-        version = boundary or version_at(start)
+        version = boundary or next(
+            (v for v in versions if v.valid_from <= start and (v.valid_to is None or start < v.valid_to)), None)
         if version is None or start < version.valid_from or (version.valid_to and start >= version.valid_to):
             problem(row, "period", "period_outside_boundary",
                     _("The period %(period)s is outside the boundary set %(boundary)s.")
