@@ -9,6 +9,7 @@ from psycopg import sql
 
 from layers import storage
 from layers.models import ExportJob, Layer
+from layers.query import Sql
 
 # Sent after these functions changed a layer row in SQL (Model.save sends post_save itself), for the
 # caches of layer rows that must hear of every change (tiles.access_memo). The version bump itself
@@ -41,6 +42,27 @@ def publish_changes(layer: Layer, *, table: str = "layers_feature") -> Layer:
         )
     layer_changed.send(sender=Layer, layer=layer)
     layer.refresh_from_db()
+    return layer
+
+
+def replace_features(layer: Layer, *, rows: Sql) -> Layer:
+    """Replace all of a layer's features with the rows a SELECT yields, in the caller's transaction:
+    columns (source_id, geom [SRID 4326], properties [jsonb], time_start, time_end), source ids
+    unique. The rows go into the layer's next version (layers.storage), indexed once, counted and
+    swapped in with the version bump, so readers see the old features or the new ones, never half.
+    For data that another app keeps in tables of its own (monitoring's values) and publishes as a
+    layer; returns the layer refreshed."""
+    with transaction.atomic():
+        table = storage.next_version(layer.pk)
+        with connection.cursor() as cur:
+            head = sql.SQL(
+                "INSERT INTO {} (layer_id, source_id, geom, properties, time_start, time_end)"
+                " SELECT %s, r.* FROM ("
+            ).format(sql.Identifier(table)).as_string(cur.connection)
+            cur.execute(head + rows.text + ") AS r", [layer.pk, *rows.params])
+        storage.build_indexes(table)
+        layer = publish_changes(layer, table=table)
+        storage.swap(layer.pk, table)
     return layer
 
 

@@ -71,6 +71,9 @@ CODES: dict[str, ErrorCode] = {
     "scene_not_found": ErrorCode(404, _("There is no such scene.")),
     "playlist_not_found": ErrorCode(404, _("There is no such playlist.")),
     "playlist_empty": ErrorCode(404, _("This playlist has no scenes.")),
+    "indicator_not_found": ErrorCode(404, _("There is no such indicator, or you are not allowed to see it. Check the "
+                                            "slug in /api/indicators/.")),
+    "unit_not_found": ErrorCode(404, _("There is no administrative unit with this code in this boundary set.")),
     # Tiles (tiles.grid, tiles.sources, tiles.raster)
     "invalid_tile": ErrorCode(400, _("The tile's zoom, column or row is not valid.")),
     "unknown_format": ErrorCode(404, _("Tiles are not served in this format.")),
@@ -97,6 +100,10 @@ CODES: dict[str, ErrorCode] = {
     "bad_crs": _import("bad_crs"),
     "bad_encoding": _import("bad_encoding"),
     "not_waiting": _import("not_waiting"),
+    # Monitoring submissions (monitoring.submissions): a file or body refused as a whole, or a
+    # publish / discard of a submission that is no longer a preview.
+    "submission_refused": ErrorCode(400, _("The submission was refused.")),
+    "submission_closed": ErrorCode(409, _("This submission is no longer a preview: it was published or discarded.")),
 }
 
 

@@ -25,6 +25,7 @@ class Domain(models.TextChoices):
     ZONES = "zones", "Vùng quy hoạch / Planners' zones"
     INFRASTRUCTURE = "infrastructure", "Hạ tầng / Infrastructure"
     WATER = "water", "Thủy văn / Water"
+    MONITORING = "monitoring", "Giám sát / Monitoring"
 
 
 class Kind(models.TextChoices):

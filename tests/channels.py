@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from layers.catalog import publish_changes
 from layers.models import Access, Department, ExportJob, Feature, ImportJob, JobStatus, Layer
 from layers.tokens import create_token
+from monitoring.models import AdminUnit, BoundaryVersion, Indicator, Service, Submission, Value
 from wall.control import ensure_state
 from wall.models import Playlist, PlaylistEntry, Scene, WallState
 
@@ -80,6 +81,7 @@ class Target:
     square_id: int = NO_SUCH_ID
     export_id: int = NO_SUCH_ID
     import_id: int = NO_SUCH_ID
+    submission_id: int = NO_SUCH_ID
 
 
 @dataclass
@@ -97,7 +99,8 @@ class World:
         """The unknown layer, with the feature ids of `level`'s layer: a hidden feature id and an
         unknown one must answer alike too."""
         hidden = self.targets[level]
-        return Target(UNKNOWN_SLUG, point_id=hidden.point_id, square_id=hidden.square_id)
+        return Target(UNKNOWN_SLUG, point_id=hidden.point_id, square_id=hidden.square_id,
+                      submission_id=hidden.submission_id + NO_SUCH_ID // 2)
 
 
 def _layer(level: str, groups: list[Group]) -> Layer:
@@ -188,6 +191,8 @@ def build_world(directory: Path) -> World:
         targets[level] = Target(layer.slug, point_id=ids["p1"], square_id=ids["z1"],
                                 export_id=_export_job(layer, directory).pk, import_id=_import_job(layer).pk)
     _wall(layers)
+    for level, submission in _monitoring(layers, owner).items():
+        targets[level].submission_id = submission.pk
     tokens = {name: create_token(user) for name, user in users.items()}
     return World(layers=layers, targets=targets, users=users, tokens=tokens, groups={"health": health},
                  created=created)
@@ -219,8 +224,39 @@ def _wall(layers: dict[str, Layer]) -> None:
     ensure_state(playlist)
 
 
+# Monitoring: each layer of the world is the layer of an indicator of the same slug and titles, with a
+# value on a unit of its own and a submission waiting in preview.
+UNIT_CODE = "99999"
+
+
+def _monitoring(layers: dict[str, Layer], owner: Department) -> dict[str, Submission]:
+    service = Service.objects.create(slug="parity-service", title_vi="Dịch vụ", title_en="Service", department=owner)
+    version, _ = BoundaryVersion.objects.get_or_create(code="parity", defaults={
+        "title_vi": "Bộ ranh giới", "title_en": "Boundary set", "valid_from": "2000-01-01"})
+    unit = AdminUnit.objects.create(version=version, code=UNIT_CODE, level="commune", name="Xã Parity",
+                                    short_name="Parity", match_name="parity", geom=GEOSGeometry(
+                                        f"MULTIPOLYGON((({SQUARE[9:-2]})))", srid=4326))
+    submissions = {}
+    for level, layer in layers.items():
+        names = NAMES[level]
+        indicator = Indicator.objects.create(slug=layer.slug, service=service, title_vi=names["title_vi"],
+                                             title_en=names["title_en"], unit="ca", access=level, layer=layer)
+        Value.objects.create(indicator=indicator, unit=unit, period_start="2024-01-01", period_end="2024-02-01",
+                             value=7, submitted_at="2024-02-03T10:00:00+07:00")
+        submissions[level] = Submission.objects.create(indicator=indicator, department=owner, version=version,
+                                                       channel="json", rows=[[unit.pk, "2024-02-01", 8.0]])
+    return submissions
+
+
+def _submit(client: Client, target: Target):
+    return _json_post(client, "/api/indicators/submissions/",
+                      {"indicator": target.slug, "rows": [{"unit": UNIT_CODE, "period": "2024-03", "value": 5}]})
+
+
 def tear_down_world(world: World) -> None:
     """Undo build_world's committed rows (a transactional test may have flushed them already)."""
+    Service.objects.filter(slug="parity-service").delete()
+    BoundaryVersion.objects.filter(code="parity").delete()
     Playlist.objects.filter(slug="parity-wall").delete()
     Scene.objects.filter(slug__in=["parity-mixed", SECRET_SCENE["slug"]]).delete()
     ImportJob.objects.filter(layer_slug__in=[n["slug"] for n in NAMES.values()]).delete()
@@ -389,6 +425,17 @@ LAYER_ROWS = [
     Row("layer-feature", "DELETE", "write", "anyone", (405,),
         lambda c, t: c.delete(f"/api/layers/{t.slug}/features/{t.point_id}/")),
     Row("tiles-tile", "POST", "write", "anyone", (405,), lambda c, t: c.post(f"/tiles/{t.slug}/{TILE}.pbf")),
+    # Monitoring: an indicator is its layer, under the layer's access rule.
+    Row("indicator-detail", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/indicators/{t.slug}/")),
+    Row("indicator-values", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/api/indicators/{t.slug}/values/", {"boundary": "parity"})),
+    Row("submission-list", "POST", "write", "owner", (201,), _submit, label="submission-list preview"),
+    Row("submission-detail", "GET", "read", "owner", (200,),
+        lambda c, t: c.get(f"/api/indicators/submissions/{t.submission_id}/"), job=True),
+    Row("submission-publish", "POST", "write", "owner", (200,),
+        lambda c, t: c.post(f"/api/indicators/submissions/{t.submission_id}/publish"), job=True),
+    Row("submission-discard", "POST", "write", "owner", (200,),
+        lambda c, t: c.post(f"/api/indicators/submissions/{t.submission_id}/discard"), job=True),
 ]
 
 
@@ -433,6 +480,15 @@ OTHER_ROWS = [
     Row("portal-dcat", "GET", "read", "anyone", (200,), lambda c, t: c.get("/data/catalog.jsonld"), layered=False),
     Row("portal-package-list", "GET", "read", "anyone", (200,),
         lambda c, t: c.get("/data/api/3/action/package_list"), layered=False),
+    Row("monitoring-services", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/monitoring/services/"),
+        layered=False),
+    Row("indicator-list", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/indicators/"), layered=False),
+    Row("submission-list", "GET", "read", "signed-in", (200,), lambda c, t: c.get("/api/indicators/submissions/"),
+        layered=False, label="submission-list ledger"),
+    Row("unit-list", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/units/", {"boundary": "parity"}),
+        layered=False),
+    Row("unit-profile", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/units/{UNIT_CODE}/profile/"),
+        layered=False),
     Row("api-schema", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/schema/"), layered=False),
     Row("api-docs", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/docs/"), layered=False, page=True),
     Row("healthz", "GET", "read", "anyone", (200, 503), lambda c, t: c.get("/healthz"), layered=False),
@@ -484,6 +540,8 @@ def footprint() -> dict[str, object]:
         "imports": sorted(ImportJob.objects.values_list("id", "status")),
         "exports": sorted(ExportJob.objects.values_list("id", "status")),
         "wall": sorted(WallState.objects.values_list("playlist_id", "revision")),
+        "submissions": sorted(Submission.objects.values_list("id", "status")),
+        "values": sorted(Value.objects.values_list("id", "value")),
     }
 
 

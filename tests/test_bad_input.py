@@ -14,6 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
+from layers.models import Department
+from monitoring.layers import sync_layer
+from monitoring.models import Indicator, Service
 from tests.departments import make_department
 from wall.models import Playlist
 
@@ -73,7 +76,14 @@ def upload(id: str, actor: str = "steward", name: str = "points.geojson", conten
     return Bad(id, "POST", "/api/imports/", actor, {"file": (name, file), **fields}, "multipart")
 
 
+def submit(id: str, name: str, content: bytes) -> Bad:
+    return Bad(id, "POST", SUBMISSIONS, "steward", {"file": (name, content), "indicator": "bad-input-rate"},
+               "multipart")
+
+
 FEATURES = "/api/layers/schools/features/"
+SUBMISSIONS = "/api/indicators/submissions/"
+INDICATOR_VALUES = "/api/indicators/bad-input-rate/values/"
 INCIDENTS = "/api/layers/incidents/features/"
 
 CASES = [
@@ -317,6 +327,53 @@ CASES = [
     Bad("too-many-headers", "GET", "/api/layers/", headers={f"HTTP_X_H{i}": "1" for i in range(120)}),
     get("host-not-allowed", "/api/layers/", HTTP_HOST="evil.example"),
     get("host-with-nul", "/api/layers/", HTTP_HOST="localhost\x00"),
+    # Monitoring: services, indicators, values, units, submissions
+    get("services-unknown-param", "/api/monitoring/services/?x=1"),
+    get("indicators-unknown-param", "/api/indicators/?bbox=1,2,3,4"),
+    get("indicator-unknown", "/api/indicators/no-such-indicator/"),
+    get("indicator-nul-in-slug", "/api/indicators/bad%00input/"),
+    get("values-bad-period", INDICATOR_VALUES + "?period=2025-13"),
+    get("values-period-of-another-type", INDICATOR_VALUES + "?period=2025-Q3"),
+    get("values-nul-in-period", INDICATOR_VALUES + "?period=%00"),
+    get("values-bad-utf8-in-from", INDICATOR_VALUES + "?from=%ff"),
+    get("values-unknown-boundary", INDICATOR_VALUES + "?boundary=1999"),
+    get("values-unit-not-a-code", INDICATOR_VALUES + "?unit=Ph%C6%B0%E1%BB%9Dng%205"),
+    get("values-unit-sql", INDICATOR_VALUES + "?unit=1%27%3B%20DROP%20TABLE%20x"),
+    get("values-unknown-param", INDICATOR_VALUES + "?datetime=2025-01-01"),
+    get("units-bad-day", "/api/units/?at=2025-02-30"),
+    get("units-unknown-level", "/api/units/?level=province"),
+    get("units-unknown-boundary", "/api/units/?boundary=%ff"),
+    get("unit-profile-unknown", "/api/units/00000/profile/"),
+    get("unit-profile-unknown-param", "/api/units/00000/profile/?bbox=1"),
+    get("ledger-anonymous", "/api/indicators/submissions/"),
+    get("ledger-bad-limit", "/api/indicators/submissions/?limit=many", "steward"),
+    get("ledger-unknown-param", "/api/indicators/submissions/?q=1", "steward"),
+    get("submission-unknown", "/api/indicators/submissions/2000000000/", "steward"),
+    Bad("submission-publish-unknown", "POST", "/api/indicators/submissions/2000000000/publish", "steward"),
+    Bad("submission-publish-anonymous", "POST", "/api/indicators/submissions/1/publish"),
+    Bad("submission-discard-by-get", "GET", "/api/indicators/submissions/1/discard", "steward"),
+    send_json("submit-anonymous", "POST", SUBMISSIONS, {"indicator": "bad-input-rate", "rows": []}),
+    send_json("submit-no-indicator", "POST", SUBMISSIONS, {"rows": [{"unit": "1", "period": "2025-01", "value": 1}]},
+              "steward"),
+    send_json("submit-indicator-a-number", "POST", SUBMISSIONS, {"indicator": 5, "rows": []}, "steward"),
+    send_json("submit-unknown-indicator", "POST", SUBMISSIONS, {"indicator": "no-such", "rows": []}, "steward"),
+    send_json("submit-not-the-department-s", "POST", SUBMISSIONS, {"indicator": "bad-input-rate", "rows": []},
+              "planner"),
+    send_json("submit-rows-not-a-list", "POST", SUBMISSIONS, {"indicator": "bad-input-rate", "rows": "all"}, "steward"),
+    send_json("submit-rows-empty", "POST", SUBMISSIONS, {"indicator": "bad-input-rate", "rows": []}, "steward"),
+    send_json("submit-row-not-an-object", "POST", SUBMISSIONS, {"indicator": "bad-input-rate", "rows": [[1, 2, 3]]},
+              "steward"),
+    send_json("submit-unknown-boundary", "POST", SUBMISSIONS,
+              {"indicator": "bad-input-rate", "boundary": "1999", "rows": [{"unit": "1"}]}, "steward"),
+    send_json("submit-neither-file-nor-rows", "POST", SUBMISSIONS, {"indicator": "bad-input-rate"}, "steward"),
+    send_json("submit-body-a-list", "POST", SUBMISSIONS, [1, 2], "steward"),
+    submit("submit-pdf", "values.pdf", b"%PDF-1.4"),
+    submit("submit-empty-csv", "values.csv", b""),
+    submit("submit-csv-without-columns", "values.csv", b"a,b\n1,2\n"),
+    submit("submit-csv-utf16", "values.csv", "unit,period,value\n1,2025-01,1\n".encode("utf-16")),
+    submit("submit-csv-binary", "values.csv", b"\x00\x01\x02unit,period,value"),
+    submit("submit-broken-xlsx", "values.xlsx", b"PK\x03\x04garbage"),
+    submit("submit-xlsx-that-is-text", "values.xlsx", b"unit,period,value\n"),
 ]
 
 
@@ -345,6 +402,15 @@ def places(import_dir, schools, incidents, zones, districts):
     Playlist.objects.create(slug="empty", title_vi="Trống", title_en="Empty")
 
 
+@pytest.fixture
+def indicator(callers):
+    """A public indicator of the steward's department (so submissions reach the checks of their input)."""
+    service = Service.objects.create(slug="bad-input", title_vi="Dịch vụ", title_en="Service",
+                                     department=Department.objects.get(code="edu"))
+    sync_layer(Indicator.objects.create(slug="bad-input-rate", service=service, title_vi="Tỷ lệ", title_en="Rate",
+                                        unit="%", access="public"))
+
+
 def send(client: Client, case: Bad):
     if isinstance(case.body, dict):  # multipart
         data = {k: SimpleUploadedFile(*v) if isinstance(v, tuple) else v for k, v in case.body.items()}
@@ -371,5 +437,5 @@ def test_the_table_has_at_least_a_hundred_distinct_requests():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_it_answers_a_malformed_request_with_a_4xx_in_the_error_shape(case, callers, places):
+def test_it_answers_a_malformed_request_with_a_4xx_in_the_error_shape(case, callers, places, indicator):
     assert_error_shape(send(callers[case.actor], case))

@@ -23,6 +23,7 @@ from fixtures import longan
 from fixtures.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from fixtures.departments import AGRICULTURE, DEMO_DEPARTMENTS, ENVIRONMENT, assign_layer_owners
 from fixtures.load import load_world, world_is_loaded
+from fixtures.monitoring import load_demo_monitoring
 from fixtures.world import DEFAULT_SEED, LAYER_SLUGS, World, generate_world
 from fixtures.world.checks import problems
 from fixtures.world.geodesy import area_km2, length_km
@@ -524,11 +525,17 @@ def test_the_command_loads_once_then_skips(demo_world, settings, monkeypatch):
     monkeypatch.setattr(
         "fixtures.management.commands.load_demo_world.generate_world", lambda seed: demo_world
     )
+    # Two months of monitoring values, not the demo's 59 (430,000 values): the command's part is the same.
+    monkeypatch.setattr(
+        "fixtures.management.commands.load_demo_world.load_demo_monitoring",
+        lambda **options: load_demo_monitoring(**options, first=(2025, 6), last=(2025, 7), layers="none"),
+    )
     first, second = StringIO(), StringIO()
     call_command("load_demo_world", stdout=first)
     call_command("load_demo_world", stdout=second)
     assert "feedback-1022" in first.getvalue() and "created" in first.getvalue()
     assert "already loaded" in second.getvalue()
+    assert "Monitoring: 15 services" in first.getvalue() and "values already loaded" in second.getvalue()
     assert Layer.objects.get(slug="feedback-1022").features.count() == 1022
     assert User.objects.filter(username__startswith="demo-").count() == 5
 

@@ -1,0 +1,18 @@
+"""Celery tasks: thin edges that take ids and call one function, queued with transaction.on_commit."""
+
+from celery import shared_task
+from django.db import transaction
+
+from monitoring.layers import refresh_features
+from monitoring.models import Indicator
+
+
+@shared_task(name="monitoring.refresh_layer")
+def refresh_layer(indicator_id: int) -> int:
+    """Rewrite an indicator's layer from its values; the layer's new version."""
+    indicator = Indicator.objects.select_related("service__department", "layer").filter(pk=indicator_id).first()
+    return 0 if indicator is None else refresh_features(indicator).version
+
+
+def queue_refresh(indicator_ids: list[int]) -> None:
+    transaction.on_commit(lambda: [refresh_layer.delay(pk) for pk in indicator_ids])
