@@ -195,7 +195,11 @@ class UnitList(APIView):
             OpenApiParameter("at", OpenApiTypes.DATE, description="The set valid on this day (default: today)."),
             OpenApiParameter("level", str, enum=["district", "commune"], description="Only units of this level."),
         ],
-        responses=inline_serializer("AdminUnits", {"boundary": serializers.CharField(),
+        # Before the first boundary set (or between sets) no set was valid: the answer says so with
+        # nulls and no units rather than an error, as a time slider walks across dates.
+        responses=inline_serializer("AdminUnits", {"boundary": serializers.CharField(allow_null=True),
+                                                   "valid_from": serializers.DateField(allow_null=True),
+                                                   "valid_to": serializers.DateField(allow_null=True),
                                                    "units": serializers.ListField()}),
     )
     def get(self, request: Request) -> Response:

@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from geo_ioc.wsgi import application
 from layers.models import Access, ExportJob, Feature, ImportJob, JobStatus, Layer
 from layers.tokens import create_token
+from monitoring.models import AdminUnit, Indicator, Submission
 from wall.models import Playlist, Scene
 
 pytestmark = pytest.mark.django_db
@@ -55,9 +56,9 @@ CHECKS = [no_unannounced_server_error, status_code_conformance, content_type_con
 
 
 @pytest.fixture
-def api_world(schools, incidents, zones, demo_wall, settings, tmp_path) -> dict[str, object]:
-    """A vector layer, a raster layer with its COG, a built export, a zone, a wall: something real
-    behind every GET."""
+def api_world(schools, incidents, zones, demo_wall, monitoring_world, settings, tmp_path) -> dict[str, object]:
+    """A vector layer, a raster layer with its COG, a built export, a zone, a wall, the monitoring
+    services with their units and submissions: something real behind every GET."""
     settings.MEDIA_ROOT = tmp_path
     settings.LAYERS_EXPORT_DIR = tmp_path / "exports"
     settings.HEALTHZ_CELERY_TIMEOUT = 0.1  # no worker here: /healthz answers 503 quickly
@@ -82,7 +83,10 @@ def api_world(schools, incidents, zones, demo_wall, settings, tmp_path) -> dict[
     return {"feature": Feature.objects.filter(layer=schools).order_by("id").first().pk, "export": job.pk,
             "import": waiting.pk,
             "zone": zone.pk if zone else 1, "scene": Scene.objects.order_by("slug").first().slug,
-            "playlist": Playlist.objects.order_by("slug").first().slug}
+            "playlist": Playlist.objects.order_by("slug").first().slug,
+            "indicator": Indicator.objects.order_by("slug").first().slug,
+            "unit": AdminUnit.objects.order_by("code").first().code,
+            "submission": Submission.objects.order_by("id").first().pk}
 
 
 @contextmanager
@@ -183,6 +187,10 @@ def test_a_generated_client_calls_every_get_and_parses_its_answer(api_world, sup
         "tiles_tile": {"fmt": "pbf"}, "wall_scenes_data_retrieve": {"slug": api_world["scene"]},
         "wall_playlists_state_retrieve": {"slug": api_world["playlist"]},
         "layers_features_summary_retrieve": {"slug": "planning-zones", "feature_id": str(api_world["zone"])},
+        "indicators_retrieve_2": {"slug": api_world["indicator"]},
+        "indicators_values_retrieve": {"slug": api_world["indicator"]},
+        "units_profile_retrieve": {"code": api_world["unit"]},
+        "indicators_submissions_retrieve_2": {"submission_id": api_world["submission"]},
     }
     # The only GET that may not answer 200 here: /healthz, without a Celery worker.
     expected = {"healthz": {200, 503}}
