@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
+from django.db import connections
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -17,13 +19,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-# The session's one Playwright driver and Chromium, started by the first page a test opens (launching
+# The module's one Playwright driver and Chromium, started by the first page a test opens (launching
 # Chromium costs seconds; a new context per page keeps the tests apart: cookies, storage, cache).
+# Per module, not per session: while the driver runs, this thread looks like it runs an asyncio
+# loop, which changes how Django and asyncio behave for the tests that come after.
 _session: dict = {}
 
 
 def shared_browser():
-    """Chromium for this test process, launched on first use (again if it has gone away)."""
+    """Chromium for this module's tests, launched on first use (again if it has gone away)."""
     from playwright.sync_api import sync_playwright
 
     browser = _session.get("browser")
@@ -39,10 +43,15 @@ def shared_browser():
 
 
 def close_shared_browser() -> None:
-    """At the end of the session (tests/conftest.py): Chromium and the driver go, if they were started."""
+    """At the end of a module (tests/conftest.py): Chromium and the driver go, if they were started.
+
+    While the driver runs, its event loop counts as running in this thread, so Django keeps the
+    thread's database connections in a storage of their own (asgiref.local.Local): close those
+    before the loop stops, or they would stay open, unseen, until the process ends."""
     if browser := _session.pop("browser", None):
         browser.close()
     if playwright := _session.pop("playwright", None):
+        connections.close_all()
         playwright.stop()
 
 

@@ -41,21 +41,22 @@ def pytest_addoption(parser):
                           "(scripts/test.sh: the parallel phase, then the serial one)")
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     serial = config.getoption("serial")
     if serial != "include":
         keep = [(item.get_closest_marker("serial") is not None) == (serial == "only") for item in items]
         config.hook.pytest_deselected(items=[item for item, kept in zip(items, keep) if not kept])
         items[:] = [item for item, kept in zip(items, keep) if kept]
+
+
+def pytest_itemcollected(item):
     # Under `pytest-xdist --dist loadgroup` a group runs on one worker: a module's tests stay together
     # (module-scoped fixtures such as the demo world are set up once), and every browser test goes to
     # the same worker, so that only one Chromium draws at a time (two fight over the two cores and
-    # time out; scripts/test.sh).
-    for item in items if config.pluginmanager.hasplugin("xdist") else ():
-        if item.get_closest_marker("xdist_group") is None:
-            group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
-            item.add_marker(pytest.mark.xdist_group(group))
+    # time out; scripts/test.sh). Marked as each item is collected, before xdist reads the groups.
+    if item.config.pluginmanager.hasplugin("xdist") and item.get_closest_marker("xdist_group") is None:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def make_layer(slug: str, *, access: str = Access.PUBLIC, groups=(), time_kind=TimeKind.NONE, **fields) -> Layer:
@@ -181,9 +182,9 @@ def world(schools, incidents, dengue) -> dict[str, Layer]:
     return {"public": schools, "internal": incidents, "restricted": dengue}
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _shared_browser():
-    """The browser tests share one Chromium per test process (tests/browser.py); it goes at the end."""
+    """A module's browser tests share one Chromium (tests/browser.py); it goes at the module's end."""
     yield
     close_shared_browser()
 
