@@ -14,22 +14,25 @@ from pathlib import Path
 
 
 def totals(reports: list[Path]) -> dict[str, int]:
-    counts = {"failed": 0, "passed": 0, "skipped": 0, "errors": 0}
+    counts = {"failed": 0, "passed": 0, "skipped": 0, "xfailed": 0, "errors": 0}
     for report in reports:
         if not report.is_file():
             continue
         root = ET.parse(report).getroot()
         for suite in [root] if root.tag == "testsuite" else root.iter("testsuite"):
             tests, failures, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+            # JUnit has no "expected failure": pytest writes it as a skip of type pytest.xfail.
+            xfailed = sum(1 for skip in suite.iter("skipped") if skip.get("type") == "pytest.xfail")
             counts["failed"] += failures
             counts["errors"] += errors
-            counts["skipped"] += skipped
+            counts["skipped"] += skipped - xfailed
+            counts["xfailed"] += xfailed
             counts["passed"] += tests - failures - errors - skipped
     return counts
 
 
 def closing_line(counts: dict[str, int], seconds: float) -> str:
-    words = {"failed": "failed", "passed": "passed", "skipped": "skipped",
+    words = {"failed": "failed", "passed": "passed", "skipped": "skipped", "xfailed": "xfailed",
              "errors": "error" if counts["errors"] == 1 else "errors"}
     parts = [f"{counts[key]} {word}" for key, word in words.items() if counts[key]] or ["no tests ran"]
     text = f" {', '.join(parts)} in {seconds:.2f}s ({timedelta(seconds=round(seconds))}) "
