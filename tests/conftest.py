@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from layers.catalog import publish_changes
 from layers.models import Access, Feature, Layer, TimeKind
 from layers.tokens import create_token
+from tests.browser import close_shared_browser
 from tests.departments import make_department
 
 # Every shared fixture is one of this conftest's or of these modules': no test module imports fixtures.
@@ -32,6 +33,30 @@ SCHOOL_SCHEMA = [
     {"name": "pupils", "type": "integer", "unit": "pupils", "label_vi": "Số học sinh", "label_en": "Pupils"},
     {"name": "public", "type": "boolean", "label_vi": "Công lập", "label_en": "Public"},
 ]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--serial", choices=("include", "exclude", "only"), default="include",
+                     help="tests marked serial: run them too (default), leave them out, or run only them "
+                          "(scripts/test.sh: the parallel phase, then the serial one)")
+
+
+def pytest_collection_modifyitems(config, items):
+    serial = config.getoption("serial")
+    if serial != "include":
+        keep = [(item.get_closest_marker("serial") is not None) == (serial == "only") for item in items]
+        config.hook.pytest_deselected(items=[item for item, kept in zip(items, keep) if not kept])
+        items[:] = [item for item, kept in zip(items, keep) if kept]
+
+
+def pytest_itemcollected(item):
+    # Under `pytest-xdist --dist loadgroup` a group runs on one worker: a module's tests stay together
+    # (module-scoped fixtures such as the demo world are set up once), and every browser test goes to
+    # the same worker, so that only one Chromium draws at a time (two fight over the two cores and
+    # time out; scripts/test.sh). Marked as each item is collected, before xdist reads the groups.
+    if item.config.pluginmanager.hasplugin("xdist") and item.get_closest_marker("xdist_group") is None:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def make_layer(slug: str, *, access: str = Access.PUBLIC, groups=(), time_kind=TimeKind.NONE, **fields) -> Layer:
@@ -157,6 +182,13 @@ def world(schools, incidents, dengue) -> dict[str, Layer]:
     return {"public": schools, "internal": incidents, "restricted": dengue}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _shared_browser():
+    """A module's browser tests share one Chromium (tests/browser.py); it goes at the module's end."""
+    yield
+    close_shared_browser()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker):
     """A real Celery worker process on the test broker and the test database."""
@@ -165,7 +197,10 @@ def celery_worker(django_db_setup, django_db_blocker):
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": f"postgis://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
-    log = open(ROOT / "var" / "test-worker.log", "w") if (ROOT / "var").is_dir() else subprocess.DEVNULL
+    # var/test/<xdist worker>/celery.log (tests/settings.py), beside the worker's media.
+    log_dir = Path(settings.TEST_VAR_DIR)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / "celery.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "geo_ioc", "worker", "--pool", "solo", "--loglevel", "INFO",
          "--hostname", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
@@ -176,7 +211,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("The test Celery worker exited; see var/test-worker.log")
+            raise RuntimeError(f"The test Celery worker exited; see {log_dir / 'celery.log'}")
         if app.control.ping(timeout=0.5):
             break
     else:

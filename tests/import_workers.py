@@ -9,12 +9,12 @@ from pathlib import Path
 from django.conf import settings
 
 from tests.conftest import ROOT
+from tests.settings import test_redis_url
 
 
 def kill_broker_url() -> str:
     """A broker database no other worker listens to (the session worker uses the tests' own)."""
-    base, _sep, _db = settings.REDIS_URL.rstrip("/").rpartition("/")
-    return f"{base}/14"
+    return test_redis_url(3)
 
 
 def start_worker(log_dir: Path, name: str, *, broker: str, visibility_timeout: int = 900) -> subprocess.Popen:

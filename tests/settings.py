@@ -1,8 +1,21 @@
-"""The project settings, with the one change tests need: a broker database of their own, so a worker
-started by `make run` (which uses the same Redis) never takes a task queued by a test."""
+"""The project settings, with what tests need changed: Redis databases, media and cache directories of
+their own, so a worker started by `make run` (which uses the same Redis) never takes a task queued by a
+test, and each pytest-xdist worker (scripts/test.sh runs several) has its own as well. The test database
+is suffixed per worker by pytest-django itself (test_geo_ioc_gw0, …); ports are always chosen free."""
+
+import os
+from pathlib import Path
 
 from geo_ioc.settings import *  # noqa: F403
-from geo_ioc.settings import REDIS_URL
+from geo_ioc.settings import REDIS_URL, VAR_DIR
+
+# "gw0", "gw1", … under pytest-xdist; absent in a plain pytest run (which is worker 0).
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+TEST_WORKER_INDEX = int(TEST_WORKER.removeprefix("gw") or 0)
+# Redis has 16 databases: 0 and 1 are the platform's; each test worker takes four, from the top.
+TEST_WORKERS_MAX = 3
+if TEST_WORKER_INDEX >= TEST_WORKERS_MAX:
+    raise RuntimeError(f"at most {TEST_WORKERS_MAX} test workers: each needs Redis databases of its own")
 
 
 def _redis_db(url: str, db: int) -> str:
@@ -10,11 +23,27 @@ def _redis_db(url: str, db: int) -> str:
     return f"{base}/{db}" if _old.isdigit() else f"{url.rstrip('/')}/{db}"
 
 
-CELERY_BROKER_URL = CELERY_RESULT_BACKEND = _redis_db(REDIS_URL, 15)
+def test_redis_url(slot: int) -> str:
+    """The worker's own Redis database number `slot` (0–3): 0 broker, 1 cache, 2 tiles, 3 spare
+    (tests/import_workers.py's broker of the killed-worker test)."""
+    return _redis_db(REDIS_URL, 15 - 4 * TEST_WORKER_INDEX - slot)
+
+
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = test_redis_url(0)
 # The rate limits' and lock-outs' counters in a database of their own; off, since every test client
 # shares one address: the tests of limits (test_rate_limits, test_sign_in_lockout) turn them on.
-CACHES = {"default": CACHES["default"] | {"LOCATION": _redis_db(REDIS_URL, 14)}}  # noqa: F405
+CACHES = {"default": CACHES["default"] | {"LOCATION": test_redis_url(1)}}  # noqa: F405
+TILES_CACHE_URL = test_redis_url(2)
 RATE_LIMIT_SUMMARY_ANONYMOUS = RATE_LIMIT_SUMMARY_SIGNED_IN = RATE_LIMIT_EXPORT_ANONYMOUS = 0
 RATE_LIMIT_EXPORT_SIGNED_IN = RATE_LIMIT_SEARCH_ANONYMOUS = RATE_LIMIT_SEARCH_SIGNED_IN = 0
 LOGIN_LOCKOUT_ACCOUNT_FAILURES = LOGIN_LOCKOUT_ADDRESS_FAILURES = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+# Files a test writes without a tmp_path of its own land in the worker's directory, not in the
+# platform's var/media (nor in another worker's).
+TEST_VAR_DIR = Path(VAR_DIR) / "test" / TEST_WORKER
+MEDIA_ROOT = TEST_VAR_DIR / "media"
+LAYERS_IMPORT_DIR = MEDIA_ROOT / "imports"
+LAYERS_EXPORT_DIR = MEDIA_ROOT / "exports"
+LAYERS_RASTER_DIR = MEDIA_ROOT / "rasters"
+TILES_CACHE_DIR = TEST_VAR_DIR / "tiles"

@@ -8,6 +8,7 @@ import pytest
 
 from tests.test_dashboard_in_browser import WAIT_MS, browser
 from tests.test_wall_in_browser import sign_in_display
+from wall.seed import ensure_demo_scenes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +51,8 @@ def test_the_dashboard_reports_no_violation(live_server, demo):
         assert violations(page, console) == [] and outside == []
 
 
-def test_the_wall_reports_no_violation(live_server, demo_wall, display):
+def test_the_wall_reports_no_violation(live_server, demo, display):
+    ensure_demo_scenes()  # over the demo world, as `make run` shows them
     with browser(viewport=(1920, 1080), csp=True) as (page, outside):
         console = watched(page)
         sign_in_display(page, live_server, display, "&scene=traffic")

@@ -6,13 +6,14 @@ import shutil
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
+from django.test import Client, override_settings
 
 from fixtures.load import load_world
 from fixtures.rasters import load_demo_rasters
-from fixtures.world import LAYER_SLUGS, generate_world
+from fixtures.world import LAYER_SLUGS
 from layers.models import Layer
 from tests.browser import CHROMIUM, offline_page, screenshot
+from tests.demo_world import loaded_for_the_module
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,13 +23,21 @@ pytestmark = [
 RASTERS = ("ndvi", "flood-depth")
 
 
+@pytest.fixture(scope="module")
+def demo_with_rasters(long_an, django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo world and its rasters (their files in a media directory of the module's), loaded once
+    for the module; each test's writes are undone after it (tests/demo_world.py)."""
+    def load():
+        load_world(long_an)
+        load_demo_rasters(world=long_an)
+
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")), loaded_for_the_module(django_db_blocker, load):
+        yield long_an
+
+
 @pytest.fixture
-def demo(settings, tmp_path, superuser):
-    settings.MEDIA_ROOT = tmp_path
-    world = generate_world()
-    load_world(world)
-    load_demo_rasters(world=world)
-    return world
+def demo(demo_with_rasters, superuser):
+    return demo_with_rasters
 
 
 def signed_in(page, live_server, user) -> None:
