@@ -34,10 +34,13 @@ class FeatureQuery:
     properties: list[str] | None = None  # None = all properties
     limit: int = 0
     after: int | None = None
+    # Conditions of a channel's own language (OGC API's CQL2 filter, bbox in another CRS), already
+    # compiled to bound SQL by layers.query's pieces; None = none.
+    condition: Any = None
 
     @property
     def is_filtered(self) -> bool:
-        return self.bbox is not None or self.has_time_filter or bool(self.equals)
+        return self.bbox is not None or self.has_time_filter or bool(self.equals) or self.condition is not None
 
 
 def parse_feature_query(layer: Layer, params: Mapping[str, str], *, extra_reserved: frozenset = frozenset()) -> FeatureQuery:

@@ -1,6 +1,8 @@
 """GeoJSON (RFC 7946) built by PostGIS. Python only joins the bytes PostgreSQL returns.
 
-All geometry is stored and returned in EPSG:4326 lon/lat degrees, 7 decimals (~1 cm).
+All geometry is stored in EPSG:4326 and returned in lon/lat degrees, 7 decimals (~1 cm), unless a
+channel asks for another geometry expression (OGC API's `crs`: the stored geometry transformed or with
+its axes swapped, written with the decimals that CRS's units need).
 """
 
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from layers.models import Layer, TimeKind
 from layers.query import Sql
 
 COORDINATE_DECIMALS = 7
+STORED = Sql("f.geom")
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,11 @@ def _properties_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
     return sql, params
 
 
-def _feature_sql(props_sql: str) -> str:
-    """A Feature as text; its placeholders are the coordinate decimals, then props_sql's."""
+def _feature_sql(properties: Sql, geometry: Sql, decimals: int) -> Sql:
+    """A Feature as text."""
     return (
-        "json_build_object('type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(f.geom, %s)::json,"
-        " 'properties', " + props_sql + ")::text"
+        "json_build_object('type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(" + geometry
+        + Sql(", %s)::json, 'properties', ", [decimals]) + properties + ")::text"
     )
 
 
@@ -59,17 +62,19 @@ def count_features(layer: Layer, query: FeatureQuery) -> int:
         return cur.fetchone()[0]
 
 
-def feature_page(layer: Layer, query: FeatureQuery) -> FeaturePage:
+def feature_page(layer: Layer, query: FeatureQuery, *, geometry: Sql = STORED,
+                 decimals: int = COORDINATE_DECIMALS) -> FeaturePage:
     """One page of features in id order (keyset paging: late pages cost what early ones do).
 
-    Fetches limit + 1 rows to know whether a next page exists without counting.
+    Fetches limit + 1 rows to know whether a next page exists without counting. `geometry` is the
+    expression written for each feature (default: the stored lon/lat geometry).
     """
     where = features.matching(layer.pk, query)
     if query.after is not None:
         where += Sql(" AND f.id > %s", [query.after])
-    props_sql, props_params = _properties_sql(layer, query)
+    feature = _feature_sql(Sql(*_properties_sql(layer, query)), geometry, decimals)
     sql = (
-        "WITH page AS (SELECT f.id, " + _feature_sql(props_sql) + " AS doc"
+        "WITH page AS (SELECT f.id, " + feature.text + " AS doc"
         f" FROM {features.FEATURES.text} WHERE " + where.text + """
              ORDER BY f.id
              LIMIT %s
@@ -84,17 +89,17 @@ def feature_page(layer: Layer, query: FeatureQuery) -> FeaturePage:
     """
     )
     limit = query.limit
-    params = [COORDINATE_DECIMALS, *props_params, *where.params, limit + 1, limit, limit, limit, limit]
+    params = [*feature.params, *where.params, limit + 1, limit, limit, limit, limit]
     with connection.cursor() as cur:
         cur.execute(sql, params)
         docs, returned, last_id, has_more = cur.fetchone()
     return FeaturePage(features=docs.encode(), returned=returned, last_id=last_id, has_more=has_more)
 
 
-def single_feature(layer: Layer, feature_id: int, query: FeatureQuery) -> bytes | None:
-    props_sql, props_params = _properties_sql(layer, query)
+def single_feature(layer: Layer, feature_id: int, query: FeatureQuery, *, geometry: Sql = STORED,
+                   decimals: int = COORDINATE_DECIMALS) -> bytes | None:
     statement = features.select(
-        Sql(_feature_sql(props_sql), [COORDINATE_DECIMALS, *props_params]),
+        _feature_sql(Sql(*_properties_sql(layer, query)), geometry, decimals),
         features.where([features.in_layer(layer.pk), Sql("f.id = %s", [feature_id])]),
     )
     with connection.cursor() as cur:
