@@ -171,7 +171,9 @@ def tile(request: HttpRequest, slug: str, tms: str, z: str, row: str, col: str) 
     if tms != ogc_tiles.WEB_MERCATOR_QUAD:
         raise _unknown_tms()
     address, fmt = parse_tile(z, col, row), parse_format(request.GET.get("f") or "mvt")
-    source, body = deliver_tile(request.user, [slug], address, fmt, request.GET.dict())
+    # `f` chose the format; the rest (filters, the version `v`) mean what they mean on /tiles/.
+    params = {k: v for k, v in request.GET.items() if k != "f"}
+    source, body = deliver_tile(request.user, [slug], address, fmt, params)
     return tile_response(request, source, body, fmt)
 
 
