@@ -20,7 +20,7 @@ from layers.errors import InvalidDatetime, InvalidParameter
 from layers.filters import parse_datetime_interval
 from layers.models import Layer, TimeKind
 from layers.query import Sql
-from ogc.crs import OgcCrs
+from ogc.crs import OgcCrs, OutsideCrs
 
 LANGUAGES = ("cql2-text", "cql2-json")
 GEOMETRY = "geometry"  # the primary geometry queryable
@@ -131,7 +131,10 @@ class _Compiler:
         # An invalid polygon (a bow-tie) would make GEOS fail inside the statement: refused here.
         if found.is_empty or not found.is_valid:
             raise _refuse(_("The geometry literal is empty or not valid."))
-        stored = self.crs.to_storage(found)
+        try:
+            stored = self.crs.to_storage(found)
+        except OutsideCrs:
+            raise _refuse(_("The geometry literal lies outside the CRS's area (check filter-crs).")) from None
         west, south, east, north = stored.bounds
         if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
             raise _refuse(_("The geometry literal lies outside the CRS's area (check filter-crs)."))

@@ -33,6 +33,14 @@ class InvalidCrs(InvalidParameter):
     code = "invalid_crs"
 
 
+class OutsideCrs(ValueError):
+    """Coordinates that no transformation can bring back to the earth (callers name the parameter)."""
+
+
+# Projected coordinates beyond 40,000 km are not on the earth in any CRS offered here.
+_LARGEST_EXTENT = 4.0e7
+
+
 @dataclass(frozen=True)
 class OgcCrs:
     uri: str
@@ -61,10 +69,18 @@ class OgcCrs:
             return geometry
         if self.lat_lon:
             return shapely.transform(geometry, lambda xy: xy[:, ::-1])
+        west, south, east, north = geometry.bounds
+        if not all(np.isfinite([west, south, east, north])) or max(east - west, north - south) > _LARGEST_EXTENT:
+            raise OutsideCrs()
         transform = crs_module.to_wgs84(_pyproj(self.epsg))
-        # Densified first: a straight edge in metres is a curve in degrees.
-        dense = shapely.segmentize(geometry, max_segment_length=1000.0) if geometry.geom_type != "Point" else geometry
-        return shapely.transform(dense, lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
+        # Densified first (at most a few hundred vertices per edge): a straight edge in metres is a
+        # curve in degrees.
+        step = max(1000.0, geometry.length / 256)
+        dense = shapely.segmentize(geometry, max_segment_length=step) if geometry.geom_type != "Point" else geometry
+        stored = shapely.transform(dense, lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
+        if not all(np.isfinite(stored.bounds)):
+            raise OutsideCrs()
+        return stored
 
 
 @lru_cache(maxsize=32)

@@ -19,7 +19,7 @@ from layers.filters import FeatureQuery, parse_bbox, parse_feature_query
 from layers.models import Layer
 from ogc import crs as ogc_crs
 from ogc.cql2 import compile_filter
-from ogc.crs import OgcCrs
+from ogc.crs import OgcCrs, OutsideCrs
 from ogc.responses import GEOJSON, json_bytes
 
 OGC_PARAMETERS = frozenset({"bbox-crs", "crs", "filter", "filter-lang", "filter-crs"})
@@ -72,7 +72,10 @@ def _bbox(raw: str, bbox_crs: OgcCrs) -> tuple[tuple | None, query.Sql | None]:
         raise InvalidBbox(_("bbox must contain only numbers, e.g. bbox=106.3,10.5,106.5,10.7.")) from None
     if not all(math.isfinite(v) for v in (a, b, c, d)) or a > c or b > d:
         raise InvalidBbox(_("bbox must be four finite numbers, each minimum before its maximum."))
-    outline = bbox_crs.to_storage(shapely.box(a, b, c, d))
+    try:
+        outline = bbox_crs.to_storage(shapely.box(a, b, c, d))
+    except OutsideCrs:
+        raise InvalidBbox(_("bbox lies outside the area of bbox-crs.")) from None
     west, south, east, north = outline.bounds
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
         raise InvalidBbox(_("bbox lies outside the area of bbox-crs."))
