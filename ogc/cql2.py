@@ -22,7 +22,9 @@ from layers.models import Layer, TimeKind
 from layers.query import Sql
 from ogc.crs import OgcCrs, OutsideCrs
 
-LANGUAGES = ("cql2-text", "cql2-json")
+# "cql-text" is the name the drafts of Part 3 gave the text encoding; GDAL's OAPIF driver up to 3.6
+# sends it (comparisons, LIKE, AND/OR/NOT, IS NULL: a subset CQL2 text reads the same way).
+LANGUAGES = ("cql2-text", "cql2-json", "cql-text")
 GEOMETRY = "geometry"  # the primary geometry queryable
 DATETIME = "datetime"  # the primary temporal queryable: the feature's instant or interval
 _DEEPEST = 40  # nesting levels; deeper filters are refused before recursion gets expensive
@@ -50,7 +52,7 @@ def compile_filter(layer: Layer, *, text: str, language: str, crs: OgcCrs) -> Sq
         raise InvalidFilter(_("filter-lang must be cql2-text or cql2-json."),
                             fields={"filter-lang": [", ".join(LANGUAGES)]})
     try:
-        expression = cql2.parse_text(text) if language == "cql2-text" else cql2.parse_json(text)
+        expression = cql2.parse_json(text) if language == "cql2-json" else cql2.parse_text(text)
         expression.validate()
         tree = expression.to_json()
     except (cql2.ParseError, cql2.ValidationError, ValueError) as error:

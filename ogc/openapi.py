@@ -5,7 +5,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from layers.models import Layer
 from ogc import crs
+from ogc.cql2 import LANGUAGES
 
 
 def _parameter(name: str, description: str, schema: dict, *, where: str = "query", required: bool = False,
@@ -24,7 +26,8 @@ PARAMETERS = {
     "featureId": _parameter("featureId", "The feature's id.", {"type": "string"}, where="path", required=True),
     "f": _parameter("f", "The representation; overrides Accept.", {"type": "string", "enum": ["json", "html"]}),
     "limit": _parameter("limit", "Features per page; a larger value is capped at the maximum, not refused.",
-                        {"type": "integer", "minimum": 1, "default": settings.LAYERS_PAGE_DEFAULT}),
+                        {"type": "integer", "minimum": 1, "default": settings.LAYERS_PAGE_DEFAULT},
+                        explode=False, style="form"),
     "after": _parameter("after", "Paging cursor: the id the `next` link carries.", {"type": "integer"}),
     "bbox": _parameter("bbox", "minx,miny,maxx,maxy (or six numbers with heights) in bbox-crs (CRS84).",
                        {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
@@ -33,10 +36,11 @@ PARAMETERS = {
     "crs": _parameter("crs", "The CRS of the response's geometries.",
                       {"type": "string", "format": "uri", "enum": list(crs.OFFERED)}),
     "datetime": _parameter("datetime", "An RFC 3339 instant or interval (`..` or empty for an open end).",
-                           {"type": "string"}),
+                           {"type": "string"}, explode=False, style="form"),
     "filter": _parameter("filter", "A CQL2 filter (see the collection's queryables).", {"type": "string"}),
-    "filter-lang": _parameter("filter-lang", "The filter's encoding.",
-                              {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"}),
+    "filter-lang": _parameter("filter-lang", "The filter's encoding (cql-text: the draft's name, which GDAL "
+                              "up to 3.6 sends, read as cql2-text).",
+                              {"type": "string", "enum": list(LANGUAGES), "default": "cql2-text"}),
     "filter-crs": _parameter("filter-crs", "The CRS of the filter's geometries.",
                              {"type": "string", "format": "uri", "enum": list(crs.OFFERED)}),
     "properties": _parameter("properties", "Comma-separated property names to return.", {"type": "string"}),
@@ -73,7 +77,24 @@ def _get(summary: str, operation: str, parameters: list[dict], ok: dict) -> dict
                     "responses": {"200": ok, **_ERRORS}}}
 
 
-def document(request: HttpRequest) -> dict:
+_SCHEMAS = {"integer": {"type": "integer"}, "number": {"type": "number"}, "boolean": {"type": "boolean"},
+            "date": {"type": "string", "format": "date"}, "datetime": {"type": "string", "format": "date-time"}}
+
+
+def _collection_items(layer: Layer) -> dict:
+    """The items of one collection with its queryables as query parameters (equality), as Part 1's
+    queryables-as-parameters wants: GDAL's OAPIF driver learns from them which properties it may
+    filter on the server."""
+    own = [_parameter(p["name"], p.get("label_en") or p["name"], _SCHEMAS.get(p["type"], {"type": "string"}))
+           for p in layer.property_schema if p.get("type") != "json"]
+    parameters = _ref("f", "limit", "after", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang",
+                      "filter-crs", "properties") + own
+    return _get(f"Features of {layer.slug}", f"getFeatures_{layer.slug.replace('-', '_')}", parameters,
+                _ok("FeatureCollection", "application/geo+json", "text/html"))
+
+
+def document(request: HttpRequest, layers: list[Layer]) -> dict:
+    """The definition for this caller: the generic paths plus one items path per collection it may see."""
     base = request.build_absolute_uri(reverse("ogc-landing")).rstrip("/")
     feature_parameters = _ref("collectionId", "f", "limit", "after", "bbox", "bbox-crs", "crs", "datetime",
                               "filter", "filter-lang", "filter-crs", "properties")
@@ -115,6 +136,7 @@ def document(request: HttpRequest) -> dict:
             "/tileMatrixSets": _get("Tile matrix sets", "getTileMatrixSets", [], _ok("List", "application/json")),
             "/tileMatrixSets/{tileMatrixSetId}": _get("A tile matrix set", "getTileMatrixSet",
                                                        _ref("tileMatrixSetId"), _ok("TileMatrixSet", "application/json")),
+            **{f"/collections/{layer.slug}/items": _collection_items(layer) for layer in layers},
         },
         "components": {
             "parameters": PARAMETERS,

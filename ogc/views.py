@@ -56,7 +56,8 @@ def api(request: HttpRequest) -> HttpResponse:
     if f == "html":
         return responses.page(request, "ogc/api.html", {"schema_url": docs.url(request, "ogc-api")}, public=True)
     media = responses.OPENAPI if f == "oas30" else responses.JSON
-    return responses.document(openapi.document(request), media_type=media, public=True)
+    layers = docs.collection_layers(request.user)
+    return responses.document(openapi.document(request, layers), media_type=media, public=_public(layers))
 
 
 @require_safe
