@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import shapely
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,8 +81,7 @@ def _bbox(raw: str, bbox_crs: OgcCrs) -> tuple[tuple | None, query.Sql | None]:
     return None, query.in_geometry(shapely.to_wkb(outline))
 
 
-def items_document(request: HttpRequest, layer: Layer, items: ItemsQuery, page: geojson.FeaturePage,
-                   matched: int, *, links: list[dict]) -> bytes:
+def items_document(page: geojson.FeaturePage, *, matched: int, links: list[dict]) -> bytes:
     """The FeatureCollection: its head in Python, its features as PostGIS wrote them."""
     head = {
         "type": "FeatureCollection",
@@ -110,7 +108,7 @@ def page_links(request: HttpRequest, page: geojson.FeaturePage) -> list[dict]:
     return found
 
 
-def feature_document(request: HttpRequest, layer: Layer, body: bytes) -> bytes:
+def feature_document(request: HttpRequest, body: bytes) -> bytes:
     links = [
         {"rel": "self", "type": GEOJSON, "href": request.build_absolute_uri(request.path) + "?f=json"},
         {"rel": "alternate", "type": "text/html", "href": request.build_absolute_uri(request.path) + "?f=html"},

@@ -29,7 +29,7 @@ def tile_matrix_set() -> dict:
             {"id": str(z), "scaleDenominator": _Z0_SCALE / 2**z, "cellSize": 2 * _ORIGIN / 256 / 2**z,
              "cornerOfOrigin": "topLeft", "pointOfOrigin": [-_ORIGIN, _ORIGIN],
              "tileWidth": 256, "tileHeight": 256, "matrixWidth": 2**z, "matrixHeight": 2**z}
-            for z in range(0, 25)
+            for z in range(25)
         ],
     }
 
@@ -87,11 +87,14 @@ def _limits(layer: Layer) -> list[dict]:
     if layer.extent is None:
         return []
     west, south, east, north = layer.extent.extent
-    found = []
-    for z in range(settings.TILES_MIN_ZOOM, settings.TILES_MAX_ZOOM + 1):
-        n = 2**z
-        col = lambda lon: min(n - 1, max(0, int((lon + 180) / 360 * n)))  # noqa: E731
-        row = lambda lat: min(n - 1, max(0, int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)))  # noqa: E731
-        found.append({"tileMatrix": str(z), "minTileRow": row(north), "maxTileRow": row(south),
-                      "minTileCol": col(west), "maxTileCol": col(east)})
-    return found
+    return [{"tileMatrix": str(z), "minTileRow": _row(north, z), "maxTileRow": _row(south, z),
+             "minTileCol": _col(west, z), "maxTileCol": _col(east, z)}
+            for z in range(settings.TILES_MIN_ZOOM, settings.TILES_MAX_ZOOM + 1)]
+
+
+def _col(lon: float, z: int) -> int:
+    return min(2**z - 1, max(0, int((lon + 180) / 360 * 2**z)))
+
+
+def _row(lat: float, z: int) -> int:
+    return min(2**z - 1, max(0, int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)))

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_safe
 
 from layers import geojson
 from layers.access import get_visible_layer
-from layers.extent import province_bounds
 from layers.errors import FeatureNotFound, LayerNotFound, NotFound
+from layers.extent import province_bounds
 from layers.models import Access, Kind, Layer
 from ogc import collections as docs
 from ogc import openapi, responses
@@ -101,7 +101,7 @@ def items(request: HttpRequest, slug: str) -> HttpResponse:
     matched = geojson.count_features(layer, asked.features)
     links = page_links(request, page)
     headers = {"Content-Crs": f"<{asked.crs.uri}>"}
-    body = items_document(request, layer, asked, page, matched, links=links)
+    body = items_document(page, matched=matched, links=links)
     if f == "html":
         doc = json.loads(body)
         columns = [p["name"] for p in layer.property_schema]
@@ -126,7 +126,7 @@ def item(request: HttpRequest, slug: str, feature_id: str) -> HttpResponse:
                                   decimals=output.decimals)
     if body is None:
         raise FeatureNotFound()
-    body = feature_document(request, layer, body)
+    body = feature_document(request, body)
     headers = {"Content-Crs": f"<{output.uri}>"}
     if f == "html":
         feature = json.loads(body)

@@ -3,7 +3,7 @@ comparisons on typed properties, LIKE/BETWEEN/IN, spatial and temporal functions
 checked against the queryables, every value bound."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -126,7 +126,7 @@ def test_the_next_link_keeps_the_filter(api, schools):
 
 # The temporal relations of layers.query, on an interval feature [2022-03-01, 2022-03-31].
 def _t(day: int) -> datetime:
-    return datetime(2022, 3, day, tzinfo=timezone.utc)
+    return datetime(2022, 3, day, tzinfo=UTC)
 
 
 @pytest.fixture
