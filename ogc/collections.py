@@ -63,6 +63,12 @@ def title(layer: Layer) -> str:
     return layer.title_vi if (get_language() or "vi").startswith("vi") else layer.title_en
 
 
+def label(prop: dict) -> str:
+    """A schema property's label in the page's language, its name when it has none."""
+    key = "label_vi" if (get_language() or "vi").startswith("vi") else "label_en"
+    return prop.get(key) or prop["name"]
+
+
 def landing(request: HttpRequest) -> dict:
     return {
         "title": "Geo IOC – OGC API",
@@ -151,12 +157,9 @@ def queryables(request: HttpRequest, layer: Layer) -> dict:
     if layer.time_kind != TimeKind.NONE:
         properties[DATETIME] = {"title": _("Time"), "type": "string", "format": "date-time",
                                 "x-ogc-role": "primary-instant"}
-    label = "label_vi" if (get_language() or "vi").startswith("vi") else "label_en"
     for prop in layer.property_schema:
         if prop.get("type") in _SCHEMA_TYPES:
-            entry = dict(_SCHEMA_TYPES[prop["type"]])
-            if prop.get(label):
-                entry["title"] = prop[label]
+            entry = dict(_SCHEMA_TYPES[prop["type"]], title=label(prop))
             if prop.get("choices"):
                 entry["enum"] = [c["value"] if isinstance(c, dict) else c for c in prop["choices"]]
             properties[prop["name"]] = entry

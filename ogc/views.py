@@ -104,9 +104,10 @@ def items(request: HttpRequest, slug: str) -> HttpResponse:
     body = items_document(page, matched=matched, links=links)
     if f == "html":
         doc = json.loads(body)
-        columns = [p["name"] for p in layer.property_schema]
+        names = [p["name"] for p in layer.property_schema]
+        columns = [docs.label(p) for p in layer.property_schema]
         rows = [{"id": feature["id"], "href": f"{request.path}/{feature['id']}?f=html",
-                 "values": [feature["properties"].get(name, "") for name in columns]} for feature in doc["features"]]
+                 "values": [feature["properties"].get(name, "") for name in names]} for feature in doc["features"]]
         context = {"doc": doc, "title": docs.title(layer), "columns": columns, "rows": rows,
                    "collection": docs.url(request, "ogc-collection", slug),
                    "map": _map(layer, doc if asked.crs.epsg is None else None)}
