@@ -40,16 +40,17 @@ def main() -> int:
 
     _use_bench_database()
     from bench.database import ensure_bench_database
+    from geo_ioc.statement_timeouts import use_jobs_timeout
+
+    # Before the first connection (the migration's): the bench loads millions of rows and builds their
+    # indexes as an import job does, under the jobs' statement timeout, not the web's (which cancelled
+    # the 1M-point layer's search-text index build).
+    use_jobs_timeout()
 
     ensure_bench_database()
     import django
 
     django.setup()
-    from geo_ioc.statement_timeouts import use_jobs_timeout
-
-    # The bench loads millions of rows and builds their indexes, as an import job does: the jobs' statement
-    # timeout, not the web's (which cancelled the 1M-point layer's search-text index build).
-    use_jobs_timeout()
     rows = []
     for name in args.only or BENCHES:
         module = importlib.import_module(f"bench.{name}")

@@ -34,6 +34,7 @@ class FeatureQuery:
     properties: list[str] | None = None  # None = all properties
     limit: int = 0
     after: int | None = None
+    before: int | None = None  # paging backwards (OGC API's `prev` links); None for /api/
     # Conditions of a channel's own language (OGC API's CQL2 filter, bbox in another CRS), already
     # compiled to bound SQL by layers.query's pieces; None = none.
     condition: Any = None
@@ -163,6 +164,15 @@ def _parse_after(raw: str | None) -> int | None:
     if value < 0 or value > _LARGEST_ID:
         raise InvalidParameter(_("after must be the id from a 'next' link."), fields={"after": [_("Out of range.")]})
     return value
+
+
+def parse_before(raw: str | None) -> int | None:
+    """The cursor of a `prev` link (OGC API): a feature id, as `after` is."""
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or int(raw) > _LARGEST_ID:
+        raise InvalidParameter(_("before must be the id from a 'prev' link."), fields={"before": [raw[:20]]})
+    return int(raw)
 
 
 def _in_schema(layer: Layer, name: str) -> bool:

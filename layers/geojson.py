@@ -23,7 +23,8 @@ class FeaturePage:
     features: bytes  # comma-separated Feature objects, ready to sit inside "features": [...]
     returned: int
     last_id: int | None
-    has_more: bool
+    has_more: bool  # more features beyond the page, in the direction of paging
+    first_id: int | None = None
 
 
 def _properties_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
@@ -66,34 +67,42 @@ def feature_page(layer: Layer, query: FeatureQuery, *, geometry: Sql = STORED,
                  decimals: int = COORDINATE_DECIMALS) -> FeaturePage:
     """One page of features in id order (keyset paging: late pages cost what early ones do).
 
-    Fetches limit + 1 rows to know whether a next page exists without counting. `geometry` is the
-    expression written for each feature (default: the stored lon/lat geometry).
+    Fetches limit + 1 rows to know whether a next page exists without counting. `query.before` pages
+    backwards (the `limit` features just before that id, still returned in id order; `has_more` then
+    says whether features come before them). `geometry` is the expression written for each feature
+    (default: the stored lon/lat geometry).
     """
     where = features.matching(layer.pk, query)
     if query.after is not None:
         where += Sql(" AND f.id > %s", [query.after])
+    backwards = getattr(query, "before", None) is not None
+    if backwards:
+        where += Sql(" AND f.id < %s", [query.before])
+    order = "DESC" if backwards else "ASC"
     feature = _feature_sql(Sql(*_properties_sql(layer, query)), geometry, decimals)
     sql = (
         "WITH page AS (SELECT f.id, " + feature.text + " AS doc"
-        f" FROM {features.FEATURES.text} WHERE " + where.text + """
-             ORDER BY f.id
+        f" FROM {features.FEATURES.text} WHERE " + where.text + f"""
+             ORDER BY f.id {order}
              LIMIT %s
         ), numbered AS (
-            SELECT id, doc, row_number() OVER (ORDER BY id) AS n FROM page
+            SELECT id, doc, row_number() OVER (ORDER BY id {order}) AS n FROM page
         )
         SELECT coalesce(string_agg(doc, ',' ORDER BY id) FILTER (WHERE n <= %s), ''),
                count(*) FILTER (WHERE n <= %s),
+               min(id) FILTER (WHERE n <= %s),
                max(id) FILTER (WHERE n <= %s),
                count(*) > %s
           FROM numbered
     """
     )
     limit = query.limit
-    params = [*feature.params, *where.params, limit + 1, limit, limit, limit, limit]
+    params = [*feature.params, *where.params, limit + 1, limit, limit, limit, limit, limit]
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        docs, returned, last_id, has_more = cur.fetchone()
-    return FeaturePage(features=docs.encode(), returned=returned, last_id=last_id, has_more=has_more)
+        docs, returned, first_id, last_id, has_more = cur.fetchone()
+    return FeaturePage(features=docs.encode(), returned=returned, last_id=last_id, has_more=has_more,
+                       first_id=first_id)
 
 
 def single_feature(layer: Layer, feature_id: int, query: FeatureQuery, *, geometry: Sql = STORED,

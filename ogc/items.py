@@ -13,15 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layers import geojson, query
-from layers.errors import InvalidBbox
-from layers.filters import FeatureQuery, parse_bbox, parse_feature_query
+from layers.errors import InvalidBbox, InvalidParameter
+from layers.filters import FeatureQuery, parse_bbox, parse_before, parse_feature_query
 from layers.models import Layer
 from ogc import crs as ogc_crs
 from ogc.cql2 import compile_filter
 from ogc.crs import OgcCrs, OutsideCrs
 from ogc.responses import GEOJSON, json_bytes
 
-OGC_PARAMETERS = frozenset({"bbox-crs", "crs", "filter", "filter-lang", "filter-crs"})
+OGC_PARAMETERS = frozenset({"bbox-crs", "crs", "filter", "filter-lang", "filter-crs", "before"})
 # A page for people: a table of ten thousand rows helps no one.
 HTML_PAGE = 100
 
@@ -51,7 +51,11 @@ def parse_items_query(layer: Layer, params: dict[str, str], *, html: bool = Fals
         filter_crs = ogc_crs.parse_crs(params.get("filter-crs"), parameter="filter-crs")
         conditions.append(compile_filter(layer, text=params["filter"],
                                          language=params.get("filter-lang") or "cql2-text", crs=filter_crs))
-    features = replace(features, bbox=bbox, condition=query.all_of(conditions) if conditions else None)
+    before = parse_before(params.get("before"))
+    if before is not None and features.after is not None:
+        raise InvalidParameter(_("Give after or before, not both."), fields={"before": [params["before"][:20]]})
+    features = replace(features, bbox=bbox, before=before,
+                       condition=query.all_of(conditions) if conditions else None)
     return ItemsQuery(features=features, crs=output)
 
 
@@ -93,18 +97,23 @@ def items_document(page: geojson.FeaturePage, *, matched: int, links: list[dict]
     return json_bytes(head)[:-1] + b',"features":[' + page.features + b"]}"
 
 
-def page_links(request: HttpRequest, page: geojson.FeaturePage) -> list[dict]:
-    """self, alternate (HTML) and next; every link keeps every other parameter of the request."""
+def page_links(request: HttpRequest, page: geojson.FeaturePage, asked: FeatureQuery) -> list[dict]:
+    """self, alternate (HTML), next and prev (keyset cursors `after` and `before`); every link keeps
+    every other parameter of the request."""
     params = request.GET.dict()
     base = request.build_absolute_uri(request.path)
+    media = "text/html" if params.get("f") == "html" else GEOJSON
 
-    def link(rel: str, media: str, **changes: str) -> dict:
+    def link(rel: str, kind: str, **changes: str | None) -> dict:
         kept = {k: v for k, v in (params | changes).items() if v is not None}
-        return {"rel": rel, "type": media, "href": base + ("?" + urlencode(kept) if kept else "")}
+        return {"rel": rel, "type": kind, "href": base + ("?" + urlencode(kept) if kept else "")}
 
     found = [link("self", GEOJSON, f="json"), link("alternate", "text/html", f="html")]
-    if page.has_more:
-        found.append(link("next", GEOJSON, after=str(page.last_id), f=params.get("f")))
+    backwards = asked.before is not None
+    if page.returned and (backwards or page.has_more):
+        found.append(link("next", media, after=str(page.last_id), before=None))
+    if page.returned and (page.has_more if backwards else asked.after is not None):
+        found.append(link("prev", media, before=str(page.first_id), after=None))
     return found
 
 

@@ -29,6 +29,7 @@ PARAMETERS = {
                         {"type": "integer", "minimum": 1, "default": settings.LAYERS_PAGE_DEFAULT},
                         explode=False, style="form"),
     "after": _parameter("after", "Paging cursor: the id the `next` link carries.", {"type": "integer"}),
+    "before": _parameter("before", "Paging cursor: the id the `prev` link carries.", {"type": "integer"}),
     "bbox": _parameter("bbox", "minx,miny,maxx,maxy (or six numbers with heights) in bbox-crs (CRS84).",
                        {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
                        explode=False, style="form"),
@@ -87,7 +88,7 @@ def _collection_items(layer: Layer) -> dict:
     filter on the server."""
     own = [_parameter(p["name"], p.get("label_en") or p["name"], _SCHEMAS.get(p["type"], {"type": "string"}))
            for p in layer.property_schema if p.get("type") != "json"]
-    parameters = _ref("f", "limit", "after", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang",
+    parameters = _ref("f", "limit", "after", "before", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang",
                       "filter-crs", "properties") + own
     return _get(f"Features of {layer.slug}", f"getFeatures_{layer.slug.replace('-', '_')}", parameters,
                 _ok("FeatureCollection", "application/geo+json", "text/html"))
@@ -96,7 +97,7 @@ def _collection_items(layer: Layer) -> dict:
 def document(request: HttpRequest, layers: list[Layer]) -> dict:
     """The definition for this caller: the generic paths plus one items path per collection it may see."""
     base = request.build_absolute_uri(reverse("ogc-landing")).rstrip("/")
-    feature_parameters = _ref("collectionId", "f", "limit", "after", "bbox", "bbox-crs", "crs", "datetime",
+    feature_parameters = _ref("collectionId", "f", "limit", "after", "before", "bbox", "bbox-crs", "crs", "datetime",
                               "filter", "filter-lang", "filter-crs", "properties")
     return {
         "openapi": "3.0.3",

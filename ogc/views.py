@@ -99,7 +99,7 @@ def items(request: HttpRequest, slug: str) -> HttpResponse:
     asked = parse_items_query(layer, request.GET.dict(), html=f == "html")
     page = geojson.feature_page(layer, asked.features, geometry=asked.crs.geometry, decimals=asked.crs.decimals)
     matched = geojson.count_features(layer, asked.features)
-    links = page_links(request, page)
+    links = page_links(request, page, asked.features)
     headers = {"Content-Crs": f"<{asked.crs.uri}>"}
     body = items_document(page, matched=matched, links=links)
     if f == "html":

@@ -295,6 +295,8 @@ CASES = [
     get("ogc-items-f-unknown", OGC_ITEMS + "?f=xml"),
     get("ogc-items-accept-unoffered", OGC_ITEMS, HTTP_ACCEPT="image/png"),
     get("ogc-items-unknown-parameter", OGC_ITEMS + "?colour=red"),
+    get("ogc-items-before-negative", OGC_ITEMS + "?before=-1"),
+    get("ogc-items-before-and-after", OGC_ITEMS + "?before=5&after=1"),
     get("ogc-item-not-a-number", OGC_ITEMS + "/abc"),
     get("ogc-item-huge-id", OGC_ITEMS + "/99999999999999999999999"),
     get("ogc-collection-nul", "/ogc/collections/sch%00ools"),

@@ -92,6 +92,24 @@ def test_items_page_through_next_links_that_keep_every_other_parameter(api, scho
     assert len(set(ids)) == 4
 
 
+def test_prev_links_page_back_to_the_start_with_the_same_features(api, schools):
+    _, first = get_json(api, "/ogc/collections/schools/items", limit=1, bbox="105,10,107,11")
+    assert not [x for x in first["links"] if x["rel"] == "prev"]
+    pages, doc = [first], first
+    while any(x["rel"] == "next" for x in doc["links"]):
+        doc = get_json(api, link(doc, "next").replace("http://testserver", ""))[1]
+        pages.append(doc)
+    forward = [f["id"] for page in pages for f in page["features"]]
+    backward = []
+    while any(x["rel"] == "prev" for x in doc["links"]):
+        previous = link(doc, "prev")
+        assert "bbox=105%2C10%2C107%2C11" in previous and "after=" not in previous
+        doc = get_json(api, previous.replace("http://testserver", ""))[1]
+        backward = [f["id"] for f in doc["features"]] + backward
+        assert link(doc, "next")  # a page reached backwards leads forward again
+    assert len(forward) == 4 and backward == forward[:-1]
+
+
 def test_a_limit_above_the_maximum_is_capped_not_refused(api, schools, settings):
     settings.LAYERS_PAGE_MAX = 2
     _, doc = get_json(api, "/ogc/collections/schools/items", limit=1_000_000)
