@@ -46,10 +46,12 @@ def _properties_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
 
 
 def _feature_sql(properties: Sql, geometry: Sql, decimals: int) -> Sql:
-    """A Feature as text."""
+    """A Feature as text, joined from texts that are JSON already: the id, ST_AsGeoJSON's geometry and
+    the properties' jsonb. json_build_object would parse the geometry back (`::json`) and write it again:
+    3.7 times the cost of a 10,000-feature page (230 ms against 63 ms, 1M-point bench layer)."""
     return (
-        "json_build_object('type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(" + geometry
-        + Sql(", %s)::json, 'properties', ", [decimals]) + properties + ")::text"
+        """'{"type":"Feature","id":' || f.id || ',"geometry":' || coalesce(ST_AsGeoJSON(""" + geometry
+        + Sql(""", %s), 'null') || ',"properties":' || (""", [decimals]) + properties + """)::text || '}'"""
     )
 
 
