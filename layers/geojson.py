@@ -69,10 +69,11 @@ def feature_page(layer: Layer, query: FeatureQuery, *, geometry: Sql = STORED,
                  decimals: int = COORDINATE_DECIMALS) -> FeaturePage:
     """One page of features in id order (keyset paging: late pages cost what early ones do).
 
-    Fetches limit + 1 rows to know whether a next page exists without counting. `query.before` pages
-    backwards (the `limit` features just before that id, still returned in id order; `has_more` then
-    says whether features come before them). `geometry` is the expression written for each feature
-    (default: the stored lon/lat geometry).
+    `query.before` pages backwards (the `limit` features just before that id, still returned in id
+    order). Whether features lie beyond the page is a second, index-only question asked only of a full
+    page: numbering limit + 1 rows in the page statement instead sorted every document twice (122 ms
+    against 60 ms for 10,000 points). `geometry` is the expression written for each feature (default:
+    the stored lon/lat geometry).
     """
     where = features.matching(layer.pk, query)
     if query.after is not None:
@@ -82,27 +83,20 @@ def feature_page(layer: Layer, query: FeatureQuery, *, geometry: Sql = STORED,
         where += Sql(" AND f.id < %s", [query.before])
     order = "DESC" if backwards else "ASC"
     feature = _feature_sql(Sql(*_properties_sql(layer, query)), geometry, decimals)
-    sql = (
-        "WITH page AS (SELECT f.id, " + feature.text + " AS doc"
-        f" FROM {features.FEATURES.text} WHERE " + where.text + f"""
-             ORDER BY f.id {order}
-             LIMIT %s
-        ), numbered AS (
-            SELECT id, doc, row_number() OVER (ORDER BY id {order}) AS n FROM page
-        )
-        SELECT coalesce(string_agg(doc, ',' ORDER BY id) FILTER (WHERE n <= %s), ''),
-               count(*) FILTER (WHERE n <= %s),
-               min(id) FILTER (WHERE n <= %s),
-               max(id) FILTER (WHERE n <= %s),
-               count(*) > %s
-          FROM numbered
-    """
+    statement = (
+        "SELECT coalesce(string_agg(doc, ',' ORDER BY id), ''), count(*), min(id), max(id) FROM ("
+        + "SELECT f.id, " + feature + " AS doc FROM " + features.FEATURES + " WHERE " + where
+        + Sql(f" ORDER BY f.id {order} LIMIT %s) AS page", [query.limit])
     )
-    limit = query.limit
-    params = [*feature.params, *where.params, limit + 1, limit, limit, limit, limit, limit]
     with connection.cursor() as cur:
-        cur.execute(sql, params)
-        docs, returned, first_id, last_id, has_more = cur.fetchone()
+        cur.execute(statement.text, statement.params)
+        docs, returned, first_id, last_id = cur.fetchone()
+        has_more = False
+        if returned == query.limit:
+            beyond = Sql("f.id < %s", [first_id]) if backwards else Sql("f.id > %s", [last_id])
+            more = "SELECT EXISTS (" + features.select("1", features.where([where, beyond])) + ")"
+            cur.execute(more.text, more.params)
+            has_more = cur.fetchone()[0]
     return FeaturePage(features=docs.encode(), returned=returned, last_id=last_id, has_more=has_more,
                        first_id=first_id)
 
