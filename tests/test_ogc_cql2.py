@@ -20,7 +20,8 @@ TEXT = "cql2-text"
 
 
 def names(client, slug="schools", status=200, **params) -> list[str] | dict:
-    response = client.get(f"/ogc/collections/{slug}/items", params)
+    # Errors read in English here (the platform speaks Vietnamese first).
+    response = client.get(f"/ogc/collections/{slug}/items", params, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == status, response.content
     doc = json.loads(response.content)
     if status != 200:
