@@ -170,7 +170,8 @@ def parse_before(raw: str | None) -> int | None:
     """The cursor of a `prev` link (OGC API): a feature id, as `after` is."""
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) > _LARGEST_ID:
+    # isascii: str.isdigit() also accepts digits int() refuses, such as "²".
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or int(raw) > _LARGEST_ID:
         raise InvalidParameter(_("before must be the id from a 'prev' link."), fields={"before": [raw[:20]]})
     return int(raw)
 

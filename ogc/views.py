@@ -120,7 +120,7 @@ def item(request: HttpRequest, slug: str, feature_id: str) -> HttpResponse:
     f = choose(request, ("geojson", "html"))
     layer = _collection_layer(request, slug)
     asked = parse_items_query(layer, {k: v for k, v in request.GET.items() if k in ("crs", "properties")})
-    if not feature_id.isdigit() or len(feature_id) > 18:
+    if not (feature_id.isascii() and feature_id.isdigit()) or len(feature_id) > 18:
         raise FeatureNotFound()
     output = asked.crs
     body = geojson.single_feature(layer, int(feature_id), asked.features, geometry=output.geometry,
