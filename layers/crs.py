@@ -7,6 +7,7 @@ EPSG:6960 and EPSG:5194 point by point, and dropping the shift moves points abou
 """
 
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -167,3 +168,24 @@ def candidates(bounds: tuple[float, float, float, float], *, limit: int = 5) -> 
         rank = 0.5 if code == HOME_CRS else 1 + abs(lon - home[0]) + abs(lat - home[1])
         found.append((rank, {"crs": f"EPSG:{code}", "name": crs.name}))
     return [item for _rank, item in sorted(found, key=lambda r: r[0])[:limit]]
+
+
+def postgis_target(crs: CRS) -> str:
+    """`crs` as a PROJ string for PostGIS's ST_Transform(geometry, text), so that SQL transforms the
+    stored lon/lat exactly as `from_wgs84` does: VN-2000 projections are bound to WGS 84 by EPSG:6960's
+    seven parameters (+towgs84, position-vector signs), not left to PROJ's choice of operation."""
+    with warnings.catch_warnings():  # "you may lose information": the loss is what +towgs84 restores
+        warnings.simplefilter("ignore", UserWarning)
+        text = _horizontal(crs).to_proj4().replace("+type=crs", "").strip()
+    if not is_vn2000(crs):
+        return text
+    helmert = dict(
+        part.lstrip("+").split("=", 1)
+        for part in Transformer.from_pipeline(VN2000_TO_WGS84).to_proj4().split("+proj=helmert", 1)[1]
+        .split("+step", 1)[0].split() if "=" in part
+    )
+    # EPSG:6960 is a coordinate-frame rotation; +towgs84 takes position-vector rotations (signs flipped).
+    sign = -1 if helmert.get("convention") == "coordinate_frame" else 1
+    values = [float(helmert[k]) for k in ("x", "y", "z")] + \
+        [sign * float(helmert[k]) for k in ("rx", "ry", "rz")] + [float(helmert["s"])]
+    return text + " +towgs84=" + ",".join(repr(v) for v in values)

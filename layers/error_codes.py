@@ -39,6 +39,8 @@ CODES: dict[str, ErrorCode] = {
     "invalid_datetime": ErrorCode(400, _("The datetime parameter is not valid.")),
     "unknown_parameter": ErrorCode(400, _("The request has a parameter this address does not know.")),
     "invalid_geometry": ErrorCode(400, _("The posted geometry is not a valid polygon.")),
+    "invalid_crs": ErrorCode(400, _("The CRS named in the request is not offered here.")),
+    "invalid_filter": ErrorCode(400, _("The filter is not valid CQL2 for this collection.")),
     "invalid_text": ErrorCode(400, _("The request holds text that is not valid.")),
     "invalid_json": ErrorCode(400, _("The body is not valid JSON.")),
     "parse_error": ErrorCode(400, _("The body could not be read.")),

@@ -34,10 +34,14 @@ class FeatureQuery:
     properties: list[str] | None = None  # None = all properties
     limit: int = 0
     after: int | None = None
+    before: int | None = None  # paging backwards (OGC API's `prev` links); None for /api/
+    # Conditions of a channel's own language (OGC API's CQL2 filter, bbox in another CRS), already
+    # compiled to bound SQL by layers.query's pieces; None = none.
+    condition: Any = None
 
     @property
     def is_filtered(self) -> bool:
-        return self.bbox is not None or self.has_time_filter or bool(self.equals)
+        return self.bbox is not None or self.has_time_filter or bool(self.equals) or self.condition is not None
 
 
 def parse_feature_query(layer: Layer, params: Mapping[str, str], *, extra_reserved: frozenset = frozenset()) -> FeatureQuery:
@@ -160,6 +164,16 @@ def _parse_after(raw: str | None) -> int | None:
     if value < 0 or value > _LARGEST_ID:
         raise InvalidParameter(_("after must be the id from a 'next' link."), fields={"after": [_("Out of range.")]})
     return value
+
+
+def parse_before(raw: str | None) -> int | None:
+    """The cursor of a `prev` link (OGC API): a feature id, as `after` is."""
+    if raw is None or raw == "":
+        return None
+    # isascii: str.isdigit() also accepts digits int() refuses, such as "²".
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or int(raw) > _LARGEST_ID:
+        raise InvalidParameter(_("before must be the id from a 'prev' link."), fields={"before": [raw[:20]]})
+    return int(raw)
 
 
 def _in_schema(layer: Layer, name: str) -> bool:

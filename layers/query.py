@@ -195,11 +195,132 @@ def having(conditions: Mapping[str, Scalar | list[Scalar] | Mapping[str, float]]
 
 def matching(layer_id: int, query: Any, *, exact: bool = True) -> Sql:
     """The conditions of a parsed API query (layers.filters.FeatureQuery) on one layer: its bbox
-    (WGS 84; `exact=False` keeps only the index test, for tiles), time window and property equalities."""
+    (WGS 84; `exact=False` keeps only the index test, for tiles), time window, property equalities and
+    any condition a channel compiled from its own language (`query.condition`, an Sql)."""
     conditions = [in_layer(layer_id)]
     if query.bbox is not None:
         conditions.append(in_bbox(query.bbox) if exact else overlaps_bbox(query.bbox))
     conditions.append(during(query.start, query.end))
     if query.equals:
         conditions.append(containing(query.equals))
+    if getattr(query, "condition", None) is not None:
+        conditions.append(query.condition)
     return where(conditions)
+
+
+# -- typed comparisons (OGC API CQL2) -------------------------------------------------------------
+# A property's value in the type its schema declares, NULL when the stored JSON is not of that type
+# (so a comparison with a mistyped value is simply not true, never an error). Dates and date-times are
+# stored as ISO 8601 text: a date compares as text (ISO dates sort as text), a date-time is cast only
+# when it looks like one.
+
+ORDERINGS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_DATETIME_TEXT = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"
+
+
+def typed(prop: str, prop_type: str) -> Sql:
+    """The property `prop` as a SQL value of its schema type (string, integer, number, boolean, date,
+    datetime); NULL when absent or stored with another JSON type."""
+    if prop_type in ("integer", "number"):
+        return number(prop)
+    if prop_type == "boolean":
+        return Sql("CASE WHEN jsonb_typeof(f.properties -> %s) = 'boolean' THEN (f.properties ->> %s)::boolean END",
+                   [prop, prop])
+    if prop_type == "datetime":
+        return Sql(f"CASE WHEN (f.properties ->> %s) ~ '{_DATETIME_TEXT}' THEN (f.properties ->> %s)::timestamptz END",
+                   [prop, prop])
+    return Sql("CASE WHEN jsonb_typeof(f.properties -> %s) = 'string' THEN f.properties ->> %s END", [prop, prop])
+
+
+def value(bound: Any, prop_type: str) -> Sql:
+    """A bound value cast to the SQL type `typed` gives a property of `prop_type`."""
+    cast = {"integer": "numeric", "number": "numeric", "boolean": "boolean", "datetime": "timestamptz"}.get(
+        prop_type, "text")
+    return Sql(f"%s::{cast}", [bound])
+
+
+def compare(left: Sql, op: str, right: Sql) -> Sql:
+    """`left op right`, op one of = <> < <= > >= (NULL on either side: not true)."""
+    return "(" + left + f" {ORDERINGS[op]} " + right + ")"
+
+
+def between(subject: Sql, low: Sql, high: Sql) -> Sql:
+    return "(" + subject + " BETWEEN " + low + " AND " + high + ")"
+
+
+def like(subject: Sql, pattern: str, *, case_insensitive: bool = False) -> Sql:
+    """SQL LIKE with CQL2's wildcards (% and _, backslash escapes), the pattern bound."""
+    return "(" + subject + (" ILIKE " if case_insensitive else " LIKE ") + Sql("%s", [pattern]) + ")"
+
+
+def one_of(subject: Sql, values: list[Sql]) -> Sql:
+    return "(" + subject + " IN (" + Sql(", ").join(values) + "))"
+
+
+def is_null(subject: Sql) -> Sql:
+    return "(" + subject + " IS NULL)"
+
+
+def negated(condition: Sql) -> Sql:
+    """NOT. A comparison with a missing value is unknown (NULL) and so is its negation: WHERE drops
+    the feature either way, as CQL2 wants for a property that is not there."""
+    return "(NOT " + condition + ")"
+
+
+def any_of(conditions: list[Sql]) -> Sql:
+    return "(" + Sql(" OR ").join(conditions) + ")"
+
+
+def all_of(conditions: list[Sql]) -> Sql:
+    return "(" + Sql(" AND ").join(conditions) + ")"
+
+
+# -- spatial and temporal predicates (OGC API CQL2) ------------------------------------------------
+
+SPATIAL = {"S_INTERSECTS": "ST_Intersects", "S_DISJOINT": "ST_Disjoint", "S_CONTAINS": "ST_Contains",
+           "S_WITHIN": "ST_Within", "S_TOUCHES": "ST_Touches", "S_CROSSES": "ST_Crosses",
+           "S_OVERLAPS": "ST_Overlaps", "S_EQUALS": "ST_Equals"}
+# Predicates that imply the two bounding boxes meet, so the GiST index test may come first.
+_BOX_IMPLIED = {"S_INTERSECTS", "S_CONTAINS", "S_WITHIN", "S_TOUCHES", "S_CROSSES", "S_OVERLAPS", "S_EQUALS"}
+
+
+def spatial(op: str, wkb: bytes) -> Sql:
+    """`op(feature geometry, geometry)` for a CQL2 spatial function, the geometry given as WKB in the
+    storage SRID (a caller's CRS is transformed before, by layers.crs, the one transformation path)."""
+    geometry = Sql("ST_GeomFromWKB(%s, %s)", [wkb, STORAGE_SRID])
+    exact = Sql(f"{SPATIAL[op]}(f.geom, ") + geometry + ")"
+    return "(" + ("f.geom && " + geometry + " AND " if op in _BOX_IMPLIED else Sql("")) + exact + ")"
+
+
+TEMPORAL = ("T_AFTER", "T_BEFORE", "T_CONTAINS", "T_DISJOINT", "T_DURING", "T_EQUALS", "T_FINISHEDBY",
+            "T_FINISHES", "T_INTERSECTS", "T_MEETS", "T_METBY", "T_OVERLAPPEDBY", "T_OVERLAPS",
+            "T_STARTEDBY", "T_STARTS")
+
+
+def temporal(op: str, start: datetime | None, end: datetime | None) -> Sql:
+    """A CQL2 temporal function of the feature's time [a, b] = [time_start, coalesce(time_end,
+    time_start)] (the time-window rule above) and the value [c, d] (an instant: c = d; None: open end).
+    Allen's relations as CQL2 defines them. A feature without time matches none of them, T_DISJOINT
+    included: it is neither inside nor outside a window."""
+    if op == "T_INTERSECTS":
+        return all_of([c for c in (Sql("f.time_start IS NOT NULL"), during(start, end)) if c.text])
+    a, b = Sql("f.time_start"), Sql("coalesce(f.time_end, f.time_start)")
+    c = Sql("%s::timestamptz", [start]) if start is not None else Sql("'-infinity'::timestamptz")
+    d = Sql("%s::timestamptz", [end]) if end is not None else Sql("'infinity'::timestamptz")
+    relation = {
+        "T_AFTER": [a + " > " + d],
+        "T_BEFORE": [b + " < " + c],
+        "T_CONTAINS": [a + " < " + c, b + " > " + d],
+        "T_DISJOINT": [any_of([b + " < " + c, a + " > " + d])],
+        "T_DURING": [a + " > " + c, b + " < " + d],
+        "T_EQUALS": [a + " = " + c, b + " = " + d],
+        "T_FINISHEDBY": [a + " < " + c, b + " = " + d],
+        "T_FINISHES": [a + " > " + c, b + " = " + d],
+        "T_MEETS": [b + " = " + c],
+        "T_METBY": [a + " = " + d],
+        "T_OVERLAPPEDBY": [a + " > " + c, a + " < " + d, b + " > " + d],
+        "T_OVERLAPS": [a + " < " + c, b + " > " + c, b + " < " + d],
+        "T_STARTEDBY": [a + " = " + c, b + " > " + d],
+        "T_STARTS": [a + " = " + c, b + " < " + d],
+    }[op]
+    return all_of([Sql("f.time_start IS NOT NULL"), *relation])

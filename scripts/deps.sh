@@ -4,6 +4,9 @@
 
 # What GeoDjango, rasterio and pyogrio load at runtime, the browser of the browser tests, a font with
 # Vietnamese glyphs for the server-rendered maps, and msgfmt for compilemessages. Debian 12 names.
+# Test clients whose own pins would downgrade the project's packages (ogctests pins pyarrow<18, which
+# changes what the imports read): installed without dependencies; what they import is in the test extra.
+UNPINNED_TEST_PACKAGES=("ogctests==0.1.15")
 RUNTIME_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data chromium fonts-noto-core gettext)
 
 # Prints the packages of "$@" that dpkg does not list as installed (one per line).
@@ -112,6 +115,10 @@ ensure_python_packages() {
     fi
     (cd "$ROOT" && "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input \
         --progress-bar off -e ".[$extra]")
+    if [[ $extra == test || $extra == dev ]]; then
+        "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off \
+            --no-deps "${UNPINNED_TEST_PACKAGES[@]}"
+    fi
     echo "$want" >"$stamp"
 }
 

@@ -31,6 +31,7 @@ UNKNOWN_SLUG = "parity-nowhere"
 NO_SUCH_ID = 2_000_000_000
 # A z12 tile holding every feature of the world (the point 106.41 10.54 and its small square).
 TILE = "12/3258/1927"
+OGC_TILE = "12/1927/3258"  # the same tile as OGC API - Tiles names it: tileMatrix/tileRow/tileCol
 
 # Distinctive on purpose: any of these in the bytes of an answer to a caller who may not see the layer
 # is a leak, wherever it appears (body or header). ASCII tags too, for JSON written with \u escapes.
@@ -403,6 +404,20 @@ LAYER_ROWS = [
     Row("tiles-tile", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/{t.slug}/{TILE}.pbf")),
     Row("tiles-tilejson", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/{t.slug}.json")),
     Row("tiles-style", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/styles/{t.slug}.json")),
+    Row("ogc-collection", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/ogc/collections/{t.slug}")),
+    Row("ogc-queryables", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/ogc/collections/{t.slug}/queryables")),
+    Row("ogc-items", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/ogc/collections/{t.slug}/items")),
+    Row("ogc-items", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/ogc/collections/{t.slug}/items", {"filter": "name LIKE '%Q7%'", "f": "html"}),
+        label="ogc-items filtered html"),
+    Row("ogc-item", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/ogc/collections/{t.slug}/items/{t.point_id}")),
+    Row("ogc-tilesets", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/ogc/collections/{t.slug}/tiles")),
+    Row("ogc-tileset", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/ogc/collections/{t.slug}/tiles/WebMercatorQuad")),
+    Row("ogc-tile", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get(f"/ogc/collections/{t.slug}/tiles/WebMercatorQuad/{OGC_TILE}", {"f": "mvt"})),
     Row("import-detail", "GET", "read", "owner", (200,), lambda c, t: c.get(f"/api/imports/{t.import_id}/"),
         job=True),
     Row("zone-list", "GET", "read", "anyone", (200,), zones_on(lambda c, t: c.get("/api/zones/"))),
@@ -436,6 +451,8 @@ LAYER_ROWS = [
         lambda c, t: c.post(f"/api/indicators/submissions/{t.submission_id}/publish"), job=True),
     Row("submission-discard", "POST", "write", "owner", (200,),
         lambda c, t: c.post(f"/api/indicators/submissions/{t.submission_id}/discard"), job=True),
+    Row("ogc-items", "POST", "write", "anyone", (405,),
+        lambda c, t: _json_post(c, f"/ogc/collections/{t.slug}/items", {"type": "Feature"})),
 ]
 
 
@@ -490,6 +507,16 @@ OTHER_ROWS = [
     Row("unit-profile", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/units/{UNIT_CODE}/profile/"),
         layered=False),
     Row("api-schema", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/schema/"), layered=False),
+    Row("ogc-landing", "GET", "read", "anyone", (200,), lambda c, t: c.get("/ogc/"), layered=False),
+    Row("ogc-conformance", "GET", "read", "anyone", (200,), lambda c, t: c.get("/ogc/conformance"), layered=False),
+    Row("ogc-api", "GET", "read", "anyone", (200,), lambda c, t: c.get("/ogc/api"), layered=False),
+    Row("ogc-collections", "GET", "read", "anyone", (200,), lambda c, t: c.get("/ogc/collections"), layered=False),
+    Row("ogc-collections", "GET", "read", "anyone", (200,), lambda c, t: c.get("/ogc/collections", {"f": "html"}),
+        layered=False, page=True, label="ogc-collections html"),
+    Row("ogc-tile-matrix-sets", "GET", "read", "anyone", (200,), lambda c, t: c.get("/ogc/tileMatrixSets"),
+        layered=False),
+    Row("ogc-tile-matrix-set", "GET", "read", "anyone", (200,),
+        lambda c, t: c.get("/ogc/tileMatrixSets/WebMercatorQuad"), layered=False),
     Row("api-docs", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/docs/"), layered=False, page=True),
     Row("healthz", "GET", "read", "anyone", (200, 503), lambda c, t: c.get("/healthz"), layered=False),
     Row("set_language", "POST", "write", "anyone", (302,),

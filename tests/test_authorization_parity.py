@@ -19,6 +19,7 @@ from tests.channels import (
     LAYER_ROWS,
     LEVELS,
     NAMES,
+    OGC_TILE,
     OTHER_ROWS,
     ROWS,
     STEWARD_SEEING,
@@ -265,6 +266,8 @@ WARMED = {
     "style": lambda s, w: f"/tiles/styles/{s}.json",
     "export": lambda s, w: f"/api/layers/{s}/export.csv",
     "summary": lambda s, w: f"/api/layers/{s}/features/{w.targets['restricted'].square_id}/summary/",
+    "ogc-items": lambda s, w: f"/ogc/collections/{s}/items",
+    "ogc-tile": lambda s, w: f"/ogc/collections/{s}/tiles/WebMercatorQuad/{OGC_TILE}?f=mvt",
 }
 
 

@@ -57,7 +57,8 @@ class Served:
 
 FLIP_ROWS = [row for row in LAYER_ROWS if row.kind == "read" and row.who == "anyone"]
 FLIP_COLLECTIONS = [row for row in OTHER_ROWS if row.pattern in ("layer-list", "search", "counts", "polygon-summary",
-                                                                 "catalog", "tiles-basemap")]
+                                                                 "catalog", "tiles-basemap",
+                                                                 "ogc-collections")]
 
 
 def _edge_tile(served: Served, slug: str):

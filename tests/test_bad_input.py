@@ -85,6 +85,7 @@ FEATURES = "/api/layers/schools/features/"
 SUBMISSIONS = "/api/indicators/submissions/"
 INDICATOR_VALUES = "/api/indicators/bad-input-rate/values/"
 INCIDENTS = "/api/layers/incidents/features/"
+OGC_ITEMS = "/ogc/collections/schools/items"
 
 CASES = [
     # The catalog
@@ -281,6 +282,41 @@ CASES = [
     get("style-bad-utf8", "/tiles/styles/%ff.json"),
     get("basemap-nul-in-key", "/tiles/styles/basemap.json?%00=1"),
     get("preview-nul", "/tiles/preview/?layers=%00"),
+    # OGC API - Features and Tiles
+    get("ogc-items-nul-in-filter", OGC_ITEMS + "?filter=name%3D%27%00%27"),
+    get("ogc-items-filter-not-cql2", OGC_ITEMS + "?filter=name%20%3D%3D%3D%20x"),
+    get("ogc-items-filter-json-not-json", OGC_ITEMS + "?filter-lang=cql2-json&filter=%7Bop"),
+    get("ogc-items-filter-json-a-number", OGC_ITEMS + "?filter-lang=cql2-json&filter=5"),
+    get("ogc-items-filter-unknown-property", OGC_ITEMS + "?filter=colour%3D%27red%27"),
+    get("ogc-items-filter-unknown-language", OGC_ITEMS + "?filter-lang=sql&filter=1%3D1"),
+    get("ogc-items-filter-text-for-a-number", OGC_ITEMS + "?filter=pupils%3D%27many%27"),
+    get("ogc-items-filter-integer-1e400", OGC_ITEMS + "?filter=pupils%3D1e400"),
+    get("ogc-items-filter-bow-tie", OGC_ITEMS + "?filter=S_INTERSECTS(geometry,POLYGON((0%200,1%201,1%200,0%201,0%200)))"),
+    get("ogc-items-filter-geometry-off-the-earth", OGC_ITEMS + "?filter=S_INTERSECTS(geometry,POINT(500%20500))"),
+    get("ogc-items-filter-deeply-nested", OGC_ITEMS + "?filter=" + "NOT%20(" * 60 + "pupils%3D1" + ")" * 60),
+    get("ogc-items-filter-temporal-on-timeless", OGC_ITEMS + "?filter=T_AFTER(datetime,TIMESTAMP(%272022-01-01T00:00:00Z%27))"),
+    get("ogc-items-filter-crs-unknown", OGC_ITEMS + "?filter=pupils%3D1&filter-crs=EPSG:2154"),
+    get("ogc-items-crs-unknown", OGC_ITEMS + "?crs=http://www.opengis.net/def/crs/EPSG/0/2154"),
+    get("ogc-items-crs-nul", OGC_ITEMS + "?crs=%00"),
+    get("ogc-items-bbox-five-numbers", OGC_ITEMS + "?bbox=1,2,3,4,5"),
+    get("ogc-items-bbox-nan-in-vn2000", OGC_ITEMS + "?bbox=nan,0,1,1&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/9210"),
+    get("ogc-items-bbox-vn2000-off-the-earth", OGC_ITEMS + "?bbox=-1e30,-1e30,1e30,1e30&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/9210"),
+    get("ogc-items-limit-zero", OGC_ITEMS + "?limit=0"),
+    get("ogc-items-f-unknown", OGC_ITEMS + "?f=xml"),
+    get("ogc-items-accept-unoffered", OGC_ITEMS, HTTP_ACCEPT="image/png"),
+    get("ogc-items-unknown-parameter", OGC_ITEMS + "?colour=red"),
+    get("ogc-items-before-negative", OGC_ITEMS + "?before=-1"),
+    get("ogc-items-before-and-after", OGC_ITEMS + "?before=5&after=1"),
+    get("ogc-item-not-a-number", OGC_ITEMS + "/abc"),
+    get("ogc-item-huge-id", OGC_ITEMS + "/99999999999999999999999"),
+    get("ogc-item-superscript-digit", OGC_ITEMS + "/%C2%B2"),
+    get("ogc-items-before-superscript-digit", OGC_ITEMS + "?before=%C2%B2"),
+    get("ogc-items-before-4400-digits", OGC_ITEMS + "?before=" + "9" * 4400),
+    get("ogc-collection-nul", "/ogc/collections/sch%00ools"),
+    get("ogc-tile-bad-row", "/ogc/collections/schools/tiles/WebMercatorQuad/1/x/0"),
+    get("ogc-tile-zoom-overflow", "/ogc/collections/schools/tiles/WebMercatorQuad/99999999999999/0/0"),
+    get("ogc-tile-unknown-format", "/ogc/collections/schools/tiles/WebMercatorQuad/0/0/0?f=exe"),
+    get("ogc-tile-unknown-matrix-set", "/ogc/collections/schools/tiles/Nope/0/0/0"),
     # The wall
     get("wall-scene-nul", "/api/wall/scenes/%00/data"),
     get("wall-scene-unknown", "/api/wall/scenes/nope/data"),
