@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "pgtrigger",
+    "pghistory",
     "rest_framework",
     "drf_spectacular",
     "layers.apps.LayersConfig",
@@ -56,6 +58,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "layers.tokens.TokenMiddleware",
+    # After the callers are known: every write of a request is tagged with its user and path in the
+    # audit log of layer changes (layers.history; transaction-local settings, safe behind PgBouncer).
+    "pghistory.middleware.HistoryMiddleware",
     "layers.errors.ApiErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -255,6 +260,17 @@ LAYERS_MAX_PROPERTIES = env.int("LAYERS_MAX_PROPERTIES", default=500)
 # Degrees a coordinate may lie past ±180/±90 and be clamped onto the limit (a rounding error, such as
 # Natural Earth's 180.00000000000006) rather than refused.
 LAYERS_IMPORT_COORDINATE_TOLERANCE = env.float("LAYERS_IMPORT_COORDINATE_TOLERANCE", default=1e-9)
+
+# Layer history (layers.history): how many replaced versions of a layer are kept for a rollback, how
+# many days a deleted layer can be restored, and how often (seconds) the sweeper drops what is past
+# both and the tables of import jobs that died and were never retried.
+LAYERS_KEEP_VERSIONS = env.int("LAYERS_KEEP_VERSIONS", default=3)
+LAYERS_DELETED_GRACE_DAYS = env.int("LAYERS_DELETED_GRACE_DAYS", default=30)
+LAYERS_SWEEP_INTERVAL_S = env.int("LAYERS_SWEEP_INTERVAL_S", default=3600)
+# Periodic work, run by `celery beat` (make run starts it).
+CELERY_BEAT_SCHEDULE = {
+    "layers-sweep": {"task": "layers.sweep", "schedule": float(LAYERS_SWEEP_INTERVAL_S)},
+}
 # Properties a vector tile carries per feature (the schema's first ones): a layer made wider than
 # LAYERS_MAX_PROPERTIES (before the limit, or by the admin) still gets tiles.
 TILES_MAX_ATTRIBUTES = env.int("TILES_MAX_ATTRIBUTES", default=500)

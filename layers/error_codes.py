@@ -68,6 +68,10 @@ CODES: dict[str, ErrorCode] = {
     "layer_not_found": ErrorCode(404, _("There is no such layer, or you are not allowed to see it. Check the slug "
                                         "in /api/layers/.")),
     "feature_not_found": ErrorCode(404, _("This layer has no feature with that id.")),
+    "version_not_kept": ErrorCode(404, _("This layer has no kept version with that number: see its history for "
+                                         "the versions it can be rolled back to.")),
+    "slug_in_use": ErrorCode(409, _("Another layer has this slug now: rename or delete it before restoring this "
+                                    "one.")),
     "scene_not_found": ErrorCode(404, _("There is no such scene.")),
     "playlist_not_found": ErrorCode(404, _("There is no such playlist.")),
     "playlist_empty": ErrorCode(404, _("This playlist has no scenes.")),

@@ -86,6 +86,14 @@ class FeatureNotFound(NotFound):
     code = "feature_not_found"
 
 
+class VersionNotKept(NotFound):
+    code = "version_not_kept"
+
+
+class SlugInUse(ApiError):
+    code = "slug_in_use"
+
+
 class AuthenticationFailed(ApiError):
     code = "authentication_failed"
 

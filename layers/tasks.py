@@ -4,6 +4,7 @@ so a worker never looks for a job row that is not committed yet."""
 from celery import shared_task
 from django.db import transaction
 
+from layers import history
 from layers.imports import jobs
 
 
@@ -16,6 +17,11 @@ def import_file(self, job_id: int) -> str:
         # worker dies after all.
         raise self.retry(countdown=60)
     return status
+
+
+@shared_task(name="layers.sweep")
+def sweep() -> dict[str, int]:
+    return history.sweep()
 
 
 @shared_task(name="layers.build_export")

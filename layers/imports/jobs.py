@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from pyproj import CRS
 
 from layers import crs as crs_module
-from layers import encodings, storage
+from layers import encodings, history, storage
 from layers.access import can_write, may_create_layer
 from layers.catalog import publish_changes
 from layers.imports import geometry, load, sources, state, vector
@@ -60,7 +60,9 @@ def run(job_id: int) -> str:
         progress = Progress(job.pk)
         report = Report()
         try:
-            _process(job, report, progress)
+            # Every layer change of the job is tagged with it in the audit log (layers.history).
+            with history.change(f"import.{job.mode}", job=job.pk, user=job.created_by_id):
+                _process(job, report, progress)
         except NeedsInput as waiting:
             state.wait(job, report, waiting)
         except ImportProblem as problem:
@@ -243,7 +245,7 @@ def _load_vector(job: ImportJob, source: sources.Source, inspection: vector.Insp
                 layer.save(update_fields=["geometry_type", "property_schema"])
                 layer = publish_changes(layer)
             else:
-                layer = _publish_next_version(layer, created, table, indexed=prepared is not None)
+                layer = _publish_next_version(job, layer, created, table, indexed=prepared is not None)
             state.finish(job, JobStatus.SUCCEEDED, report, version=layer.version)
     except BaseException:
         if prepared is not None:
@@ -322,18 +324,19 @@ def _prepare_next_version(job: ImportJob, read: Callable[..., set[str]], progres
     return _Prepared(layer, table, types)
 
 
-def _publish_next_version(layer: Layer, created: bool, table: str, *, indexed: bool) -> Layer:
-    """Indexes built once on the loaded rows (unless they are already), the catalog row written, then
-    the swap (layers.storage), which holds the feature store's exclusive lock until commit and so
-    comes last."""
+def _publish_next_version(job: ImportJob, layer: Layer, created: bool, table: str, *, indexed: bool) -> Layer:
+    """Indexes built once on the loaded rows (unless they are already), the catalog row written, the
+    version replaced kept for a rollback (layers.history), then the swap (layers.storage), which holds
+    the feature store's exclusive lock until commit and so comes last."""
     if not indexed:
         storage.build_indexes(table)
+    replaced = None if created else history.keep_replaced(layer, user_id=job.created_by_id)
     if created:
         layer.save(force_insert=True)
     else:
         layer.save(update_fields=["geometry_type", "property_schema"])
     layer = publish_changes(layer, table=table)
-    storage.swap(layer.pk, table)
+    storage.swap(layer.pk, table, keep_as=replaced)
     return layer
 
 

@@ -14,6 +14,7 @@ from pyproj.exceptions import CRSError
 from rasterio.errors import RasterioError
 
 from layers import crs as crs_module
+from layers import history
 from layers.catalog import bump_version
 from layers.imports import state
 from layers.imports.problems import ImportProblem, unreadable
@@ -80,6 +81,8 @@ def _import_raster(job: ImportJob, source: Source, report: Report, progress: Pro
                                          owner_id=job.department_id)
         elif layer.kind != Kind.RASTER:
             raise ImportProblem("raster_into_vector", slug=job.layer_slug)
+        else:  # its current COG stays on disk, kept for a rollback
+            history.keep_replaced(layer, user_id=job.created_by_id)
         layer.raster_path = str(target.relative_to(Path(settings.MEDIA_ROOT))) \
             if target.is_relative_to(Path(settings.MEDIA_ROOT)) else str(target)
         layer.extent = extent
