@@ -61,6 +61,8 @@ MIDDLEWARE = [
     # After the callers are known: every write of a request is tagged with its user and path in the
     # audit log of layer changes (layers.history; transaction-local settings, safe behind PgBouncer).
     "pghistory.middleware.HistoryMiddleware",
+    # Views marked primary_only read from the primary even on a GET (layers.replicas).
+    "layers.replicas.PrimaryOnlyMiddleware",
     "layers.errors.ApiErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -104,6 +106,27 @@ DATABASES["default"]["OPTIONS"]["options"] = " ".join(
     filter(None, [DATABASES["default"]["OPTIONS"].get("options"), f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
                   "-c jit=off"])
 )
+# Read replicas (layers.replicas): streaming replicas of the primary, any number, for read-only work.
+# A replica that does not answer within REPLICA_CONNECT_TIMEOUT_S is skipped for REPLICA_RETRY_S.
+REPLICA_CONNECT_TIMEOUT_S = env.int("REPLICA_CONNECT_TIMEOUT_S", default=2)
+REPLICA_RETRY_S = env.float("REPLICA_RETRY_S", default=10.0)
+for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = env.db_url_config(_url, engine="django.contrib.gis.db.backends.postgis")
+    DATABASES[f"replica{_n}"] = _replica | {
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": DATABASES["default"]["OPTIONS"] | {"connect_timeout": REPLICA_CONNECT_TIMEOUT_S},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["layers.replicas.ReplicaRouter"]
+# PgBouncer in transaction pooling mode in front of the database (README "PgBouncer"): no prepared
+# statements (psycopg prepares a query run 5 times on a connection; the next transaction may be
+# another server connection) and no server-side cursors (they live beyond a transaction).
+if env.bool("DATABASE_PGBOUNCER", default=False):
+    for _db in DATABASES.values():
+        _db["OPTIONS"]["prepare_threshold"] = None
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # gis.W001 warns that GDAL < 3.9 cannot block file/network access while parsing a spatial reference.
 # Debian 12 ships 3.6; no user-supplied SRS text reaches GeoDjango's GDAL (CRS are resolved with
@@ -143,6 +166,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Where `make backup` writes (layers.backups): outside var/, which `make reset` deletes.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -5,12 +5,12 @@ All geometry is stored and returned in EPSG:4326 lon/lat degrees, 7 decimals (~1
 
 from dataclasses import dataclass
 
-from django.db import connection
 
 from layers import query as features
 from layers.filters import FeatureQuery
 from layers.models import Layer, TimeKind
 from layers.query import Sql
+from layers.replicas import reading_connection
 
 COORDINATE_DECIMALS = 7
 
@@ -54,7 +54,7 @@ def count_features(layer: Layer, query: FeatureQuery) -> int:
     if not query.is_filtered:
         return layer.feature_count
     statement = features.select("count(*)", features.matching(layer.pk, query))
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(statement.text, statement.params)
         return cur.fetchone()[0]
 
@@ -85,7 +85,7 @@ def feature_page(layer: Layer, query: FeatureQuery) -> FeaturePage:
     )
     limit = query.limit
     params = [COORDINATE_DECIMALS, *props_params, *where.params, limit + 1, limit, limit, limit, limit]
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(sql, params)
         docs, returned, last_id, has_more = cur.fetchone()
     return FeaturePage(features=docs.encode(), returned=returned, last_id=last_id, has_more=has_more)
@@ -97,7 +97,7 @@ def single_feature(layer: Layer, feature_id: int, query: FeatureQuery) -> bytes 
         Sql(_feature_sql(props_sql), [COORDINATE_DECIMALS, *props_params]),
         features.where([features.in_layer(layer.pk), Sql("f.id = %s", [feature_id])]),
     )
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(statement.text, statement.params)
         row = cur.fetchone()
     return row[0].encode() if row else None
