@@ -17,6 +17,7 @@ their writing in the publishing transaction.
 """
 
 import binascii
+import errno
 import logging
 import shutil
 from collections.abc import Callable, Iterator
@@ -68,13 +69,29 @@ def run(job_id: int) -> str:
         except ImportProblem as problem:
             # The report so far stays: the rows that were refused explain a "nothing loaded".
             state.finish(job, JobStatus.FAILED, report, error=problem.message())
-        except Exception:
-            log.exception("import job %s failed", job_id)
-            state.finish(job, JobStatus.FAILED, report, error=render("internal_error"))
-            raise
+        except Exception as error:
+            if _disk_full(error):  # the steward can act on it (ask for space, import again): not a crash
+                log.error("import job %s: the import directory's disk is full (%s)", job_id, error)
+                state.finish(job, JobStatus.FAILED, report, error=render("storage_full"))
+            else:
+                log.exception("import job %s failed", job_id)
+                state.finish(job, JobStatus.FAILED, report, error=render("internal_error"))
+                raise
         finally:
             progress.close()
+            # The unpacked and converted files go whatever happened (a retry or a confirm unpacks
+            # the upload again); the upload stays for that.
+            shutil.rmtree(state.work_dir(job), ignore_errors=True)
     return ImportJob.objects.values_list("status", flat=True).get(pk=job_id)
+
+
+def _disk_full(error: BaseException) -> bool:
+    """Whether `error`, or an error it was raised from (GDAL's, rasterio's), is a full disk."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 @contextmanager

@@ -64,9 +64,13 @@ def _import_raster(job: ImportJob, source: Source, report: Report, progress: Pro
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"import-{job.pk}.tif"
     partial = target.with_suffix(".partial.tif")
-    with rasterio.open(origin) as ready:
-        rasterio.shutil.copy(ready, partial, driver="COG", **COG_OPTIONS)
-    _validate_cog(partial)
+    try:
+        with rasterio.open(origin) as ready:
+            rasterio.shutil.copy(ready, partial, driver="COG", **COG_OPTIONS)
+        _validate_cog(partial)
+    except BaseException:  # a full disk, a bad file: no half-written COG is left behind
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(target)
     progress("publishing", 95, force=True)
     extent = _extent_wgs84(crs, bounds)
