@@ -83,6 +83,8 @@ CODES: dict[str, ErrorCode] = {
     "raster_unavailable": ErrorCode(503, _("The raster of this layer cannot be read right now.")),
     # The server
     "server_error": ErrorCode(500, _("Something went wrong on our side. It has been logged.")),
+    "database_unavailable": ErrorCode(503, _("The database cannot be reached right now (it may be restarting). "
+                                             "Try again in a moment.")),
     "query_timeout": ErrorCode(503, _("The request took too long and was stopped. Try a smaller area or fewer "
                                       "layers, or try again later.")),
     # Imports: an upload or a confirm refused (layers.import_views)
