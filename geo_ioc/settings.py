@@ -292,9 +292,15 @@ LAYERS_IMPORT_COORDINATE_TOLERANCE = env.float("LAYERS_IMPORT_COORDINATE_TOLERAN
 LAYERS_KEEP_VERSIONS = env.int("LAYERS_KEEP_VERSIONS", default=3)
 LAYERS_DELETED_GRACE_DAYS = env.int("LAYERS_DELETED_GRACE_DAYS", default=30)
 LAYERS_SWEEP_INTERVAL_S = env.int("LAYERS_SWEEP_INTERVAL_S", default=3600)
+# An import job still queued after this many seconds, and run by no worker, is sent to the broker
+# again (its message was lost: the broker was down when it was accepted); checked every
+# LAYERS_REQUEUE_INTERVAL_S.
+LAYERS_REQUEUE_AFTER_S = env.int("LAYERS_REQUEUE_AFTER_S", default=60)
+LAYERS_REQUEUE_INTERVAL_S = env.int("LAYERS_REQUEUE_INTERVAL_S", default=30)
 # Periodic work, run by `celery beat` (make run starts it).
 CELERY_BEAT_SCHEDULE = {
     "layers-sweep": {"task": "layers.sweep", "schedule": float(LAYERS_SWEEP_INTERVAL_S)},
+    "layers-requeue-imports": {"task": "layers.requeue_imports", "schedule": float(LAYERS_REQUEUE_INTERVAL_S)},
 }
 # Properties a vector tile carries per feature (the schema's first ones): a layer made wider than
 # LAYERS_MAX_PROPERTIES (before the limit, or by the admin) still gets tiles.

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 import numpy as np
@@ -105,6 +106,23 @@ def _job_lock(job_id: int) -> Iterator[bool]:
         if locked:
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, job_id % 2**31])
+
+
+def stale_queued(*, older_than: timedelta) -> list[int]:
+    """Jobs queued for longer than `older_than` whose lock nobody holds: not running anywhere."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT j.id FROM layers_importjob AS j
+             WHERE j.status = 'queued' AND j.created_at < now() - %s
+               AND NOT EXISTS (SELECT 1 FROM pg_locks AS l
+                                WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = j.id %% 2147483648
+                                  AND l.objsubid = 2)
+             ORDER BY j.id
+            """,
+            [older_than, _LOCK_CLASS],
+        )
+        return [job_id for (job_id,) in cur.fetchall()]
 
 
 def _claim(job_id: int) -> ImportJob | None:
