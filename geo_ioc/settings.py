@@ -120,12 +120,11 @@ for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["layers.replicas.ReplicaRouter"]
-# PgBouncer in transaction pooling mode in front of the database (README "PgBouncer"): no prepared
-# statements (psycopg prepares a query run 5 times on a connection; the next transaction may be
-# another server connection) and no server-side cursors (they live beyond a transaction).
+# PgBouncer in transaction pooling mode in front of the database (README "PgBouncer"): no server-side
+# cursors (they live beyond a transaction). Prepared statements are off already: Django gives psycopg
+# prepare_threshold=None unless OPTIONS says otherwise.
 if env.bool("DATABASE_PGBOUNCER", default=False):
     for _db in DATABASES.values():
-        _db["OPTIONS"]["prepare_threshold"] = None
         _db["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # gis.W001 warns that GDAL < 3.9 cannot block file/network access while parsing a spatial reference.

@@ -34,11 +34,14 @@ def sweep() -> dict[str, int]:
     return history.sweep()
 
 
-@shared_task(name="layers.build_export")
-def build_export(export_id: int) -> str:
+@shared_task(bind=True, name="layers.build_export", max_retries=None)
+def build_export(self, export_id: int) -> str:
     from layers import exports
 
-    return exports.build(export_id)
+    status = exports.build(export_id)
+    if status == "locked":  # another worker builds it: look again later, as for imports
+        raise self.retry(countdown=60)
+    return status
 
 
 def queue_import(job_id: int) -> None:
