@@ -137,7 +137,7 @@ def rollback(*, layer: Layer, version: int, user: Caller) -> Layer:
         if kept is None:
             raise VersionNotKept(fields={"version": [str(version)]})
         replaced = keep_replaced(layer, user_id=_user_id(user))
-        for field in ("geometry_type", "property_schema", "raster_path", "kind"):
+        for field in ("geometry_type", "property_schema", "raster_path"):
             setattr(layer, field, kept.row.get(field, getattr(layer, field)))
         layer.save(update_fields=["geometry_type", "property_schema", "raster_path"])
         if kept.table:
