@@ -2,7 +2,7 @@
 # command line (make run PORT=8001); README "Configuration" lists them.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help run test stop status bench reset
+.PHONY: help run test stop status bench reset backup restore
 
 help: ## List the targets
 	@echo "Geo IOC targets:"
@@ -22,6 +22,12 @@ status: ## Show which processes are running
 
 bench: ## Install the bench extras and run the benchmarks (BENCH_ARGS passed on)
 	@bash scripts/bench.sh
+
+backup: ## Back up the database and media files into BACKUP_DIR (backups/), with a manifest and checksums
+	@bash scripts/backup.sh
+
+restore: ## Restore a backup into a fresh database: make restore FROM=backups/geo-ioc-…
+	@bash scripts/restore.sh "$(FROM)"
 
 reset: ## Stop everything and delete var/ (database, queued jobs, media, logs)
 	@bash scripts/reset.sh

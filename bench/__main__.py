@@ -15,7 +15,8 @@ import environ
 from bench import report
 
 # Each module has run(args) -> list[report.Row]; they run in this order, in one process.
-BENCHES = ["geojson_bench", "imports_bench", "tiles_bench", "counts_bench", "monitoring_bench", "ogc_bench"]
+BENCHES = ["geojson_bench", "imports_bench", "tiles_bench", "counts_bench", "monitoring_bench", "ogc_bench",
+           "load_scenario"]
 
 
 def _use_bench_database() -> None:
@@ -36,6 +37,12 @@ def main() -> int:
     parser.add_argument("--points", type=int, default=200_000, help="size of the bench point layer")
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per measurement")
     parser.add_argument("--only", action="append", choices=BENCHES, help="run only these benches")
+    parser.add_argument("--load-minutes", type=float, default=10, help="length of the load scenario")
+    parser.add_argument("--load-users", type=int, default=50, help="dashboard users of the load scenario")
+    parser.add_argument("--load-port", type=int, default=int(os.environ.get("PORT", "8000")),
+                        help="port of the platform `make run` started, which the load scenario loads")
+    parser.add_argument("--load-playlist", default="long-an-ioc", help="the wall playlist the scenario's wall plays")
+    parser.add_argument("--load-ramp-seconds", type=float, default=20, help="length of each step of the tile ramp")
     args = parser.parse_args()
 
     _use_bench_database()

@@ -14,6 +14,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from geo_ioc.celery import app as celery_app
+from layers.replicas import primary_only
 
 
 def _timed(check) -> dict:
@@ -54,6 +55,7 @@ def _celery() -> str:
 
 
 @require_GET
+@primary_only  # it answers for the primary (a replica has its own checks: layers.replicas skips a dead one)
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _timed(_database), "redis": _timed(_redis)}
     # Pinging workers needs the broker; without Redis the answer is already known.

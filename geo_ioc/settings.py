@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "pgtrigger",
+    "pghistory",
     "rest_framework",
     "drf_spectacular",
     "layers.apps.LayersConfig",
@@ -59,6 +61,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "layers.tokens.TokenMiddleware",
+    # After the callers are known: every write of a request is tagged with its user and path in the
+    # audit log of layer changes (layers.history; transaction-local settings, safe behind PgBouncer).
+    "pghistory.middleware.HistoryMiddleware",
+    # Views marked primary_only read from the primary even on a GET (layers.replicas).
+    "layers.replicas.PrimaryOnlyMiddleware",
     "layers.errors.ApiErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -102,6 +109,26 @@ DATABASES["default"]["OPTIONS"]["options"] = " ".join(
     filter(None, [DATABASES["default"]["OPTIONS"].get("options"), f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
                   "-c jit=off"])
 )
+# Read replicas (layers.replicas): streaming replicas of the primary, any number, for read-only work.
+# A replica that does not answer within REPLICA_CONNECT_TIMEOUT_S is skipped for REPLICA_RETRY_S.
+REPLICA_CONNECT_TIMEOUT_S = env.int("REPLICA_CONNECT_TIMEOUT_S", default=2)
+REPLICA_RETRY_S = env.float("REPLICA_RETRY_S", default=10.0)
+for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = env.db_url_config(_url, engine="django.contrib.gis.db.backends.postgis")
+    DATABASES[f"replica{_n}"] = _replica | {
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": DATABASES["default"]["OPTIONS"] | {"connect_timeout": REPLICA_CONNECT_TIMEOUT_S},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["layers.replicas.ReplicaRouter"]
+# PgBouncer in transaction pooling mode in front of the database (README "PgBouncer"): no server-side
+# cursors (they live beyond a transaction). Prepared statements are off already: Django gives psycopg
+# prepare_threshold=None unless OPTIONS says otherwise.
+if env.bool("DATABASE_PGBOUNCER", default=False):
+    for _db in DATABASES.values():
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # gis.W001 warns that GDAL < 3.9 cannot block file/network access while parsing a spatial reference.
 # Debian 12 ships 3.6; no user-supplied SRS text reaches GeoDjango's GDAL (CRS are resolved with
@@ -141,6 +168,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Where `make backup` writes (layers.backups): outside var/, which `make reset` deletes.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -260,6 +289,23 @@ LAYERS_MAX_PROPERTIES = env.int("LAYERS_MAX_PROPERTIES", default=500)
 # Degrees a coordinate may lie past ±180/±90 and be clamped onto the limit (a rounding error, such as
 # Natural Earth's 180.00000000000006) rather than refused.
 LAYERS_IMPORT_COORDINATE_TOLERANCE = env.float("LAYERS_IMPORT_COORDINATE_TOLERANCE", default=1e-9)
+
+# Layer history (layers.history): how many replaced versions of a layer are kept for a rollback, how
+# many days a deleted layer can be restored, and how often (seconds) the sweeper drops what is past
+# both and the tables of import jobs that died and were never retried.
+LAYERS_KEEP_VERSIONS = env.int("LAYERS_KEEP_VERSIONS", default=3)
+LAYERS_DELETED_GRACE_DAYS = env.int("LAYERS_DELETED_GRACE_DAYS", default=30)
+LAYERS_SWEEP_INTERVAL_S = env.int("LAYERS_SWEEP_INTERVAL_S", default=3600)
+# An import job still queued after this many seconds, and run by no worker, is sent to the broker
+# again (its message was lost: the broker was down when it was accepted); checked every
+# LAYERS_REQUEUE_INTERVAL_S.
+LAYERS_REQUEUE_AFTER_S = env.int("LAYERS_REQUEUE_AFTER_S", default=60)
+LAYERS_REQUEUE_INTERVAL_S = env.int("LAYERS_REQUEUE_INTERVAL_S", default=30)
+# Periodic work, run by `celery beat` (make run starts it).
+CELERY_BEAT_SCHEDULE = {
+    "layers-sweep": {"task": "layers.sweep", "schedule": float(LAYERS_SWEEP_INTERVAL_S)},
+    "layers-requeue-imports": {"task": "layers.requeue_imports", "schedule": float(LAYERS_REQUEUE_INTERVAL_S)},
+}
 # Properties a vector tile carries per feature (the schema's first ones): a layer made wider than
 # LAYERS_MAX_PROPERTIES (before the limit, or by the admin) still gets tiles.
 TILES_MAX_ATTRIBUTES = env.int("TILES_MAX_ATTRIBUTES", default=500)

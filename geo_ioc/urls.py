@@ -6,12 +6,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from geo_ioc import sign_in
 from geo_ioc.health import healthz
-from layers import export_views, import_views, pages, views
+from layers import export_views, history_views, import_views, pages, views
 from tiles import raster_views
 
 api = [
     path("layers/", views.LayerList.as_view(), name="layer-list"),
     path("layers/<slug:slug>/", views.LayerDetail.as_view(), name="layer-detail"),
+    path("layers/<slug:slug>/history/", history_views.LayerHistory.as_view(), name="layer-history"),
+    path("layers/<slug:slug>/rollback/", history_views.LayerRollback.as_view(), name="layer-rollback"),
+    path("layers/<slug:slug>/restore/", history_views.LayerRestore.as_view(), name="layer-restore"),
     path("layers/<slug:slug>/features/", views.FeatureCollection.as_view(), name="layer-features"),
     path("layers/<slug:slug>/features/<str:feature_id>/", views.FeatureDetail.as_view(), name="layer-feature"),
     path("layers/<slug:slug>/export.<str:fmt>", export_views.LayerExport.as_view(), name="layer-export"),

@@ -65,6 +65,29 @@ def can_see(user: Caller, layer: Layer) -> bool:
     return visible_layers(user).filter(pk=layer.pk).exists()
 
 
+def can_see_deleted(user: Caller, row: dict) -> bool:
+    """Whether `user` could see a deleted layer, from its catalog row as layers.history keeps it (its
+    table row is gone, so no queryset can ask): the rule of `visible_layers`, on the row's fields."""
+    if not _signed_in(user):
+        return row.get("access") == Access.PUBLIC
+    if user.is_superuser:
+        return True
+    access = row.get("access")
+    return (access == Access.PUBLIC or (access == Access.INTERNAL and user.is_staff)
+            or (access == Access.RESTRICTED and not set(row.get("groups") or []).isdisjoint(_group_ids(user))))
+
+
+def can_write_deleted(user: Caller, row: dict) -> bool:
+    """Whether `user` could write a deleted layer (restore it): the rule of `writable_layers` on its row."""
+    if not _signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    owner = row.get("owner")
+    return (owner is not None and can_see_deleted(user, row)
+            and stewarded_departments(user).filter(pk=owner).exists())
+
+
 def access_scope(user: Caller) -> str:
     """A short key for what `user` may see, for cache keys: two callers with the same scope see the
     same layers. Examples: "public", "staff", "g3.7", "staff+g3", "all"."""

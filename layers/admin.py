@@ -1,11 +1,14 @@
 from django import forms
-from django.contrib import admin
+from django.apps import apps
+from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
 from django.core.exceptions import ValidationError
 
-from layers.access import can_write, stewarded_departments, writable_layers
+from layers.access import can_write, can_write_deleted, stewarded_departments, writable_layers
 from layers.catalog import bump_version, delete_layer, publish_changes
-from layers.models import ApiToken, Department, Feature, Layer
+from layers import history
+from layers.errors import ApiError
+from layers.models import ApiToken, Department, Feature, KeptReason, KeptVersion, Layer
 from layers.schema import validate_property_schema, validate_style
 from layers.widgets import OfflineMapWidget
 
@@ -68,17 +71,20 @@ class LayerAdmin(gis_admin.GISModelAdmin):
 
     # The same deletion as DELETE /api/layers/{slug}/: the partition truncated, the files removed.
     def delete_model(self, request, obj):
-        delete_layer(obj)
+        delete_layer(obj, user_id=request.user.pk)
 
     def delete_queryset(self, request, queryset):
         for layer in queryset:
-            delete_layer(layer)
+            delete_layer(layer, user_id=request.user.pk)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Titles, style or access changed: readers (tiles, caches, ETags) must see a new version.
+        # Titles, style or access changed: readers (tiles, caches, ETags) must see a new version. The
+        # audit log records it with the groups the layer is restricted to now (a link table it does not copy).
         if change:
-            bump_version(form.instance)
+            groups = sorted(form.instance.groups.values_list("name", flat=True))
+            with history.change("admin.change", fields=sorted(form.changed_data), groups=groups):
+                bump_version(form.instance)
 
 
 @admin.register(Feature)
@@ -135,3 +141,81 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # a key is shown once: create tokens with `manage.py create_api_token`
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(apps.get_model("layers", "LayerEvent"))
+class LayerEventAdmin(_ReadOnly):
+    """The audit log: read-only here, append-only in the database (a trigger refuses UPDATE/DELETE)."""
+
+    list_display = ["pgh_created_at", "pgh_label", "slug", "version", "feature_count", "access", "context"]
+    list_filter = ["pgh_label"]
+    search_fields = ["slug"]
+    list_select_related = ["pgh_context"]
+
+    def context(self, event) -> str:
+        return str(event.pgh_context.metadata) if event.pgh_context else ""
+
+    def get_queryset(self, request):
+        events = super().get_queryset(request)
+        if request.user.is_superuser:
+            return events
+        return events.filter(pgh_obj_id__in=writable_layers(request.user).values("pk"))
+
+
+@admin.register(KeptVersion)
+class KeptVersionAdmin(_ReadOnly):
+    """Replaced versions (roll back to one) and deleted layers (restore one), through layers.history:
+    the same functions as POST /api/layers/{slug}/rollback/ and /restore/."""
+
+    list_display = ["slug", "version", "reason", "feature_count", "kept_at", "kept_by"]
+    list_filter = ["reason"]
+    search_fields = ["slug"]
+    actions = ["roll_back", "restore"]
+
+    def get_queryset(self, request):
+        kept = super().get_queryset(request)
+        if request.user.is_superuser:
+            return kept
+        live = writable_layers(request.user).values_list("pk", flat=True)
+        return kept.filter(pk__in=[k.pk for k in kept if k.layer_id in live or (
+            k.reason == KeptReason.DELETED and can_write_deleted(request.user, k.row))])
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.action(description="Roll the layer back to this version (as a new version)")
+    def roll_back(self, request, queryset):
+        for kept in queryset.filter(reason=KeptReason.REPLACED):
+            layer = Layer.objects.filter(pk=kept.layer_id).first()
+            if layer is None or not can_write(request.user, layer):
+                continue
+            try:
+                layer = history.rollback(layer=layer, version=kept.version, user=request.user)
+            except ApiError as error:
+                self.message_user(request, f"{kept.slug}: {error.detail}", messages.ERROR)
+                continue
+            self.message_user(request, f"{layer.slug}: v{kept.version} is live again as v{layer.version}.")
+
+    @admin.action(description="Restore this deleted layer")
+    def restore(self, request, queryset):
+        for kept in queryset.filter(reason=KeptReason.DELETED):
+            try:
+                layer = history.restore(kept=history.restorable(request.user, kept.slug))
+            except ApiError as error:
+                self.message_user(request, f"{kept.slug}: {error.detail}", messages.ERROR)
+                continue
+            self.message_user(request, f"{layer.slug} is restored as v{layer.version}.")

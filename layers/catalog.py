@@ -1,14 +1,17 @@
 """Changes to the catalog that every writer goes through: version bumps, counts and extents."""
 
 from pathlib import Path
+from typing import Any
 
+import pghistory
 from django.conf import settings
 from django.db import connection, transaction
 from django.dispatch import Signal
+from django.forms.models import model_to_dict
 from psycopg import sql
 
 from layers import storage
-from layers.models import ExportJob, Layer
+from layers.models import ExportJob, KeptReason, KeptVersion, Kind, Layer
 from layers.query import Sql
 
 # Sent after these functions changed a layer row in SQL (Model.save sends post_save itself), for the
@@ -77,24 +80,37 @@ def bump_version(layer: Layer) -> Layer:
     return layer
 
 
-def delete_layer(layer: Layer) -> None:
-    """Delete a layer the way the admin does (Model.delete: its export jobs and group links go with
-    the row, post_delete tells the caches, the trigger of migration layers/0003 drops its partition),
-    its partition emptied first by one TRUNCATE rather than a DELETE of every feature. Its files (a
-    raster's COG, built exports) are removed once the deletion is committed, and only from under
-    MEDIA_ROOT and LAYERS_EXPORT_DIR."""
-    files = _files_of(layer)
-    with transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(storage.partition_name(layer.pk))))
+def delete_layer(layer: Layer, *, user_id: int | None = None) -> None:
+    """Delete a layer the way the admin and the API do, restorable for LAYERS_DELETED_GRACE_DAYS
+    (layers.history.restore): its partition detached from the feature store and kept under another
+    name, its raster's COG left in place, its catalog row and groups copied to a KeptVersion; then
+    Model.delete (its export jobs and group links go with the row, post_delete tells the caches, the
+    audit log's trigger records the deletion). Built exports are removed once the deletion is
+    committed (they are rebuilt on demand), and only from under LAYERS_EXPORT_DIR."""
+    files = _export_files(layer)
+    with transaction.atomic(), pghistory.context(action="delete"):
+        layer = Layer.objects.select_for_update().get(pk=layer.pk)
+        table = storage.kept_name(layer.pk, layer.version)
+        kept = storage.detach(layer.pk, keep_as=table) if layer.kind == Kind.VECTOR else False
+        KeptVersion.objects.create(
+            layer_id=layer.pk, slug=layer.slug, version=layer.version, reason=KeptReason.DELETED,
+            table=table if kept else "", raster_path=layer.raster_path, feature_count=layer.feature_count,
+            row=layer_row(layer), kept_by_id=user_id,
+        )
         layer.delete()
         transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in files])
 
 
-def _files_of(layer: Layer) -> list[Path]:
-    roots = [Path(settings.MEDIA_ROOT).resolve(), Path(settings.LAYERS_EXPORT_DIR).resolve()]
-    named = [Path(settings.MEDIA_ROOT) / layer.raster_path] if layer.raster_path else []
-    named += [Path(p) for p in ExportJob.objects.filter(layer=layer).exclude(file_path="")
-              .values_list("file_path", flat=True)]
-    resolved = [path.resolve() for path in named]
-    return [path for path in resolved if any(root in path.parents for root in roots)]
+def layer_row(layer: Layer) -> dict[str, Any]:
+    """The catalog row's editable fields as JSON, its groups as ids: what a KeptVersion keeps and
+    layers.history writes back."""
+    row = model_to_dict(layer, exclude=["id", "extent", "groups"])
+    row["groups"] = sorted(layer.groups.values_list("id", flat=True)) if layer.pk else []
+    return row
+
+
+def _export_files(layer: Layer) -> list[Path]:
+    root = Path(settings.LAYERS_EXPORT_DIR).resolve()
+    named = [Path(p) for p in ExportJob.objects.filter(layer=layer).exclude(file_path="")
+             .values_list("file_path", flat=True)]
+    return [path for path in (p.resolve() for p in named) if root in path.parents]

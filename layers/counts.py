@@ -5,12 +5,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
 
 from layers import query as features
 from layers.access import Caller, visible_layers
 from layers.models import Kind, TimeKind
 from layers.query import Sql
+from layers.replicas import reading_connection
 
 # Exact counts of a layer in a box or a polygon from structures an app above `layers` keeps per layer
 # version (the cluster cells of tiles.counting, registered at tiles' app ready, since `layers` never
@@ -88,7 +88,7 @@ def count_by_layer(
               [[layer_id for layer_id, _timed in scanned], [timed for _id, timed in scanned]])
     )
     if scanned:
-        with connection.cursor() as cur:
+        with reading_connection().cursor() as cur:
             cur.execute(statement.text, statement.params)
             counted.update(cur.fetchall())
     return {slug: counted.get(layer_id, total) for layer_id, slug, _time, total, *_rest in layers}
@@ -97,7 +97,7 @@ def count_by_layer(
 def time_spans(user: Caller) -> list[TimeSpan]:
     """The first and last moment of each visible layer with time (empty layers: None, None)."""
     layers = list(visible_layers(user).exclude(time_kind=TimeKind.NONE).values_list("id", "slug", "time_kind"))
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         # min(time_start) walks the (layer, time_start) index; max(time_end) of instants equals
         # max(time_start), which the index also answers, so only interval layers are scanned (a
         # missing end is an instant at its start, as in layers.query.during).

@@ -70,6 +70,10 @@ CODES: dict[str, ErrorCode] = {
     "layer_not_found": ErrorCode(404, _("There is no such layer, or you are not allowed to see it. Check the slug "
                                         "in /api/layers/.")),
     "feature_not_found": ErrorCode(404, _("This layer has no feature with that id.")),
+    "version_not_kept": ErrorCode(404, _("This layer has no kept version with that number: see its history for "
+                                         "the versions it can be rolled back to.")),
+    "slug_in_use": ErrorCode(409, _("Another layer has this slug now: rename or delete it before restoring this "
+                                    "one.")),
     "scene_not_found": ErrorCode(404, _("There is no such scene.")),
     "playlist_not_found": ErrorCode(404, _("There is no such playlist.")),
     "playlist_empty": ErrorCode(404, _("This playlist has no scenes.")),
@@ -84,6 +88,8 @@ CODES: dict[str, ErrorCode] = {
     "range_not_satisfiable": ErrorCode(416, _("The requested byte range lies outside the file.")),
     # The server
     "server_error": ErrorCode(500, _("Something went wrong on our side. It has been logged.")),
+    "database_unavailable": ErrorCode(503, _("The database cannot be reached right now (it may be restarting). "
+                                             "Try again in a moment.")),
     "query_timeout": ErrorCode(503, _("The request took too long and was stopped. Try a smaller area or fewer "
                                       "layers, or try again later.")),
     # Imports: an upload or a confirm refused (layers.import_views)

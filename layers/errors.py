@@ -13,6 +13,7 @@ from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+import psycopg
 from psycopg.errors import QueryCanceled
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -86,6 +87,14 @@ class LayerNotFound(NotFound):
 
 class FeatureNotFound(NotFound):
     code = "feature_not_found"
+
+
+class VersionNotKept(NotFound):
+    code = "version_not_kept"
+
+
+class SlugInUse(ApiError):
+    code = "slug_in_use"
 
 
 class AuthenticationFailed(ApiError):
@@ -288,6 +297,12 @@ class SceneNotFound(NotFound):
 # --- Bounded work (issue #12 point 4): timeouts, body limits, rate limits, sign-in lock-out. ---
 
 
+class DatabaseUnavailable(ApiError):
+    """PostgreSQL could not be reached (restarting, failing over): try again in a moment."""
+
+    code = "database_unavailable"
+
+
 class QueryTimeout(ApiError):
     """A statement ran past its statement_timeout; PostgreSQL cancelled it, the backend is free."""
 
@@ -322,13 +337,29 @@ def is_query_canceled(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and isinstance(exc.__cause__, QueryCanceled)
 
 
+def is_database_unreachable(exc: BaseException) -> bool:
+    """A connection to PostgreSQL that could not be made or was lost (a restart, a failover): psycopg's
+    OperationalError without an SQLSTATE, or with one of class 08 (connection exception) or 57P
+    (operator intervention: admin shutdown, cannot connect now)."""
+    cause = exc.__cause__ if isinstance(exc, OperationalError) else None
+    if not isinstance(cause, psycopg.OperationalError) or isinstance(cause, QueryCanceled):
+        return False
+    state = cause.sqlstate or ""
+    return state == "" or state.startswith(("08", "57P"))
+
+
 def bounded_work_error(exc: BaseException) -> ApiError | None:
-    """The ApiError that stands for a database timeout or Django's request-size guards, else None.
+    """The ApiError that stands for a database timeout or an unreachable database, or for Django's
+    request-size guards, else None.
 
     One mapping for the DRF handler and the plain-view middleware."""
     if is_query_canceled(exc):
         log.warning("statement cancelled (statement_timeout): %s", exc)
         return QueryTimeout()
+    if is_database_unreachable(exc):
+        # Django drops the broken connection at the end of the request; the next one reconnects.
+        log.warning("database unreachable: %s", exc)
+        return DatabaseUnavailable()
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
     if isinstance(exc, TooManyFieldsSent):

@@ -306,12 +306,30 @@ def geojson_chunks(layer: Layer) -> Iterator[bytes]:
     yield b"]}"
 
 
+_LOCK_CLASS = 7302  # advisory lock namespace of export jobs (7301: import jobs)
+
+
 def export_dir(job: ExportJob) -> Path:
     return Path(settings.LAYERS_EXPORT_DIR) / str(job.pk)
 
 
 def build(export_id: int) -> str:
-    """The Celery side of a big export: claim the job, write the file, record where it is."""
+    """The Celery side of a big export: claim the job, write the file, record where it is. Safe to
+    run twice (a worker killed mid-way, the broker handing the job on): a session advisory lock keeps
+    a second delivery off a job a live worker is building ("locked": the task looks again later) and
+    dies with a killed worker's connection; the retry starts the file again from nothing."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_CLASS, export_id % 2**31])
+        if not cur.fetchone()[0]:
+            return "locked"
+    try:
+        return _build(export_id)
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, export_id % 2**31])
+
+
+def _build(export_id: int) -> str:
     with connection.cursor() as cur:
         cur.execute(
             "UPDATE layers_exportjob SET status = 'running' WHERE id = %s AND status IN ('queued', 'running')",

@@ -7,12 +7,12 @@ its axes swapped, written with the decimals that CRS's units need).
 
 from dataclasses import dataclass
 
-from django.db import connection
 
 from layers import query as features
 from layers.filters import FeatureQuery
 from layers.models import Layer, TimeKind
 from layers.query import Sql
+from layers.replicas import reading_connection
 
 COORDINATE_DECIMALS = 7
 STORED = Sql("f.geom")
@@ -71,7 +71,7 @@ def count_features(layer: Layer, query: FeatureQuery) -> int:
     if not query.is_filtered:
         return layer.feature_count
     statement = features.select("count(*)", features.matching(layer.pk, query))
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(statement.text, statement.params)
         return cur.fetchone()[0]
 
@@ -99,7 +99,7 @@ def feature_page(layer: Layer, query: FeatureQuery, *, geometry: Sql = STORED,
         + "SELECT f.id, " + feature + " AS doc FROM " + features.FEATURES + " WHERE " + where
         + Sql(f" ORDER BY f.id {order} LIMIT %s) AS page", [query.limit])
     )
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(statement.text, statement.params)
         docs, returned, first_id, last_id = cur.fetchone()
         has_more = False
@@ -118,7 +118,7 @@ def single_feature(layer: Layer, feature_id: int, query: FeatureQuery, *, geomet
         _feature_sql(Sql(*_properties_sql(layer, query)), geometry, decimals),
         features.where([features.in_layer(layer.pk), Sql("f.id = %s", [feature_id])]),
     )
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(statement.text, statement.params)
         row = cur.fetchone()
     return row[0].encode() if row else None

@@ -89,6 +89,8 @@ _JOB = OpenApiResponse({"$ref": "#/components/schemas/ImportJob"},
 
 
 class ImportList(APIView):
+    primary_only = True  # a job is polled right after its upload: a replica may not have it yet (layers.replicas)
+
     @extend_schema(
         request={"multipart/form-data": inline_serializer("ImportUpload", {
             "file": serializers.FileField(),
@@ -146,6 +148,8 @@ class ImportList(APIView):
 
 
 class ImportDetail(APIView):
+    primary_only = True
+
     @extend_schema(responses={200: _JOB}, summary="One import job, for polling its progress")
     def get(self, request: Request, job_id: int) -> Response:
         _require_steward(request.user)

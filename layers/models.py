@@ -4,6 +4,7 @@ Models hold fields, constraints and single-row rules only. Version bumps, extent
 maintained by explicit calls in `layers.catalog`, never by signals.
 """
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.gis.db import models
@@ -97,6 +98,18 @@ class Department(models.Model):
         return f"{self.code} {self.name_vi}"
 
 
+# The audit log of the catalog (layers.history): a copy of the row at each creation, change and
+# deletion, written by database triggers (django-pghistory) so that no writer can skip it, with the
+# context of the change (who, which request or import job, what action) attached. Append-only: a
+# trigger refuses UPDATE and DELETE of its rows, from the app as from any SQL.
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("changed", condition=pghistory.AnyChange(exclude_auto=True)),
+    pghistory.DeleteEvent("deleted"),
+    exclude=["extent"],
+    append_only=True,
+    model_name="LayerEvent",
+)
 class Layer(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title_vi = models.CharField(max_length=200)
@@ -259,3 +272,36 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} {self.layer_id}.{self.fmt} v{self.layer_version} ({self.status})"
+
+
+class KeptReason(models.TextChoices):
+    REPLACED = "replaced", "Replaced"
+    DELETED = "deleted", "Deleted"
+
+
+class KeptVersion(models.Model):
+    """A version of a layer that is no longer live, kept so that it can come back (layers.history):
+    the features of a replaced version or of a deleted layer in a table of their own (detached from
+    the feature store), a raster's COG file, and the catalog row as it was. Not a foreign key to the
+    layer: a deleted layer's row is gone."""
+
+    layer_id = models.BigIntegerField()
+    slug = models.SlugField(max_length=80)
+    version = models.PositiveBigIntegerField()
+    reason = models.CharField(max_length=10, choices=KeptReason.choices)
+    # The kept features (vector layers); empty for a raster, whose file is `raster_path`.
+    table = models.CharField(max_length=63, blank=True)
+    raster_path = models.CharField(max_length=500, blank=True)
+    feature_count = models.PositiveIntegerField(default=0)
+    # The catalog row's fields (and its group ids) when the version was live.
+    row = models.JSONField(default=dict)
+    kept_at = models.DateTimeField(auto_now_add=True)
+    kept_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+
+    class Meta:
+        ordering = ["-kept_at", "-id"]
+        indexes = [models.Index(fields=["layer_id", "reason"], name="keptversion_layer_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.slug} v{self.version} ({self.reason})"

@@ -7,10 +7,10 @@ with the trigram index on `layers_search_text(properties)`.
 
 from dataclasses import dataclass
 
-from django.db import connection
 
 from layers.access import Caller, visible_layers
 from layers.models import Domain, Kind
+from layers.replicas import reading_connection
 
 SEARCH_LIMIT = 20
 # Administrative prefixes a name may carry: "tan an" should rank "Thành phố Tân An" as an exact match.
@@ -95,7 +95,7 @@ def search_names(user: Caller, text: str, *, limit: int = SEARCH_LIMIT) -> list[
         "text": pattern, "layers": _visible_vector_ids(user), "admin": _visible_admin_ids(user),
         "admin_domain": Domain.ADMIN.value, "prefixes": _ADMIN_PREFIXES, "limit": limit,
     }
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(sql, params)
         return [_hit(row) for row in cur.fetchall()]
 
@@ -110,7 +110,7 @@ def places_at(user: Caller, lon: float, lat: float) -> list[Hit]:
          WHERE f.layer_id = ANY(%(admin)s) AND f.geom && p.g AND ST_Intersects(f.geom, p.g)
          ORDER BY ST_Area(f.geom), f.id
     """
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(sql, {"lon": lon, "lat": lat, "admin": _visible_admin_ids(user)})
         return [_hit(row) for row in cur.fetchall()]
 

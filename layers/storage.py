@@ -180,27 +180,57 @@ def _rewrite(definition: str, on: str) -> str:
     return statement
 
 
-def swap(layer_id: int, table: str) -> None:
-    """Make `table` the layer's partition: detach and drop the current one, attach `table`, give it
-    the partition's name. Run last in the publishing transaction (see the module's note on locks)."""
+def kept_name(layer_id: int, version: int) -> str:
+    """The name of the table that keeps a version of a layer once it is no longer its partition
+    (layers.history)."""
+    return f"{_STORE}_kept_{int(layer_id)}_v{int(version)}"
+
+
+def swap(layer_id: int, table: str, *, keep_as: str | None = None) -> None:
+    """Make `table` the layer's partition: detach the current one, attach `table`, give it the
+    partition's name. The current one is dropped, or kept under the name `keep_as` (a replaced version
+    kept for a rollback). Run last in the publishing transaction (see the module's note on locks)."""
     current = partition_name(layer_id)
     _lock_store()
+    attached = _detach(layer_id)
+    store, old, new = (sql.Identifier(n) for n in (_STORE, current, table))
+    statements = [
+        sql.SQL("ALTER TABLE {} RENAME TO {}").format(old, sql.Identifier(keep_as)) if keep_as and attached
+        else sql.SQL("DROP TABLE IF EXISTS {}").format(old),
+        sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
+            store, new, sql.Literal(int(layer_id))),
+        sql.SQL("ALTER TABLE {} RENAME TO {}").format(new, old),
+    ]
+    with connection.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement.as_string(cur.connection))
+
+
+def detach(layer_id: int, *, keep_as: str) -> bool:
+    """Take the layer's partition out of the feature store and keep it under the name `keep_as` (a
+    deleted layer's features, restorable by `swap`). False if the layer had no partition."""
+    _lock_store()
+    if not _detach(layer_id):
+        return False
+    with connection.cursor() as cur:
+        cur.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(
+            sql.Identifier(partition_name(layer_id)), sql.Identifier(keep_as)).as_string(cur.connection))
+    return True
+
+
+def _detach(layer_id: int) -> bool:
+    """DETACH the layer's partition if it is one (the caller holds the store's lock): whether it was."""
+    current = partition_name(layer_id)
     with connection.cursor() as cur:
         cur.execute(
             "SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(%s) AND inhparent = %s::regclass",
             [current, _STORE],
         )
-        attached = cur.fetchone() is not None
-        store, old, new = (sql.Identifier(n) for n in (_STORE, current, table))
-        statements = [
-            sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(store, old) if attached else None,
-            sql.SQL("DROP TABLE IF EXISTS {}").format(old),
-            sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
-                store, new, sql.Literal(int(layer_id))),
-            sql.SQL("ALTER TABLE {} RENAME TO {}").format(new, old),
-        ]
-        for statement in filter(None, statements):
-            cur.execute(statement.as_string(cur.connection))
+        if cur.fetchone() is None:
+            return False
+        cur.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(
+            sql.Identifier(_STORE), sql.Identifier(current)).as_string(cur.connection))
+    return True
 
 
 def _lock_store(*, wait: str = "1s", tries: int = 10) -> None:

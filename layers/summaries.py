@@ -25,13 +25,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from shapely.geometry import Polygon
 
 from layers import counts
 from layers import query as features
 from layers.access import Caller, visible_layers
 from layers.models import Kind, Layer, TimeKind
+from layers.replicas import reading_connection
 from layers.schema import schema_property
 
 SQUARE_METRES_PER_HECTARE = 10_000.0
@@ -111,7 +111,7 @@ def _summarize(
         "start": start,
         "end": end,
     }
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         _execute(
             cur,
             "WITH zone AS (" + zone_sql + ") SELECT ST_Area(g::geography), ST_XMin(g), ST_YMin(g),"

@@ -69,12 +69,13 @@ class LayerDetail(APIView):
         responses={204: None, 401: OpenApiResponse(description="Not signed in"),
                    403: OpenApiResponse(description="Visible, but not a layer of the caller's departments"),
                    404: OpenApiResponse(description="Unknown, or hidden from the caller")},
-        summary="Delete a layer with its features (stewards of its owning department, superusers)",
+        summary="Delete a layer with its features (stewards of its owning department, superusers); restorable "
+                "for LAYERS_DELETED_GRACE_DAYS",
     )
     def delete(self, request: Request, slug: str) -> Response:
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        delete_layer(get_writable_layer(request.user, slug))
+        delete_layer(get_writable_layer(request.user, slug), user_id=request.user.pk)
         return Response(status=204)
 
 

@@ -433,6 +433,15 @@ LAYER_ROWS = [
     Row("zone-detail", "DELETE", "write", "owner", (204,), zones_on(
         lambda c, t: c.delete(f"/api/zones/{t.square_id}/"))),
     Row("layer-export", "GET", "write", "anyone", (202,), _async_export, label="layer-export queued job"),
+    # History: the owner reads it; a rollback to a version never kept and a restore over a live layer
+    # are refused (404, 409) without changing anything (the real ones: tests/test_layer_rollback.py,
+    # tests/test_layer_restore.py).
+    Row("layer-history", "GET", "read", "owner", (200,), lambda c, t: c.get(f"/api/layers/{t.slug}/history/")),
+    Row("layer-rollback", "POST", "write", "owner", (404,),
+        lambda c, t: _json_post(c, f"/api/layers/{t.slug}/rollback/", {"version": 1}),
+        label="layer-rollback to a version not kept"),
+    Row("layer-restore", "POST", "write", "owner", (409,), lambda c, t: c.post(f"/api/layers/{t.slug}/restore/"),
+        label="layer-restore over a live layer"),
     # Write methods on read addresses: refused alike for every layer (405), nothing changes.
     Row("layer-detail", "DELETE", "write", "owner", (204,), lambda c, t: c.delete(f"/api/layers/{t.slug}/")),
     Row("layer-detail", "PATCH", "write", "anyone", (405,),

@@ -283,11 +283,14 @@ def test_the_edge_can_be_turned_off(served, schools, settings):
 
 
 def test_gunicorn_serves_the_edge(settings):
-    """geo_ioc.wsgi:application (what gunicorn loads) is the edge around Django."""
+    """geo_ioc.wsgi:application (what gunicorn loads) is the edge around Django, inside the read-only
+    context of read replicas (layers.replicas), so that the edge's tiles may come from a replica too."""
     from geo_ioc import wsgi
+    from layers.replicas import ReadOnlyApplication
 
-    assert isinstance(wsgi.application, TileEdge)
-    assert isinstance(wsgi.application.app, WSGIHandler)
+    assert isinstance(wsgi.application, ReadOnlyApplication)
+    assert isinstance(wsgi.application.app, TileEdge)
+    assert isinstance(wsgi.application.app.app, WSGIHandler)
 
 
 def test_with_redis_unreachable_requests_go_to_django_and_are_served(served, schools, settings):

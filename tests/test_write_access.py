@@ -1,13 +1,16 @@
 """Writes obey one rule (layers.access.writable_layers): a layer's owning department's stewards may
 write it, and only if they may see it; a layer they may not see answers like an unknown one."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
-from layers import storage
+from layers import history, storage
 from layers.access import may_create_layer, writable_layers
 from layers.imports import jobs
 from layers.models import Department, ExportJob, ImportJob, Layer
@@ -177,15 +180,17 @@ def test_a_steward_deletes_a_layer_of_their_department_with_its_features(educati
     assert client_for(education_steward).get("/api/layers/schools/").status_code == 404
 
 
-def test_deleting_a_raster_layer_removes_its_file(environment_steward, tmp_path, settings,
-                                                 django_capture_on_commit_callbacks):
+def test_a_deleted_raster_layers_file_is_kept_for_the_grace_period_then_removed(
+        environment_steward, tmp_path, settings, django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT = tmp_path / "media"
     import_now(write_tif(tmp_path / "ndvi.tif"), user=environment_steward, layer="ndvi-moi")
     cog = settings.MEDIA_ROOT / Layer.objects.get(slug="ndvi-moi").raster_path
     assert cog.is_file()
     with django_capture_on_commit_callbacks(execute=True):
         assert client_for(environment_steward).delete("/api/layers/ndvi-moi/").status_code == 204
-    assert not cog.exists() and not Layer.objects.filter(slug="ndvi-moi").exists()
+    assert cog.is_file() and not Layer.objects.filter(slug="ndvi-moi").exists()  # restorable (layers.history)
+    history.sweep(now=timezone.now() + timedelta(days=settings.LAYERS_DELETED_GRACE_DAYS + 1))
+    assert not cog.exists()
 
 
 def test_a_superuser_deletes_any_layer(superuser, hidden):

@@ -29,11 +29,11 @@ from collections.abc import Iterator
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import connection
 
 from layers import query as features
 from layers.models import Layer
 from layers.query import Sql
+from layers.replicas import reading_connection
 from tiles import cells
 from tiles.grid import MERCATOR_HALF
 from tiles.models import ClusterCell, ClusterLevel
@@ -164,7 +164,7 @@ def _count(layer_id: int, version: int, ranges: list[tuple[int, Rect]], border: 
     # For this statement only (SET LOCAL, one implicit transaction, one round trip), as for tiles
     # (tiles.mvt): no parallel query, whose workers' start costs more here than the scans they share.
     statement = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off; " + statement
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(statement.text, statement.params)
         for _set in range(2):  # past the SETs
             cur.nextset()

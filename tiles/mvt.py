@@ -33,6 +33,7 @@ from layers import query as features
 from layers.filters import FeatureQuery
 from layers.query import FEATURES, Sql
 from layers.models import GeometryType, Layer, TimeKind
+from layers.replicas import reading_connection
 from tiles import access_memo, cells
 from tiles.cache import layer_identity
 from tiles.grid import MERCATOR_HALF, Tile
@@ -89,7 +90,7 @@ def render_mvt(parts: list[LayerPart], tile: Tile, *, catalog_token: int | None 
 
 def _run(parts: list[LayerPart], tile: Tile, catalog_token: int | None, *, live: bool) -> tuple[list[bytes], list[str]]:
     sql, params = tile_statement(parts, tile, catalog_token=catalog_token, live=live)
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(sql, params)
         for _set in range(4):  # past the SETs
             cur.nextset()

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
 
 from layers import query as features
 from layers.query import FEATURES, Sql
+from layers.replicas import reading_connection
 from wall.timeframe import Window
 
 Scalar = str | int | float | bool
@@ -61,7 +61,7 @@ def aggregate(selection: Selection, *, aggregate: str = "count", prop: str | Non
     average or maximum has no numeric value to work on."""
     agg_sql, agg_params = _aggregate_sql(aggregate, prop)
     where, params = selection.where()
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(f"SELECT {agg_sql} FROM {FEATURES.text} WHERE {where}", agg_params + params)
         return _number(cur.fetchone()[0])
 
@@ -79,7 +79,7 @@ def series(selection: Selection, *, bucket: timedelta, aggregate: str = "count",
     agg_sql, agg_params = _aggregate_sql(aggregate, prop)
     where, params = selection.where()
     empty = "0" if aggregate in ("count", "count_distinct", "sum") else "NULL"
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(
             f"""
             WITH buckets AS (
@@ -103,7 +103,7 @@ def ranking(selection: Selection, *, group_by: str, aggregate: str = "count", pr
     that property left out."""
     agg_sql, agg_params = _aggregate_sql(aggregate, prop)
     where, params = selection.where()
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(
             f"""
             SELECT f.properties ->> %s AS k, {agg_sql} AS v FROM {FEATURES.text}
@@ -120,7 +120,7 @@ def labels(layer_id: int, *, key: str, label: str, keys: list[str]) -> dict[str,
     if not keys:
         return {}
     layer = features.in_layer(layer_id)
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(
             f"SELECT f.properties ->> %s, f.properties ->> %s FROM {FEATURES.text}"
             f" WHERE {layer.text} AND f.properties ->> %s = ANY(%s)",
@@ -132,7 +132,7 @@ def labels(layer_id: int, *, key: str, label: str, keys: list[str]) -> dict[str,
 def latest(selection: Selection, *, props: list[str], limit: int = 10) -> list[tuple[datetime, list[Any]]]:
     """The most recent features of the selection (by time_start), with the values of `props`."""
     where, params = selection.where()
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(
             f"""
             SELECT f.time_start, ARRAY(SELECT f.properties ->> p FROM unnest(%s::text[]) WITH ORDINALITY AS u(p, i)

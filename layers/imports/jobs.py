@@ -17,12 +17,14 @@ their writing in the publishing transaction.
 """
 
 import binascii
+import errno
 import logging
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 import numpy as np
@@ -33,7 +35,7 @@ from django.db import connection, transaction
 from pyproj import CRS
 
 from layers import crs as crs_module
-from layers import encodings, storage
+from layers import encodings, history, storage
 from layers.access import can_write, may_create_layer
 from layers.catalog import publish_changes
 from layers.imports import geometry, load, sources, state, vector
@@ -60,19 +62,37 @@ def run(job_id: int) -> str:
         progress = Progress(job.pk)
         report = Report()
         try:
-            _process(job, report, progress)
+            # Every layer change of the job is tagged with it in the audit log (layers.history).
+            with history.change(f"import.{job.mode}", job=job.pk, user=job.created_by_id):
+                _process(job, report, progress)
         except NeedsInput as waiting:
             state.wait(job, report, waiting)
         except ImportProblem as problem:
             # The report so far stays: the rows that were refused explain a "nothing loaded".
             state.finish(job, JobStatus.FAILED, report, error=problem.message())
-        except Exception:
-            log.exception("import job %s failed", job_id)
-            state.finish(job, JobStatus.FAILED, report, error=render("internal_error"))
-            raise
+        except Exception as error:
+            if _disk_full(error):  # the steward can act on it (ask for space, import again): not a crash
+                log.error("import job %s: the import directory's disk is full (%s)", job_id, error)
+                state.finish(job, JobStatus.FAILED, report, error=render("storage_full"))
+            else:
+                log.exception("import job %s failed", job_id)
+                state.finish(job, JobStatus.FAILED, report, error=render("internal_error"))
+                raise
         finally:
             progress.close()
+            # The unpacked and converted files go whatever happened (a retry or a confirm unpacks
+            # the upload again); the upload stays for that.
+            shutil.rmtree(state.work_dir(job), ignore_errors=True)
     return ImportJob.objects.values_list("status", flat=True).get(pk=job_id)
+
+
+def _disk_full(error: BaseException) -> bool:
+    """Whether `error`, or an error it was raised from (GDAL's, rasterio's), is a full disk."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 @contextmanager
@@ -86,6 +106,23 @@ def _job_lock(job_id: int) -> Iterator[bool]:
         if locked:
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, job_id % 2**31])
+
+
+def stale_queued(*, older_than: timedelta) -> list[int]:
+    """Jobs queued for longer than `older_than` whose lock nobody holds: not running anywhere."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT j.id FROM layers_importjob AS j
+             WHERE j.status = 'queued' AND j.created_at < now() - %s
+               AND NOT EXISTS (SELECT 1 FROM pg_locks AS l
+                                WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = j.id %% 2147483648
+                                  AND l.objsubid = 2)
+             ORDER BY j.id
+            """,
+            [older_than, _LOCK_CLASS],
+        )
+        return [job_id for (job_id,) in cur.fetchall()]
 
 
 def _claim(job_id: int) -> ImportJob | None:
@@ -243,7 +280,7 @@ def _load_vector(job: ImportJob, source: sources.Source, inspection: vector.Insp
                 layer.save(update_fields=["geometry_type", "property_schema"])
                 layer = publish_changes(layer)
             else:
-                layer = _publish_next_version(layer, created, table, indexed=prepared is not None)
+                layer = _publish_next_version(job, layer, created, table, indexed=prepared is not None)
             state.finish(job, JobStatus.SUCCEEDED, report, version=layer.version)
     except BaseException:
         if prepared is not None:
@@ -322,18 +359,19 @@ def _prepare_next_version(job: ImportJob, read: Callable[..., set[str]], progres
     return _Prepared(layer, table, types)
 
 
-def _publish_next_version(layer: Layer, created: bool, table: str, *, indexed: bool) -> Layer:
-    """Indexes built once on the loaded rows (unless they are already), the catalog row written, then
-    the swap (layers.storage), which holds the feature store's exclusive lock until commit and so
-    comes last."""
+def _publish_next_version(job: ImportJob, layer: Layer, created: bool, table: str, *, indexed: bool) -> Layer:
+    """Indexes built once on the loaded rows (unless they are already), the catalog row written, the
+    version replaced kept for a rollback (layers.history), then the swap (layers.storage), which holds
+    the feature store's exclusive lock until commit and so comes last."""
     if not indexed:
         storage.build_indexes(table)
+    replaced = None if created else history.keep_replaced(layer, user_id=job.created_by_id)
     if created:
         layer.save(force_insert=True)
     else:
         layer.save(update_fields=["geometry_type", "property_schema"])
     layer = publish_changes(layer, table=table)
-    storage.swap(layer.pk, table)
+    storage.swap(layer.pk, table, keep_as=replaced)
     return layer
 
 

@@ -46,6 +46,8 @@ MESSAGES = {
     "nothing_loaded": _("None of the %(read)s features could be loaded; the layer was left as it was."),
     "too_many_properties": _("The features have %(count)s properties; a layer holds at most %(limit)s."),
     "internal_error": _("The import failed on our side; it has been logged. The layer was left as it was."),
+    "storage_full": _("The server's disk for imports is full, so the file could not be unpacked or converted. "
+                      "The layer was left as it was; ask the administrator to free space, then import again."),
     # The request
     "bad_slug": _("The layer must be a slug: lower-case letters, digits and hyphens."),
     "bad_mode": _("The mode must be replace, append or upsert."),

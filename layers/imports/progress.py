@@ -39,6 +39,7 @@ class Progress:
                 host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
                 password=db["PASSWORD"] or None, dbname=db["NAME"], autocommit=True,
                 options="-c lock_timeout=200ms",
+                prepare_threshold=None,  # no prepared statement: safe behind PgBouncer's transaction pooling
             )
         return self._conn
 

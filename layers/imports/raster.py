@@ -14,6 +14,7 @@ from pyproj.exceptions import CRSError
 from rasterio.errors import RasterioError
 
 from layers import crs as crs_module
+from layers import history
 from layers.catalog import bump_version
 from layers.imports import state
 from layers.imports.problems import ImportProblem, unreadable
@@ -63,9 +64,13 @@ def _import_raster(job: ImportJob, source: Source, report: Report, progress: Pro
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"import-{job.pk}.tif"
     partial = target.with_suffix(".partial.tif")
-    with rasterio.open(origin) as ready:
-        rasterio.shutil.copy(ready, partial, driver="COG", **COG_OPTIONS)
-    _validate_cog(partial)
+    try:
+        with rasterio.open(origin) as ready:
+            rasterio.shutil.copy(ready, partial, driver="COG", **COG_OPTIONS)
+        _validate_cog(partial)
+    except BaseException:  # a full disk, a bad file: no half-written COG is left behind
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(target)
     progress("publishing", 95, force=True)
     extent = _extent_wgs84(crs, bounds)
@@ -80,6 +85,8 @@ def _import_raster(job: ImportJob, source: Source, report: Report, progress: Pro
                                          owner_id=job.department_id)
         elif layer.kind != Kind.RASTER:
             raise ImportProblem("raster_into_vector", slug=job.layer_slug)
+        else:  # its current COG stays on disk, kept for a rollback
+            history.keep_replaced(layer, user_id=job.created_by_id)
         layer.raster_path = str(target.relative_to(Path(settings.MEDIA_ROOT))) \
             if target.is_relative_to(Path(settings.MEDIA_ROOT)) else str(target)
         layer.extent = extent
