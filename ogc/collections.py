@@ -1,7 +1,6 @@
 """The documents of OGC API - Features (landing page, conformance, collections, queryables), built
 from the layer catalog the caller may see (layers.access). Collections are the vector layers."""
 
-from django.db import connection
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -11,6 +10,7 @@ from layers import query
 from layers.access import visible_layers
 from layers.models import Kind, Layer, TimeKind
 from layers.query import Sql
+from layers.replicas import reading_connection
 from ogc import crs
 from ogc.cql2 import DATETIME, GEOMETRY
 
@@ -95,7 +95,7 @@ def temporal_extents(layers: list[Layer]) -> dict[int, tuple]:
     statement = query.select(
         Sql("f.layer_id, min(f.time_start), max(coalesce(f.time_end, f.time_start))"), query.in_layers(timed)
     ) + " GROUP BY f.layer_id"
-    with connection.cursor() as cur:
+    with reading_connection().cursor() as cur:
         cur.execute(statement.text, statement.params)
         return {row[0]: (row[1], row[2]) for row in cur.fetchall()}
 
