@@ -44,6 +44,7 @@ PROPERTY_SCHEMA = [
     _prop("received_at", "datetime", "Thời điểm tiếp nhận", "Received at"),
     _prop("resolve_due", "datetime", "Hạn xử lý", "Due"),
     _prop("resolved_at", "datetime", "Thời điểm xử lý xong", "Resolved at"),
+    _prop("updated_at", "datetime", "Cập nhật lúc", "Updated at"),
     _prop("public_response", "string", "Trả lời công khai", "Public response"),
     _prop("rating", "integer", "Mức hài lòng", "Satisfaction"),
 ]
@@ -105,6 +106,7 @@ def public_properties(report: Report) -> dict:
         "received_at": _iso(report.received_at),
         "resolve_due": _iso(report.resolve_due),
         "resolved_at": _iso(report.resolved_at),
+        "updated_at": _iso(report.updated_at),
         "public_response": report.public_response,
         "rating": report.rating,
     }

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from feedback import status_views
+
+urlpatterns = [
+    path("status/<str:key>/", status_views.status_page, name="feedback-status"),
+]
