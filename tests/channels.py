@@ -405,6 +405,7 @@ LAYER_ROWS += [
         feedback_on(lambda c, t: c.get("/open311/v2/requests/p1.json")), label="open311-request json"),
     Row("open311-request", "GET", "read", "anyone", (200,),
         feedback_on(lambda c, t: c.get("/open311/v2/requests/p1.xml")), label="open311-request xml"),
+    Row("feedback-kpis", "GET", "read", "anyone", (200,), feedback_on(lambda c, t: c.get("/api/feedback/kpis/"))),
 ]
 
 OTHER_ROWS = [

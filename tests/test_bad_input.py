@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
+from feedback.layer import feedback_layer
 from tests.departments import make_department
 from wall.models import Playlist
 
@@ -102,6 +103,10 @@ CASES = [
     get("open311-unknown-request", "/open311/v2/requests/1022-999999999.json"),
     get("open311-unknown-token", "/open311/v2/tokens/no-such-token.json"),
     get("feedback-status-unknown-key", "/feedback/status/no-such-key/"),
+    get("feedback-kpis-hidden-layer", "/api/feedback/kpis/"),
+    get("feedback-kpis-by-unknown-group", "/api/feedback/kpis/?by=district", "official"),
+    get("feedback-kpis-unknown-parameter", "/api/feedback/kpis/?commune=27685", "official"),
+    get("feedback-kpis-bad-window", "/api/feedback/kpis/?datetime=2026-13-01", "official"),
     # The catalog
     get("catalog-nul-in-domain", "/api/layers/?domain=%00"),
     get("catalog-bad-utf8-in-domain", "/api/layers/?domain=%ff"),
@@ -359,6 +364,7 @@ def callers(clients, planner, official, schools) -> dict[str, APIClient]:
 @pytest.fixture
 def places(import_dir, schools, incidents, zones, districts):
     Playlist.objects.create(slug="empty", title_vi="Trống", title_en="Empty")
+    feedback_layer()  # internal: the official reaches the checks of the KPIs' parameters
 
 
 def send(client: Client, case: Bad):
