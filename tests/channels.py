@@ -426,6 +426,15 @@ OTHER_ROWS = [
         layered=False),
     Row("feedback-status", "GET", "read", "anyone", (404,), lambda c, t: c.get("/feedback/status/no-such/"),
         layered=False, page=True),
+    # The handling desk: for a unit's members and the 1022 operators (here: the superuser); a report
+    # nobody here handles answers 404 to every signed-in caller alike.
+    Row("feedback-desk", "GET", "read", "superuser", (200,), lambda c, t: c.get("/feedback/"), layered=False,
+        page=True),
+    Row("feedback-report", "GET", "read", "signed-in", (404,), lambda c, t: c.get(f"/feedback/reports/{NO_SUCH_ID}/"),
+        layered=False, page=True),
+    Row("feedback-act", "POST", "write", "signed-in", (404,),
+        lambda c, t: c.post(f"/feedback/reports/{NO_SUCH_ID}/act", {"action": "acknowledge"}), layered=False,
+        page=True),
     Row("layer-list", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/layers/"), layered=False),
     Row("search", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/search/", {"q": "Q7"}),
         layered=False, label="search by name"),
