@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from feedback.models import OPEN_STATUSES, Report, Status
-from layers.catalog import publish_changes
+from layers.catalog import publish_changes, publish_upserts
 from layers.models import Access, Feature, Layer, TimeKind
 from layers.schema import validate_property_schema, validate_style
 
@@ -118,12 +118,18 @@ def feature_of(report: Report, layer: Layer) -> Feature:
                    time_end=report.received_at)
 
 
-def publish(reports: Iterable[Report]) -> Layer:
+def publish(reports: Iterable[Report], *, new: bool = False) -> Layer:
     """Write the features of these reports (insert or update by source id) and bump the layer's
-    version, in the caller's transaction."""
+    version, in the caller's transaction. `new`: the reports were just received (their features are
+    added; otherwise they exist and keep their place), so the count and extent grow in place."""
     layer = feedback_layer()
+    reports = list(reports)
     features = [feature_of(report, layer) for report in reports]
     Feature.objects.bulk_create(features, batch_size=2000, update_conflicts=True,
                                 unique_fields=["layer", "source_id"],
                                 update_fields=["geom", "properties", "time_start", "time_end"])
-    return publish_changes(layer)
+    box = None
+    if new and reports:
+        xs, ys = [r.location.x for r in reports], [r.location.y for r in reports]
+        box = (min(xs), min(ys), max(xs), max(ys))
+    return publish_upserts(layer, added=len(features) if new else 0, box=box)

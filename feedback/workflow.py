@@ -88,7 +88,7 @@ def submit(intake: Intake, *, account: AbstractBaseUser | None, now: datetime | 
         report.save()
         Transition.objects.create(report=report, action=Action.RECEIVE, to_status=S.RECEIVED, actor=account,
                                   department=report.department, at=now)
-        layer.publish([report])
+        layer.publish([report], new=True)
     return report
 
 

@@ -129,3 +129,15 @@ def test_a_report_turns_overdue_on_the_map_when_its_deadline_passes(feedback_wor
     feature = Feature.objects.get(layer__slug="feedback-1022", source_id=report.service_request_id)
     assert feature.properties["overdue"] is True and feature.properties["sla"] == "overdue"
     assert flag_overdue(now=datetime(2026, 3, 3, 8, 32, tzinfo=ICT)) == 0
+
+
+def test_a_new_report_grows_the_layers_count_and_extent_as_a_full_recount_would(feedback_world):
+    from layers.catalog import publish_changes
+
+    report_at(feedback_world, IN_PHUONG_1)
+    report_at(feedback_world, IN_BINH_TAM)
+    layer = Layer.objects.get(slug="feedback-1022")
+    incremental = (layer.feature_count, layer.extent.extent)
+    recounted = publish_changes(layer)
+    assert incremental[0] == recounted.feature_count == 2
+    assert incremental[1] == pytest.approx(recounted.extent.extent, abs=1e-6)
