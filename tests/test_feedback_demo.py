@@ -55,3 +55,16 @@ def test_the_reports_are_the_feedback_layer_without_contact_details(demo_reports
 def test_loading_twice_keeps_one_copy(demo_reports):
     assert load_feedback_demo(reports=3000).action == "skipped"
     assert Report.objects.count() == 3000
+
+
+def test_each_report_lies_in_its_commune_of_the_demo_worlds_admin_layer(demo_reports):
+    from django.contrib.gis.geos import Point
+
+    from fixtures.load import load_layer
+    from fixtures.world import generate_world
+    from feedback.places import commune_at
+
+    load_layer(generate_world().layer("admin-communes"))
+    for report in Report.objects.order_by("?")[:25]:
+        place = commune_at(Point(report.location.x, report.location.y, srid=4326), on=report.received_at.date())
+        assert place is not None and place.commune_code == report.commune_code
