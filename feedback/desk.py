@@ -8,7 +8,7 @@ from django.contrib.gis.measure import D
 from django.db.models import QuerySet
 
 from feedback.models import OPEN_STATUSES, Report
-from feedback.sla import holiday_dates, is_overdue  # noqa: F401  (the desk asks it too)
+from feedback.sla import holiday_dates, is_overdue
 from feedback.working_time import working_hours_between
 
 QUEUE_LIMIT = 200

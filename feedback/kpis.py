@@ -6,16 +6,24 @@ kept on each report when its step happened (feedback.workflow.apply_step)."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from psycopg import sql
 
-from feedback.models import HANDLED_STATUSES, OPEN_STATUSES, Status
+from feedback.models import HANDLED_STATUSES, OPEN_STATUSES
 
+# Per grouping: the report's column grouped on (narrow rows, no join before the aggregate), and how
+# the group's key and name are read once the groups are made.
 GROUPS = {
-    "commune": (sql.SQL("r.commune_code"), sql.SQL("max(r.commune_name)")),
-    "department": (sql.SQL("d.code"), sql.SQL("max(d.name_vi)")),
-    "category": (sql.SQL("c.code"), sql.SQL("max(c.name_vi)")),
+    "commune": (sql.SQL("r.commune_code"), sql.SQL(
+        "g.k, (SELECT n.commune_name FROM feedback_report AS n WHERE n.commune_code = g.k LIMIT 1)"), sql.SQL("")),
+    "department": (sql.SQL("r.department_id"), sql.SQL("d.code, d.name_vi"),
+                   sql.SQL("LEFT JOIN layers_department AS d ON d.id = g.k")),
+    "category": (sql.SQL("r.category_id"), sql.SQL("c.code, c.name_vi"),
+                 sql.SQL("JOIN feedback_category AS c ON c.id = g.k")),
 }
+# The per-group sorts of the two medians stay in memory (100,000 reports spilled ~10 MB to disk at the
+# default 4 MB and took 3× as long).
+WORK_MEM = "64MB"
 
 
 @dataclass(frozen=True)
@@ -37,28 +45,31 @@ class Kpi:
 def kpis(*, by: str, start: datetime | None, end: datetime | None, now: datetime) -> list[Kpi]:
     """One row per group, most received first. The window is closed on reception time; None leaves
     an end open."""
-    key, name = GROUPS[by]
+    column, names, join = GROUPS[by]
     statement = sql.SQL("""
-        SELECT {key}, {name}, count(*),
-               count(*) FILTER (WHERE r.status = ANY(%(handled)s)),
-               count(*) FILTER (WHERE r.resolved_at IS NOT NULL AND r.resolved_at <= r.resolve_due),
-               count(*) FILTER (WHERE r.resolved_at IS NOT NULL),
-               count(*) FILTER (WHERE r.status = ANY(%(open)s) AND (r.resolve_due < %(now)s
-                                 OR (r.acknowledged_at IS NULL AND r.acknowledge_due < %(now)s))),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY r.hours_to_acknowledge),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY r.hours_to_resolve),
-               avg(r.rating)::float8, count(r.rating), count(*) FILTER (WHERE r.rating >= 4)
-          FROM feedback_report AS r
-          JOIN feedback_category AS c ON c.id = r.category_id
-          LEFT JOIN layers_department AS d ON d.id = r.department_id
-         WHERE (%(start)s::timestamptz IS NULL OR r.received_at >= %(start)s)
-           AND (%(end)s::timestamptz IS NULL OR r.received_at <= %(end)s)
-         GROUP BY 1
-         ORDER BY 3 DESC, 1
-    """).format(key=key, name=name)
-    params = {"handled": [s for s in HANDLED_STATUSES if s != Status.CLOSED] + [Status.CLOSED],
-              "open": list(OPEN_STATUSES), "now": now, "start": start, "end": end}
-    with connection.cursor() as cursor:
+        SELECT {names}, g.received, g.processed, g.on_time, g.resolved, g.overdue, g.ack, g.resolve,
+               g.mean, g.ratings, g.satisfied
+          FROM (SELECT {column} AS k, count(*) AS received,
+                       count(*) FILTER (WHERE r.status = ANY(%(handled)s)) AS processed,
+                       count(*) FILTER (WHERE r.resolved_at <= r.resolve_due) AS on_time,
+                       count(r.resolved_at) AS resolved,
+                       count(*) FILTER (WHERE r.status = ANY(%(open)s) AND (r.resolve_due < %(now)s
+                                         OR (r.acknowledged_at IS NULL AND r.acknowledge_due < %(now)s))) AS overdue,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY r.hours_to_acknowledge) AS ack,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY r.hours_to_resolve) AS resolve,
+                       avg(r.rating)::float8 AS mean, count(r.rating) AS ratings,
+                       count(*) FILTER (WHERE r.rating >= 4) AS satisfied
+                  FROM feedback_report AS r
+                 WHERE (%(start)s::timestamptz IS NULL OR r.received_at >= %(start)s)
+                   AND (%(end)s::timestamptz IS NULL OR r.received_at <= %(end)s)
+                 GROUP BY 1) AS g
+          {join}
+         ORDER BY g.received DESC, 1
+    """).format(column=column, names=names, join=join)
+    params = {"handled": list(HANDLED_STATUSES), "open": list(OPEN_STATUSES), "now": now, "start": start,
+              "end": end}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
         cursor.execute(statement.as_string(cursor.connection), params)
         rows = cursor.fetchall()
     return [_kpi(row) for row in rows]

@@ -19,14 +19,14 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.datastructures import MultiValueDict
+from django.utils.dateparse import parse_datetime
 
 from feedback.models import OPEN_STATUSES, Category, Priority, Status
 from feedback.workflow import Intake
 from layers import query
 from layers.access import Caller, visible_layers
-from layers.errors import ApiError, InvalidBbox, InvalidParameter
+from layers.errors import ApiError, InvalidParameter
 from layers.filters import parse_bbox
 from layers.query import Sql
 from layers.search import search_names
@@ -254,12 +254,7 @@ def parse_request_query(params: Mapping[str, str], *, now: datetime | None = Non
             end = start + timedelta(days=DEFAULT_DAYS)
         if end is not None and end - start > timedelta(days=DEFAULT_DAYS):
             raise InvalidParameter("a range may span 90 days at most", fields={"end_date": ["90 days"]})
-    bbox = None
-    if params.get("bbox"):
-        try:
-            bbox = parse_bbox(params["bbox"])
-        except InvalidBbox:
-            raise
+    bbox = parse_bbox(params["bbox"]) if params.get("bbox") else None
     return RequestQuery(ids=ids, codes=_list(params, "service_code"), start=start, end=end, statuses=statuses,
                         bbox=bbox)
 

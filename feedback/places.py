@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import connection
 from django.contrib.gis.geos import Point
+from django.db import connection
 
 from layers import query
 from layers.models import Layer

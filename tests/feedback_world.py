@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 
 from feedback.categories import ensure_categories
 from feedback.models import Category, RoutingRule
-from layers.models import Access, DepartmentKind, Department, Layer
+from layers.models import Access, Department, DepartmentKind, Layer
 from layers.tokens import create_token
 from tests.conftest import add_features, make_layer
 from tests.departments import make_department

@@ -60,9 +60,9 @@ def test_loading_twice_keeps_one_copy(demo_reports):
 def test_each_report_lies_in_its_commune_of_the_demo_worlds_admin_layer(demo_reports):
     from django.contrib.gis.geos import Point
 
+    from feedback.places import commune_at
     from fixtures.load import load_layer
     from fixtures.world import generate_world
-    from feedback.places import commune_at
 
     load_layer(generate_world().layer("admin-communes"))
     for report in Report.objects.order_by("?")[:25]:

@@ -90,3 +90,21 @@ def test_a_step_the_state_does_not_allow_is_refused_on_the_page(feedback_world, 
                                                     {"action": "close"})
     assert answer.status_code == 409
     assert reports["fresh"].transitions.count() == 1
+
+
+def test_the_citizen_follows_the_report_by_its_link_and_rates_it_once_closed(feedback_world, reports):
+    w, report = feedback_world, reports["fresh"]
+    citizen = Client()
+    url = f"/feedback/status/{report.status_key}/"
+    page = citizen.get(url).content.decode()
+    assert "Đã tiếp nhận" in page and "0933000111" not in page and 'name="rating"' not in page
+    assert citizen.post(url, {"rating": "5"}).status_code == 400  # not closed yet
+    for action in ("acknowledge", "resolve", "close"):
+        workflow.act(report, action=action, actor=w.officer, public_response="Đã sửa đèn." if action == "resolve" else "")
+    page = citizen.get(url).content.decode()
+    assert 'name="rating"' in page and "Đã sửa đèn." in page
+    assert citizen.post(url, {"rating": "4"}).status_code == 302
+    report.refresh_from_db()
+    assert report.rating == 4
+    assert citizen.post(url, {"rating": "1"}).status_code == 400
+    assert Client().get("/feedback/status/not-a-key/").status_code == 404

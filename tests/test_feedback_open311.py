@@ -139,9 +139,11 @@ def test_an_anonymous_browser_cannot_post_a_report_without_a_key(base, feedback_
 
 @pytest.mark.django_db
 def test_the_filters_narrow_the_list_and_a_range_spans_ninety_days_at_most(feedback_world, client):
-    from feedback import open311, workflow
-    from django.contrib.gis.geos import Point
     from datetime import datetime
+
+    from django.contrib.gis.geos import Point
+
+    from feedback import open311, workflow
     from feedback.working_time import ICT
 
     for where, code, day in ((IN_PHUONG_1, "giao_thong", 2), (IN_BINH_TAM, "do_thi", 3), (IN_BINH_TAM, "giao_thong", 4)):

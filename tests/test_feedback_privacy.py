@@ -2,7 +2,6 @@
 that shows the feedback layer — GeoJSON, tiles, exports, search, the wall, Open311 — by its most
 privileged caller, while category, status, location, description and the public response are there."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
 from django.contrib.gis.geos import Point

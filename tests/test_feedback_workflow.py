@@ -50,7 +50,7 @@ def test_a_report_outside_every_commune_is_refused(feedback_world):
 def test_the_steps_of_the_regulation_are_kept_with_who_when_and_what(feedback_world):
     world = feedback_world
     report = report_at(world, IN_PHUONG_1)
-    later = lambda hours: datetime(2026, 3, 2, 8 + hours, 0, tzinfo=ICT)  # noqa: E731
+    later = lambda hours: datetime(2026, 3, 2, 8 + hours, 0, tzinfo=ICT)
     workflow.act(report, action=Action.ACKNOWLEDGE, actor=world.officer, now=later(1))
     workflow.act(report, action=Action.FORWARD, actor=world.officer, department=world.binh_tam,
                  note="Thuộc địa bàn xã Bình Tâm", now=later(2))
