@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from feedback import kpi_views
+
+urlpatterns = [
+    path("feedback/kpis/", kpi_views.Kpis.as_view(), name="feedback-kpis"),
+]

@@ -211,6 +211,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Reports turn overdue as deadlines pass (feedback.overdue): the map shows it within a minute.
+    "feedback-flag-overdue": {"task": "feedback.flag_overdue", "schedule": 60.0},
+}
 
 # The province the platform serves, as minLon,minLat,maxLon,maxLat in WGS 84 (default Long An): where
 # the dashboard opens, what a wall map without a bbox of its own shows, what tile seeding covers by
@@ -312,6 +316,13 @@ TILES_MAX_ATTRIBUTES = env.int("TILES_MAX_ATTRIBUTES", default=500)
 # A job whose worker died is taken back by the broker after this many seconds (Redis transport);
 # the job's advisory lock makes a second delivery of a running job harmless.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+
+# Citizen feedback 1022 (feedback/): the layer its reports are published on, the commune layer that
+# places them (feedback.places), and the department whose members are the 1022 operators.
+FEEDBACK_LAYER = env.str("FEEDBACK_LAYER", default="feedback-1022")
+FEEDBACK_COMMUNES_LAYER = env.str("FEEDBACK_COMMUNES_LAYER", default="admin-communes")
+FEEDBACK_OPERATORS_DEPARTMENT = env.str("FEEDBACK_OPERATORS_DEPARTMENT", default="000.00.01.H39")
+FEEDBACK_REQUESTS_PAGE_MAX = env.int("FEEDBACK_REQUESTS_PAGE_MAX", default=1000)
 
 # Wall. WALL_NOW pins "now" for time windows (RFC 3339 with an offset; empty = the real clock);
 # the demo scenes carry their own as-of time, since the demo data is from 2022.

@@ -80,6 +80,12 @@ CODES: dict[str, ErrorCode] = {
     "indicator_not_found": ErrorCode(404, _("There is no such indicator, or you are not allowed to see it. Check the "
                                             "slug in /api/indicators/.")),
     "unit_not_found": ErrorCode(404, _("There is no administrative unit with this code in this boundary set.")),
+    # Citizen feedback 1022 (feedback.errors)
+    "service_not_found": ErrorCode(404, _("There is no such service (1022 category).")),
+    "request_not_found": ErrorCode(404, _("There is no such report.")),
+    "outside_province": ErrorCode(400, _("The location is outside every commune of the province.")),
+    "transition_not_allowed": ErrorCode(409, _("This step is not allowed in the report's current state.")),
+    "rating_not_open": ErrorCode(409, _("A report can be rated once, after it is closed.")),
     # Tiles (tiles.grid, tiles.sources, tiles.raster)
     "invalid_tile": ErrorCode(400, _("The tile's zoom, column or row is not valid.")),
     "unknown_format": ErrorCode(404, _("Tiles are not served in this format.")),

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from feedback.categories import ensure_categories
 from layers.catalog import publish_changes
 from layers.models import Access, Department, ExportJob, Feature, ImportJob, JobStatus, Layer
 from layers.tokens import create_token
@@ -465,7 +466,57 @@ LAYER_ROWS = [
 ]
 
 
+def feedback_on(call: Call) -> Call:
+    """The Open311 reads concern the feedback layer (settings.FEEDBACK_LAYER): point it at the target,
+    whose point feature's source id `p1` is then report `p1`."""
+    def with_feedback(client: Client, target: Target):
+        with override_settings(FEEDBACK_LAYER=target.slug):
+            return call(client, target)
+    return with_feedback
+
+
+def _with_categories(call: Call) -> Call:
+    def with_categories(client: Client, target: Target):
+        ensure_categories()
+        return call(client, target)
+    return with_categories
+
+
+LAYER_ROWS += [
+    Row("open311-request", "GET", "read", "anyone", (200,),
+        feedback_on(lambda c, t: c.get("/open311/v2/requests/p1.json")), label="open311-request json"),
+    Row("open311-request", "GET", "read", "anyone", (200,),
+        feedback_on(lambda c, t: c.get("/open311/v2/requests/p1.xml")), label="open311-request xml"),
+    Row("feedback-kpis", "GET", "read", "anyone", (200,), feedback_on(lambda c, t: c.get("/api/feedback/kpis/"))),
+]
+
 OTHER_ROWS = [
+    Row("open311-discovery", "GET", "read", "anyone", (200,), lambda c, t: c.get("/open311/v2/discovery.json"),
+        layered=False),
+    Row("open311-services", "GET", "read", "anyone", (200,), lambda c, t: c.get("/open311/v2/services.xml"),
+        layered=False),
+    Row("open311-service", "GET", "read", "anyone", (200,),
+        _with_categories(lambda c, t: c.get("/open311/v2/services/moi_truong.json")), layered=False),
+    Row("open311-requests", "GET", "read", "anyone", (200,), lambda c, t: c.get("/open311/v2/requests.json"),
+        layered=False),
+    # Any signed-in account or app token may report; this world has no communes, so an accepted caller
+    # reaches the report's own checks (400 outside_province), a refused one gets 401.
+    Row("open311-requests", "POST", "write", "signed-in", (400,), _with_categories(lambda c, t: c.post(
+        "/open311/v2/requests.json", {"service_code": "giao_thong", "lat": "10.54", "long": "106.41",
+                                      "description": "Ổ gà"})), layered=False),
+    Row("open311-token", "GET", "read", "anyone", (404,), lambda c, t: c.get("/open311/v2/tokens/no-such.json"),
+        layered=False),
+    Row("feedback-status", "GET", "read", "anyone", (404,), lambda c, t: c.get("/feedback/status/no-such/"),
+        layered=False, page=True),
+    # The handling desk: for a unit's members and the 1022 operators (here: the superuser); a report
+    # nobody here handles answers 404 to every signed-in caller alike.
+    Row("feedback-desk", "GET", "read", "superuser", (200,), lambda c, t: c.get("/feedback/"), layered=False,
+        page=True),
+    Row("feedback-report", "GET", "read", "signed-in", (404,), lambda c, t: c.get(f"/feedback/reports/{NO_SUCH_ID}/"),
+        layered=False, page=True),
+    Row("feedback-act", "POST", "write", "signed-in", (404,),
+        lambda c, t: c.post(f"/feedback/reports/{NO_SUCH_ID}/act", {"action": "acknowledge"}), layered=False,
+        page=True),
     Row("layer-list", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/layers/"), layered=False),
     Row("search", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/search/", {"q": "Q7"}),
         layered=False, label="search by name"),

@@ -65,6 +65,8 @@ def qualifies(caller: Caller, who: str) -> bool:
 
 def assert_in_error_shape(response) -> None:
     body = json.loads(body_of(response))
+    if isinstance(body, list):  # Open311's error list (feedback.open311.errors): its `error` is our code
+        body = {"detail": body[0]["description"], "code": body[0]["error"]}
     assert isinstance(body.get("detail"), str) and isinstance(body.get("code"), str), body
 
 

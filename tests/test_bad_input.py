@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
+from feedback.layer import feedback_layer
 from layers.models import Department
 from monitoring.layers import sync_layer
 from monitoring.models import Indicator, Service
@@ -87,7 +88,36 @@ INDICATOR_VALUES = "/api/indicators/bad-input-rate/values/"
 INCIDENTS = "/api/layers/incidents/features/"
 OGC_ITEMS = "/ogc/collections/schools/items"
 
+OPEN311 = "/open311/v2/requests.json"
+
 CASES = [
+    # Open311 GeoReport v2 (feedback): posted forms and list filters
+    form("open311-post-without-a-key", OPEN311, b"service_code=giao_thong&lat=10.54&long=106.41&description=x"),
+    form("open311-post-with-a-wrong-key", OPEN311, b"api_key=nonsense&service_code=giao_thong&description=x"),
+    Bad("open311-post-of-nothing", "POST", OPEN311, "official", b"", "application/x-www-form-urlencoded"),
+    Bad("open311-post-latitude-not-a-number", "POST", OPEN311, "official",
+        b"service_code=giao_thong&lat=north&long=106.41&description=x", "application/x-www-form-urlencoded"),
+    Bad("open311-post-latitude-nan", "POST", OPEN311, "official",
+        b"service_code=giao_thong&lat=NaN&long=106.41&description=x", "application/x-www-form-urlencoded"),
+    Bad("open311-post-longitude-infinite", "POST", OPEN311, "official",
+        b"service_code=giao_thong&lat=10.5&long=1e999&description=x", "application/x-www-form-urlencoded"),
+    Bad("open311-post-description-too-long", "POST", OPEN311, "official",
+        b"service_code=giao_thong&lat=10.5&long=106.4&description=" + b"a" * 5000, "application/x-www-form-urlencoded"),
+    Bad("open311-post-json-body", "POST", OPEN311, "official", b'{"service_code": "giao_thong"}'),
+    get("open311-list-start-date-not-a-date", OPEN311 + "?start_date=yesterday"),
+    get("open311-list-start-date-without-offset", OPEN311 + "?start_date=2026-01-01T00:00:00"),
+    get("open311-list-end-before-start", OPEN311 + "?start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z"),
+    get("open311-list-range-over-ninety-days", OPEN311 + "?start_date=2025-01-01T00:00:00Z&end_date=2026-01-01T00:00:00Z"),
+    get("open311-list-status-unknown", OPEN311 + "?status=pending"),
+    get("open311-list-bbox-short", OPEN311 + "?bbox=106.4,10.5"),
+    get("open311-unknown-service", "/open311/v2/services/no_such.json"),
+    get("open311-unknown-request", "/open311/v2/requests/1022-999999999.json"),
+    get("open311-unknown-token", "/open311/v2/tokens/no-such-token.json"),
+    get("feedback-status-unknown-key", "/feedback/status/no-such-key/"),
+    get("feedback-kpis-hidden-layer", "/api/feedback/kpis/"),
+    get("feedback-kpis-by-unknown-group", "/api/feedback/kpis/?by=district", "official"),
+    get("feedback-kpis-unknown-parameter", "/api/feedback/kpis/?commune=27685", "official"),
+    get("feedback-kpis-bad-window", "/api/feedback/kpis/?datetime=2026-13-01", "official"),
     # The catalog
     get("catalog-nul-in-domain", "/api/layers/?domain=%00"),
     get("catalog-bad-utf8-in-domain", "/api/layers/?domain=%ff"),
@@ -452,6 +482,7 @@ def callers(clients, planner, official, schools) -> dict[str, APIClient]:
 @pytest.fixture
 def places(import_dir, schools, incidents, zones, districts):
     Playlist.objects.create(slug="empty", title_vi="Trống", title_en="Empty")
+    feedback_layer()  # internal: the official reaches the checks of the KPIs' parameters
 
 
 @pytest.fixture
@@ -475,6 +506,12 @@ def assert_error_shape(response) -> dict:
     assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
     body = json.loads(response.content)
+    if isinstance(body, list) and response.wsgi_request.path.startswith("/open311/"):
+        # Open311 GeoReport v2's error list (feedback.open311.errors): the spec's code (the HTTP
+        # status) and description, our registry's code as `error`, the refused fields named.
+        assert len(body) == 1 and body[0]["code"] == response.status_code, body
+        body = {"detail": body[0]["description"], "code": body[0]["error"],
+                **({"fields": dict.fromkeys(body[0]["fields"].split(", "), [])} if "fields" in body[0] else {})}
     assert isinstance(body, dict) and set(body) <= {"detail", "code", "fields"}, body
     assert isinstance(body["detail"], str) and body["detail"], body
     assert isinstance(body["code"], str) and body["code"], body

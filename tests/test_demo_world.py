@@ -20,6 +20,7 @@ from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
 from fixtures import longan
+from feedback.models import Report
 from fixtures.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from fixtures.departments import AGRICULTURE, DEMO_DEPARTMENTS, ENVIRONMENT, assign_layer_owners
 from fixtures.load import load_world, world_is_loaded
@@ -536,8 +537,10 @@ def test_the_command_loads_once_then_skips(demo_world, settings, monkeypatch):
     assert "feedback-1022" in first.getvalue() and "created" in first.getvalue()
     assert "already loaded" in second.getvalue()
     assert "Monitoring: 15 services" in first.getvalue() and "values already loaded" in second.getvalue()
-    assert Layer.objects.get(slug="feedback-1022").features.count() == 1022
-    assert User.objects.filter(username__startswith="demo-").count() == 5
+    # The live 1022 demo (fixtures.feedback_demo) replaces the generated 2022 reports, once.
+    assert Layer.objects.get(slug="feedback-1022").features.count() == Report.objects.count() == 20_000
+    assert "1022: 20,000 reports (skipped)" in second.getvalue()
+    assert User.objects.filter(username__startswith="demo-").count() == 7
 
 
 @needs_shared_data

@@ -16,7 +16,6 @@ from wall.models import Playlist, PlaylistEntry, Scene
 PLAYLIST = "long-an-ioc"
 ICT = dt_timezone(timedelta(hours=7))
 GRID = {"rows": 5, "cols": 5}  # the 5 × 5 screens of the IOC wall, one grid cell per screen
-OPEN = ["moi", "dang_xu_ly", "qua_han"]
 DISTRICT_NAMES = {"layer": "admin-districts", "key": "code", "label": "name"}
 # Drawn by the layer's own style (categories, names) over the basemap; other layers take a colour of their own.
 DISTRICTS = {"layer": "admin-districts"}
@@ -137,28 +136,30 @@ AGRICULTURE = {
     ],
 }
 
+# The 1022 scene reads the live feedback layer (feedback.layer): `sla` is open, overdue, resolved or
+# declined, `overdue` a boolean; the map draws it with the layer's own style (overdue in red).
+OPEN_REPORTS = {"sla": ["open", "overdue"]}
 FEEDBACK = {
     "grid": GRID,
     "panels": [
         _panel("map", "map", (0, 0), (3, 3), "Phản ánh đang mở", "Open reports",
-               {"layers": [DISTRICTS, {"layer": "feedback-1022", "filter": {"status": OPEN},
-                                                             "color": "#dc2626"}]}),
-        _kpi("open", (0, 3), "Phản ánh đang mở", "Open reports", layer="feedback-1022", filter={"status": OPEN}),
-        _kpi("overdue", (0, 4), "Quá hạn xử lý", "Overdue", layer="feedback-1022", filter={"status": "qua_han"}),
+               {"layers": [DISTRICTS, {"layer": "feedback-1022", "filter": OPEN_REPORTS}]}),
+        _kpi("open", (0, 3), "Phản ánh đang mở", "Open reports", layer="feedback-1022", filter=OPEN_REPORTS),
+        _kpi("overdue", (0, 4), "Quá hạn xử lý", "Overdue", layer="feedback-1022", filter={"overdue": True}),
         _kpi("new-7d", (1, 3), "Phản ánh mới 7 ngày", "New reports, 7 days", layer="feedback-1022", window="7d",
              compare=True),
         _kpi("resolved-30d", (1, 4), "Đã xử lý (nhận trong 30 ngày)", "Resolved (received in 30 days)",
-             layer="feedback-1022", filter={"status": "da_xu_ly"}, window="30d", compare=True),
+             layer="feedback-1022", filter={"sla": "resolved"}, window="30d", compare=True),
         _clock((2, 3)),
         _kpi("traffic-30d", (2, 4), "Phản ánh giao thông 30 ngày", "Traffic reports, 30 days",
              layer="feedback-1022", filter={"category": "giao_thong"}, window="30d", compare=True),
         _panel("daily", "chart", (3, 0), (2, 3), "Phản ánh mỗi ngày, 30 ngày", "Reports per day, 30 days",
                {"layer": "feedback-1022", "window": "30d", "bucket": "1d"}),
         _panel("districts", "table", (3, 3), (2, 1), "Huyện nhiều phản ánh đang mở", "Districts by open reports",
-               {"layer": "feedback-1022", "filter": {"status": OPEN}, "group_by": "district_code", "limit": 8,
+               {"layer": "feedback-1022", "filter": OPEN_REPORTS, "group_by": "district_code", "limit": 8,
                 "names": DISTRICT_NAMES}),
         _panel("latest", "ticker", (3, 4), (2, 1), "Phản ánh mới nhất", "Latest reports",
-               {"layer": "feedback-1022", "window": "30d", "limit": 8, "text": ["summary"]}),
+               {"layer": "feedback-1022", "window": "30d", "limit": 8, "text": ["description", "commune_name"]}),
     ],
 }
 
@@ -169,8 +170,9 @@ SCENES = [
      datetime(2022, 12, 31, 23, 0, tzinfo=ICT)),
     ("agriculture", "Nông nghiệp, xâm nhập mặn và ngập", "Agriculture, salinity and flooding", AGRICULTURE,
      datetime(2023, 3, 31, 23, 0, tzinfo=ICT)),
+    # The live 1022 demo's reports run to 30 Nov 2026 18:00 (fixtures.feedback_demo.END).
     ("feedback-1022", "Phản ánh hiện trường 1022", "Citizen feedback 1022", FEEDBACK,
-     datetime(2022, 12, 31, 18, 0, tzinfo=ICT)),
+     datetime(2026, 11, 30, 18, 0, tzinfo=ICT)),
 ]
 
 
