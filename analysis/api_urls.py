@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+"""URLs of the analysis API under /api/ (included from geo_ioc/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from analysis import views
+
+urlpatterns = [
+    path("counts/", views.Counts.as_view(), name="counts"),
+    path("summary/", views.PolygonSummary.as_view(), name="polygon-summary"),
+    path("layers/<slug:slug>/features/<str:feature_id>/summary/", views.FeatureSummary.as_view(),
+         name="feature-summary"),
+    path("zones/", views.ZoneList.as_view(), name="zone-list"),
+    path("zones/<str:zone_id>/", views.ZoneDetail.as_view(), name="zone-detail"),
+]

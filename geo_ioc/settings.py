@@ -291,7 +291,7 @@ CSRF_FAILURE_VIEW = "layers.errors.csrf_failure"
 DB_JOBS_STATEMENT_TIMEOUT_MS = env.int("DB_JOBS_STATEMENT_TIMEOUT_MS", default=30 * 60 * 1000)
 LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS = env.int("LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS", default=10_000)
 # A summary's zone above this many vertices is simplified, to the smallest tolerance of
-# LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that fits, before it is intersected (layers.summaries).
+# LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that fits, before it is intersected (analysis.summaries).
 LAYERS_SUMMARY_MAX_VERTICES = env.int("LAYERS_SUMMARY_MAX_VERTICES", default=5_000)
 LAYERS_SUMMARY_SIMPLIFY_METRES = env.float("LAYERS_SUMMARY_SIMPLIFY_METRES", default=2.0)
 # Security headers (geo_ioc.security_headers). Pages that may be framed with ?embed=1 (the dashboard,

@@ -28,11 +28,11 @@ from django.conf import settings
 from django.db import connection
 from shapely.geometry import Polygon
 
-from layers import counts
 from layers import query as features
 from layers.access import Caller, visible_layers
 from layers.models import Kind, Layer, TimeKind
 from layers.schema import schema_property
+from tiles.counting import count_points_in_polygon
 
 SQUARE_METRES_PER_HECTARE = 10_000.0
 # Metres per degree of latitude. A tolerance of t / METRES_PER_DEGREE degrees moves no point more than
@@ -171,14 +171,14 @@ def _execute(cur, sql: str, params: dict) -> None:
 
 
 def _counted_elsewhere(layers: list[Layer], params: dict, wkb: bytes) -> tuple[list[tuple], dict]:
-    """Rows (as _count_inside's) of the layers a registered zone counter answers — dense point layers
+    """Rows (as _count_inside's) of the layers their cluster cells answer — dense point layers
     without categories and without a window narrowing them (tiles.counting: from their cluster cells,
     exactly) — and the parameters of _count_inside for the others."""
     windowed = params["start"] is not None or params["end"] is not None
     rows = []
     for layer, prop, timed in zip(layers, params["props"], params["timed"], strict=True):
         if prop is None and not (windowed and timed):
-            counted = counts.count_from_structures(
+            counted = count_points_in_polygon(
                 layer.pk, layer.version, layer.geometry_type, layer.feature_count, wkb)
             if counted is not None:
                 rows.append((layer.pk, None, counted, None, None))
