@@ -60,7 +60,21 @@ def _summary_body(request: Request, summary: summaries.Summary) -> dict[str, Any
         "layers": [
             {
                 "slug": s.slug, "title": params.pick(request, s.title_vi, s.title_en), "geometry_type": s.geometry_type,
-                "timed": s.timed, "count": s.count, "area_ha": s.area_ha, "length_km": s.length_km,
+                "timed": s.timed, "version": s.version, "count": s.count, "area_ha": s.area_ha,
+                "length_km": s.length_km,
+                "measures": [
+                    {"property": m.prop, "label": params.pick(request, m.label_vi, m.label_en), "unit": m.unit,
+                     "aggregate": m.aggregate, "value": m.value, "values": m.values}
+                    for m in s.measures
+                ],
+                "stations": None if s.stations is None else [
+                    {"id": st.id, "name": st.name, "readings": st.readings, "measures": [
+                        {"property": m.prop, "label": params.pick(request, m.label_vi, m.label_en), "unit": m.unit,
+                         "latest": m.latest, "mean": m.mean, "max": m.max}
+                        for m in st.measures
+                    ]}
+                    for st in s.stations
+                ],
                 "by": None if s.category_property is None else {
                     "property": s.category_property,
                     "label": params.pick(request, s.category_label_vi, s.category_label_en),

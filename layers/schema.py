@@ -9,12 +9,20 @@ from django.core.exceptions import ValidationError
 # "json": a list or an object kept as JSON (a feature's bbox, a nested record of a published file).
 PROPERTY_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "json")
 STYLE_TYPES = ("circle", "line", "fill", "raster")
+AGGREGATES = ("sum", "mean", "max")
+STATION_ROLES = ("id", "name")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def validate_property_schema(schema: Any) -> None:
-    """A list of {name, type, unit?, label_vi, label_en, choices?}; names unique and safe as JSON keys."""
+    """A list of {name, type, unit?, label_vi, label_en, choices?, aggregate?, station?}; names unique
+    and safe as JSON keys.
+
+    `aggregate` makes a number a measure, which summaries add up ("sum": cases, pupils), average
+    ("mean": a price) or take the largest of ("max"), instead of only counting rows. `station` marks
+    the property naming the place a time series was read at ("id", and optionally "name" for its
+    label): summaries give each station's latest / mean / max of the measures over the window."""
     if not isinstance(schema, list):
         raise ValidationError("The property schema must be a list of properties.")
     if len(schema) > settings.LAYERS_MAX_PROPERTIES:
@@ -35,11 +43,18 @@ def validate_property_schema(schema: Any) -> None:
         for label in ("label_vi", "label_en"):
             if not isinstance(prop.get(label), str) or not prop[label].strip():
                 raise ValidationError(f"Property '{name}' needs a {label}.")
-        unknown = set(prop) - {"name", "type", "unit", "label_vi", "label_en", "description", "choices"}
+        unknown = set(prop) - {"name", "type", "unit", "label_vi", "label_en", "description", "choices",
+                               "aggregate", "station"}
         if unknown:
             raise ValidationError(f"Property '{name}' has unknown keys: {sorted(unknown)}.")
         if "choices" in prop:
             _validate_choices(name, prop["choices"])
+        if "aggregate" in prop and (prop["aggregate"] not in AGGREGATES or prop["type"] not in ("integer", "number")):
+            raise ValidationError(f"Property '{name}': 'aggregate' is one of {AGGREGATES}, for a number.")
+        if "station" in prop and prop["station"] not in STATION_ROLES:
+            raise ValidationError(f"Property '{name}': 'station' is one of {STATION_ROLES}.")
+    if sum(1 for p in schema if isinstance(p, dict) and p.get("station") == "id") > 1:
+        raise ValidationError("Only one property names the station ('station': 'id').")
 
 
 def _validate_choices(name: str, choices: Any) -> None:
@@ -118,3 +133,13 @@ def validate_raster_style(style: dict) -> None:
 
 def schema_property(schema: list[dict], name: str) -> dict | None:
     return next((p for p in schema if p.get("name") == name), None)
+
+
+def measures(schema: list[dict]) -> list[dict]:
+    """The properties a summary aggregates (those with an `aggregate`), in schema order."""
+    return [p for p in schema if p.get("aggregate") in AGGREGATES]
+
+
+def station_property(schema: list[dict], role: str = "id") -> str | None:
+    """The property naming a time series' station ("id") or its label ("name"), if the schema has one."""
+    return next((p["name"] for p in schema if p.get("station") == role), None)
