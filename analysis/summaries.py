@@ -15,6 +15,8 @@ whose schema names a `station`) is summarised per station: its readings in the w
 the latest, mean and largest value. A feature's measure is taken whole (a parcel half inside counts its
 full value); a value that is not a JSON number is left out.
 
+Each raster layer the caller may see adds its zonal statistics (analysis.rasters).
+
 Bounded work: a zone of more than LAYERS_SUMMARY_MAX_VERTICES vertices (an imported coastline, a
 commune traced at 1 m) is simplified first (Douglas-Peucker, ST_Simplify, then made valid) with the
 smallest tolerance of LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that brings it under the limit; the answer
@@ -31,10 +33,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import shapely
 from django.conf import settings
 from django.db import connection
 from shapely.geometry import Polygon
 
+from analysis.rasters import RasterStatistics, zonal_statistics
 from layers import query as features
 from layers.access import Caller, visible_layers
 from layers.models import Kind, Layer, TimeKind
@@ -119,6 +123,7 @@ class Summary:
     end: datetime | None
     layers: list[LayerSummary]
     simplified_tolerance_m: float | None = None  # set when the zone was simplified for the counts
+    rasters: list[RasterStatistics] = field(default_factory=list)
 
 
 def summarize_polygon(
@@ -143,7 +148,9 @@ def summarize_feature(
 def _summarize(
     user: Caller, zone_sql: str, zone_params: dict, start: datetime | None, end: datetime | None
 ) -> Summary | None:
-    layers = list(visible_layers(user).filter(kind=Kind.VECTOR))
+    visible = list(visible_layers(user).filter(kind__in=[Kind.VECTOR, Kind.RASTER]))
+    layers = [layer for layer in visible if layer.kind == Kind.VECTOR]
+    raster_layers = [layer for layer in visible if layer.kind == Kind.RASTER]
     params = zone_params | {
         "ids": [layer.pk for layer in layers],
         "props": [_category_property(layer) for layer in layers],
@@ -188,6 +195,8 @@ def _summarize(
         end=end,
         layers=[_layer_summary(layer, totals.get(layer.pk, []), measured.get(layer.pk, [])) for layer in layers],
         simplified_tolerance_m=tolerance_m,
+        # The exact zone: a raster's pixels are tested against it, whatever the vertex count.
+        rasters=zonal_statistics(user, shapely.from_wkb(bytes(wkb)), raster_layers) if dimension == 2 else [],
     )
 
 

@@ -87,6 +87,20 @@ def _summary_body(request: Request, summary: summaries.Summary) -> dict[str, Any
             }
             for s in summary.layers
         ],
+        # Zonal statistics of the visible rasters; "overview": null means read at full resolution.
+        "rasters": [
+            {
+                "slug": r.slug, "title": params.pick(request, r.title_vi, r.title_en), "version": r.version,
+                "overview": r.overview, "resolution_m": r.resolution_m, "pixels": r.pixels,
+                "valid_share": r.valid_share, "mean": r.mean, "min": r.min, "max": r.max, "std": r.std,
+                "classes": [
+                    {"min": c.low, "max": c.high, "label": params.pick(request, c.label_vi, c.label_en),
+                     "color": c.color, "area_ha": c.area_ha}
+                    for c in r.classes
+                ],
+            }
+            for r in summary.rasters
+        ],
     }
 
 

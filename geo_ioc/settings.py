@@ -294,6 +294,9 @@ LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS = env.int("LAYERS_SUMMARY_STATEMENT_TIMEOUT_
 # LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that fits, before it is intersected (analysis.summaries).
 LAYERS_SUMMARY_MAX_VERTICES = env.int("LAYERS_SUMMARY_MAX_VERTICES", default=5_000)
 LAYERS_SUMMARY_SIMPLIFY_METRES = env.float("LAYERS_SUMMARY_SIMPLIFY_METRES", default=2.0)
+# Zonal statistics of a raster read the zone's window at full resolution up to this many pixels (a
+# 316 km² zone of the bench COG's 6 m pixels is ~11 M), else from the finest overview under it.
+ANALYSIS_RASTER_MAX_PIXELS = env.int("ANALYSIS_RASTER_MAX_PIXELS", default=16_000_000)
 # Security headers (geo_ioc.security_headers). Pages that may be framed with ?embed=1 (the dashboard,
 # the tile preview) may be by our own origin and these (e.g. https://portal.longan.gov.vn); others never.
 EMBED_ALLOWED_ORIGINS = env.list("EMBED_ALLOWED_ORIGINS", default=[])

@@ -110,11 +110,13 @@ def validate_raster_style(style: dict) -> None:
     """Raster keys: {"type": "raster", "colormap": name?, "rescale": [min, max]?, "band": n?, "opacity"?}.
 
     `colormap` is a rio-tiler colormap name (e.g. "rdylgn", "blues", "viridis"); `rescale` maps
-    [min, max] of the band's values onto the colormap; `band` is 1-based.
+    [min, max] of the band's values onto the colormap; `band` is 1-based. `classes` are the value
+    ranges a legend and a zone's histogram speak of: [{"min"?, "max"?, "color", "label_vi",
+    "label_en"}], a value v in a class when min <= v < max (a missing end is open), in increasing order.
     """
     from rio_tiler.colormap import cmap  # only raster styles need it
 
-    unknown = set(style) - {"type", "colormap", "rescale", "band", "opacity"}
+    unknown = set(style) - {"type", "colormap", "rescale", "band", "opacity", "classes"}
     if unknown:
         raise ValidationError(f"A raster style has no keys {sorted(unknown)}.")
     if "colormap" in style and style["colormap"] not in cmap.list():
@@ -129,6 +131,30 @@ def validate_raster_style(style: dict) -> None:
     band = style.get("band")
     if band is not None and not (isinstance(band, int) and not isinstance(band, bool) and band >= 1):
         raise ValidationError("Style 'band' must be a band number from 1.")
+    if "classes" in style:
+        _validate_raster_classes(style["classes"])
+
+
+def _validate_raster_classes(classes: Any) -> None:
+    if not isinstance(classes, list) or not classes:
+        raise ValidationError("Style 'classes' must be a non-empty list.")
+    previous = None
+    for i, entry in enumerate(classes):
+        if not isinstance(entry, dict) or set(entry) - {"min", "max", "color", "label_vi", "label_en"}:
+            raise ValidationError(f"Class #{i + 1} has keys other than min, max, color, label_vi, label_en.")
+        ends = [entry.get("min"), entry.get("max")]
+        if any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in ends):
+            raise ValidationError(f"Class #{i + 1}: min and max are numbers.")
+        if None not in ends and ends[0] >= ends[1]:
+            raise ValidationError(f"Class #{i + 1}: min must be below max.")
+        if previous is not None and (ends[0] is None or ends[0] < previous):
+            raise ValidationError(f"Class #{i + 1} starts before the class before it ends.")
+        previous = ends[1] if ends[1] is not None else float("inf")
+        if not _COLOR.match(str(entry.get("color", ""))):
+            raise ValidationError(f"Class #{i + 1} needs a colour like #1f78b4.")
+        for label in ("label_vi", "label_en"):
+            if not isinstance(entry.get(label), str) or not entry[label].strip():
+                raise ValidationError(f"Class #{i + 1} needs a {label}.")
 
 
 def schema_property(schema: list[dict], name: str) -> dict | None:

@@ -1,0 +1,86 @@
+"""Planners' analysis on the bench layers (tiles_data: 1,000,000 points, 200,000 parcels, 50,000 roads
+and the ~20,000 × 16,000 COG of ~6 m pixels over the province):
+- raster zonal statistics of a 316 km² square at full resolution (analysis.rasters) against titiler's
+  `POST /cog/statistics` on the same COG and polygon (the anchor: 3.8 s full resolution, 0.5 s from an
+  overview; goal ≤ 0.5 s at full resolution);
+- the summary of a 100 km² round zone over every bench layer, with the COG's statistics and without
+  (goal p50 ≤ 100 ms without rasters, ≤ 600 ms with).
+The bench stops when ours and titiler disagree on the mean or the pixel count."""
+
+import json
+import math
+import urllib.parse
+import urllib.request
+
+from django.test import Client, override_settings
+from shapely.geometry import box, mapping
+
+from analysis.rasters import raster_statistics
+from analysis.summaries import summarize_polygon
+from bench import tiles_data
+from bench.counts_bench import ZONE as ZONE_100_KM2
+from bench.report import Row, measure
+from bench.tiles_servers import titiler
+from tiles.raster import raster_file
+
+_SIDE_KM = math.sqrt(316)
+_LAT = 10.70
+SQUARE_316_KM2 = box(106.20, _LAT, 106.20 + _SIDE_KM / (111.32 * math.cos(math.radians(_LAT + 0.08))),
+                     _LAT + _SIDE_KM / 110.6)
+
+
+def run(args) -> list[Row]:
+    cog = tiles_data.ensure_cog()
+    for spec in tiles_data.VECTOR_SETS:
+        tiles_data.ensure_vector_set(spec)
+    rows = _raster_rows(cog, args.repeat)
+    rows += _summary_rows(args.repeat)
+    return rows
+
+
+def _raster_rows(cog, repeat: int) -> list[Row]:
+    path = raster_file(cog)
+    ours = raster_statistics(cog, path, SQUARE_316_KM2)
+    if ours.overview is not None:
+        raise SystemExit("analysis bench: the 316 km² square was not read at full resolution")
+    ours_med, ours_p95 = measure(lambda: raster_statistics(cog, path, SQUARE_316_KM2), repeat=repeat)
+    feature = json.dumps({"type": "Feature", "properties": {}, "geometry": mapping(SQUARE_316_KM2)}).encode()
+    rows = [Row("rasters", f"316 km² zonal statistics, ours, full resolution ({ours.pixels:,} px)", ours_med, ours_p95)]
+    with titiler(workers=1, probe=f"/cog/info?url={path}") as port:
+        for label, extra in (("full resolution", {}), ("max_size 1024 (an overview)", {"max_size": 1024})):
+            url = f"http://127.0.0.1:{port}/cog/statistics?" + urllib.parse.urlencode({"url": str(path)} | extra)
+
+            def theirs(url=url):
+                request = urllib.request.Request(url, data=feature, headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    return json.load(response)
+
+            answer = theirs()
+            band = answer["properties"]["statistics"]["b1"]
+            if not extra and (abs(band["mean"] - ours.mean) > 0.5 or abs(band["count"] - ours.pixels) > 0.01 * ours.pixels):
+                raise SystemExit(f"analysis bench: titiler says mean {band['mean']} over {band['count']} px, "
+                                 f"ours {ours.mean} over {ours.pixels}")
+            med, p95 = measure(theirs, repeat=max(3, repeat // 3), warmup=1)
+            rows.append(Row("rasters", f"316 km² titiler /cog/statistics, {label} ({band['count']:,.0f} px)", med, p95,
+                            f"titiler/ours ratio {med / ours_med:.1f}"))
+    return rows
+
+
+def _summary_rows(repeat: int) -> list[Row]:
+    client = Client(HTTP_HOST="127.0.0.1")
+    body = {"geometry": mapping(ZONE_100_KM2)}
+
+    def over_http():
+        response = client.post("/api/summary/", body, content_type="application/json")
+        assert response.status_code == 200
+
+    with_med, with_p95 = measure(lambda: summarize_polygon(None, ZONE_100_KM2), repeat=repeat)
+    http_med, http_p95 = measure(over_http, repeat=repeat)
+    # Without rasters: with MEDIA_ROOT elsewhere the COG's file is absent and its layer is skipped.
+    with override_settings(MEDIA_ROOT="/nonexistent-bench-media"):
+        without_med, without_p95 = measure(lambda: summarize_polygon(None, ZONE_100_KM2), repeat=repeat)
+    return [
+        Row("analysis", "100 km² summary, bench layers, without rasters", without_med, without_p95, "goal p50 ≤ 100 ms"),
+        Row("analysis", "100 km² summary, bench layers + COG statistics", with_med, with_p95, "goal p50 ≤ 600 ms"),
+        Row("analysis", "100 km² POST /api/summary/ (all layers, COG)", http_med, http_p95),
+    ]
