@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from analysis import views
+from analysis import tool_views, views
 
 urlpatterns = [
     path("counts/", views.Counts.as_view(), name="counts"),
@@ -11,4 +11,6 @@ urlpatterns = [
          name="feature-summary"),
     path("zones/", views.ZoneList.as_view(), name="zone-list"),
     path("zones/<str:zone_id>/", views.ZoneDetail.as_view(), name="zone-detail"),
+    path("analysis/proximity/", tool_views.Proximity.as_view(), name="analysis-proximity"),
+    path("analysis/aggregate/", tool_views.Aggregate.as_view(), name="analysis-aggregate"),
 ]

@@ -297,6 +297,13 @@ LAYERS_SUMMARY_SIMPLIFY_METRES = env.float("LAYERS_SUMMARY_SIMPLIFY_METRES", def
 # Zonal statistics of a raster read the zone's window at full resolution up to this many pixels (a
 # 316 km² zone of the bench COG's 6 m pixels is ~11 M), else from the finest overview under it.
 ANALYSIS_RASTER_MAX_PIXELS = env.int("ANALYSIS_RASTER_MAX_PIXELS", default=16_000_000)
+# The administrative units coverage and aggregates count by (analysis.units) until monitoring/ provides
+# versioned ones, and the property holding a unit's population.
+ANALYSIS_UNITS_LAYER = env.str("ANALYSIS_UNITS_LAYER", default="admin-communes")
+ANALYSIS_UNITS_POPULATION_PROPERTY = env.str("ANALYSIS_UNITS_POPULATION_PROPERTY", default="population_est")
+# Features listed in a proximity answer (all are counted); a nearest query takes at most this many N.
+ANALYSIS_PROXIMITY_MAX_FEATURES = env.int("ANALYSIS_PROXIMITY_MAX_FEATURES", default=2_000)
+ANALYSIS_PROXIMITY_MAX_METRES = env.float("ANALYSIS_PROXIMITY_MAX_METRES", default=50_000.0)
 # Security headers (geo_ioc.security_headers). Pages that may be framed with ?embed=1 (the dashboard,
 # the tile preview) may be by our own origin and these (e.g. https://portal.longan.gov.vn); others never.
 EMBED_ALLOWED_ORIGINS = env.list("EMBED_ALLOWED_ORIGINS", default=[])

@@ -355,6 +355,17 @@ LAYER_ROWS = [
         lambda c, t: c.get(f"/api/exports/{t.export_id}/download")),
     Row("feature-summary", "GET", "read", "anyone", (200,),
         lambda c, t: c.get(f"/api/layers/{t.slug}/features/{t.square_id}/summary/")),
+    Row("analysis-proximity", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/proximity/", {"mode": "within", "layer": t.slug, "distance_m": 500, "near": {"geometry": AROUND}}),
+        label="analysis-proximity within a polygon"),
+    Row("analysis-proximity", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/proximity/", {"mode": "nearest", "layer": t.slug, "n": 2, "from": {"layer": t.slug}}),
+        label="analysis-proximity nearest to a layer"),
+    Row("analysis-proximity", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/proximity/", {"mode": "coverage", "layer": t.slug, "distance_m": 500, "units": t.slug}),
+        label="analysis-proximity coverage per unit"),
+    Row("analysis-aggregate", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/aggregate/", {"layer": t.slug, "units": t.slug, "op": "count"})),
     Row("tiles-tile", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/{t.slug}/{TILE}.pbf")),
     Row("tiles-tilejson", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/{t.slug}.json")),
     Row("tiles-style", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/styles/{t.slug}.json")),
