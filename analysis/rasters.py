@@ -99,25 +99,27 @@ def raster_statistics(layer: Layer, path, polygon: BaseGeometry) -> RasterStatis
                 transform = src.window_transform(window)
             resolution = _resolution_m(src.transform, geographic, zone)
     if values.size:
-        outside = geometry_mask([mapping(zone)], out_shape=values.shape, transform=transform)
+        inside = ~geometry_mask([mapping(zone)], out_shape=values.shape, transform=transform)
         areas = _pixel_areas(transform, values.shape, geographic)
     else:
-        outside = np.ones((0, 0), dtype=bool)
-        areas = np.zeros((0, 0))
-    inside = ~outside
+        inside = np.zeros((0, 0), dtype=bool)
+        areas = np.zeros((0, 1))
     pixels = int(inside.sum())
     valid = inside & ~np.ma.getmaskarray(values)
-    data = np.asarray(values.data, dtype="float64")[valid]
-    weights = np.broadcast_to(areas, values.shape)[valid]
+    # In the band's own type (a uint8 COG stays 1 byte a pixel); sums accumulate in float64.
+    data = values.data[valid]
+    count = data.size
+    mean = float(data.mean(dtype="float64")) if count else None
+    std = float(np.sqrt(np.mean(np.square(data, dtype="float64")) - mean * mean)) if count else None
     return RasterStatistics(
         slug=layer.slug, title_vi=layer.title_vi, title_en=layer.title_en, version=layer.version,
         overview=level, resolution_m=round(resolution, 2), pixels=pixels,
-        valid_share=round(data.size / pixels, 4) if pixels else None,
-        mean=_rounded(data.mean()) if data.size else None,
-        min=_rounded(data.min()) if data.size else None,
-        max=_rounded(data.max()) if data.size else None,
-        std=_rounded(data.std()) if data.size else None,
-        classes=_histogram(style, data, weights),
+        valid_share=round(count / pixels, 4) if pixels else None,
+        mean=_rounded(mean) if count else None,
+        min=_rounded(data.min()) if count else None,
+        max=_rounded(data.max()) if count else None,
+        std=_rounded(max(std, 0.0)) if count else None,
+        classes=_histogram(style, values.data, valid, areas),
     )
 
 
@@ -186,18 +188,21 @@ def style_classes(style: dict) -> list[dict]:
              "label_vi": f"{a:g}–{b:g}", "label_en": f"{a:g}–{b:g}"} for i, (a, b) in enumerate(zip(edges, edges[1:]))]
 
 
-def _histogram(style: dict, data: np.ndarray, weights: np.ndarray) -> list[RasterClass]:
+def _histogram(style: dict, values: np.ndarray, valid: np.ndarray, areas: np.ndarray) -> list[RasterClass]:
+    """Hectares per class: the pixels of a class counted per row, times the row's pixel area."""
+    rows = np.broadcast_to(areas, (values.shape[0], 1))[:, 0] if values.size else np.zeros(0)
     classes = []
     for entry in style_classes(style):
         low, high = entry.get("min"), entry.get("max")
-        take = np.ones(data.shape, dtype=bool)
+        take = valid.copy()
         if low is not None:
-            take &= data >= low
+            take &= values >= low
         if high is not None:
-            take &= data < high
+            take &= values < high
+        square_metres = float(take.sum(axis=1) @ rows) if values.size else 0.0
         classes.append(RasterClass(
             low=low, high=high, label_vi=entry["label_vi"], label_en=entry["label_en"], color=entry.get("color"),
-            area_ha=round(float(weights[take].sum()) / SQUARE_METRES_PER_HECTARE, 2),
+            area_ha=round(square_metres / SQUARE_METRES_PER_HECTARE, 2),
         ))
     return classes
 

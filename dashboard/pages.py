@@ -54,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "summary": reverse("polygon-summary"),
             "zones": reverse("zone-list"),
             "zone": "/api/zones/{id}/",
+            "proximity": reverse("analysis-proximity"),
             "basemap": reverse("tiles-basemap"),
             "style": "/tiles/styles/{slug}.json",
             "tilejson": "/tiles/{slug}.json",
