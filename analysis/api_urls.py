@@ -13,4 +13,5 @@ urlpatterns = [
     path("zones/<str:zone_id>/", views.ZoneDetail.as_view(), name="zone-detail"),
     path("analysis/proximity/", tool_views.Proximity.as_view(), name="analysis-proximity"),
     path("analysis/aggregate/", tool_views.Aggregate.as_view(), name="analysis-aggregate"),
+    path("analysis/compliance/", tool_views.Compliance.as_view(), name="analysis-compliance"),
 ]

@@ -80,8 +80,10 @@ def zonal_statistics(user: Caller, polygon: BaseGeometry, layers: list[Layer] | 
     return result
 
 
-def raster_statistics(layer: Layer, path, polygon: BaseGeometry) -> RasterStatistics:
-    style = layer.style or {}
+def raster_statistics(layer: Layer, path, polygon: BaseGeometry, *, classes: list[dict] | None = None) -> RasterStatistics:
+    """The statistics of one raster layer's COG inside `polygon`; `classes` (as a style's) replace the
+    style's for the histogram (a compliance rule's threshold)."""
+    style = (layer.style or {}) | ({"classes": classes} if classes is not None else {})
     band = style.get("band", 1)
     with rasterio.Env(**_GDAL_ENV):
         with rasterio.open(path) as src:

@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from analysis import aggregates, proximity, zones
+from analysis import aggregates, compliance, proximity, zones
+from analysis.models import USES
 from analysis.units import admin_units
 from layers import request_params as params
 from layers.access import Caller, get_visible_layer
@@ -147,3 +148,45 @@ class Aggregate(APIView):
                                               prop=body.get("property"), start=start, end=end)
         return Response({"op": result.op, "property": result.prop, "versions": result.versions,
                          "units": {"type": "FeatureCollection", "features": result.units}})
+
+
+def _findings(request: Request, check: compliance.Check) -> list[dict]:
+    return [
+        {
+            "rule": {"code": f.rule.code, "title": params.pick(request, f.rule.title_vi, f.rule.title_en),
+                     "kind": f.rule.kind, "severity": f.rule.severity, "distance_m": f.rule.distance_m,
+                     "threshold": f.rule.threshold, "max_share": f.rule.max_share},
+            "layer": {"slug": f.layer.slug, "title": params.pick(request, f.layer.title_vi, f.layer.title_en),
+                      "version": f.layer.version},
+            "fired": f.fired, "area_ha": f.area_ha, "share": f.share, "distance_m": f.distance_m,
+            "features": f.features,
+        }
+        for f in check.findings
+    ]
+
+
+class Compliance(APIView):
+    throttle_classes = [SummaryThrottle]
+
+    @extend_schema(
+        request=inline_serializer("ComplianceRequest", {
+            "use": serializers.ChoiceField(USES),
+            "geometry": serializers.JSONField(required=False, help_text="A GeoJSON polygon (any CRS the document names)."),
+            "zone": serializers.IntegerField(required=False, help_text="Or a saved zone's id."),
+        }),
+        responses=_JSON,
+        summary="Check a proposed zone and intended use against the plan-compliance rules",
+    )
+    def post(self, request: Request) -> Response:
+        body = params.object_body(request)
+        zone = _area(request.user, body)
+        if zone is None:
+            raise InvalidParameter(_("Send the proposed zone: a GeoJSON geometry or a zone id."),
+                                   fields={"geometry": [_("This field is required.")]})
+        check = compliance.check_zone(request.user, zone, use=body.get("use"))
+        conflicts = [f for f in check.findings if f.fired and f.rule.severity == "conflict"]
+        conditions = [f for f in check.findings if f.fired and f.rule.severity == "condition"]
+        return Response({
+            "use": check.use, "area_ha": check.area_ha, "verdict": check.verdict, "versions": check.versions,
+            "conflicts": len(conflicts), "conditions": len(conditions), "findings": _findings(request, check),
+        })

@@ -406,6 +406,8 @@ OTHER_ROWS = [
     Row("timeline", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/timeline/"), layered=False),
     Row("polygon-summary", "POST", "read", "anyone", (200,),
         lambda c, t: _json_post(c, "/api/summary/", {"geometry": AROUND}), layered=False),
+    Row("analysis-compliance", "POST", "read", "anyone", (200,),
+        lambda c, t: _json_post(c, "/api/analysis/compliance/", {"use": "industrial", "geometry": AROUND}), layered=False),
     Row("import-list", "GET", "read", "steward", (200,), lambda c, t: c.get("/api/imports/"), layered=False),
     Row("import-page", "GET", "read", "steward", (200,), lambda c, t: c.get("/imports/"), layered=False, page=True),
     Row("catalog", "GET", "read", "anyone", (200,), lambda c, t: c.get("/catalog/"), layered=False, page=True),
