@@ -14,4 +14,5 @@ urlpatterns = [
     path("analysis/proximity/", tool_views.Proximity.as_view(), name="analysis-proximity"),
     path("analysis/aggregate/", tool_views.Aggregate.as_view(), name="analysis-aggregate"),
     path("analysis/compliance/", tool_views.Compliance.as_view(), name="analysis-compliance"),
+    path("analysis/report.<str:fmt>", tool_views.Report.as_view(), name="analysis-report"),
 ]

@@ -7,6 +7,8 @@ from typing import Any
 
 import shapely
 
+from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -17,12 +19,12 @@ from rest_framework.views import APIView
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from analysis import aggregates, compliance, proximity, zones
+from analysis import aggregates, compliance, proximity, reports, zones
 from analysis.models import USES
 from analysis.units import admin_units
 from layers import request_params as params
 from layers.access import Caller, get_visible_layer
-from layers.errors import FeatureNotFound, InvalidParameter
+from layers.errors import FeatureNotFound, InvalidParameter, NotFound
 from layers.models import Kind, Layer
 from layers.polygons import polygon_from_geojson
 from layers.rate_limits import SummaryThrottle
@@ -190,3 +192,48 @@ class Compliance(APIView):
             "use": check.use, "area_ha": check.area_ha, "verdict": check.verdict, "versions": check.versions,
             "conflicts": len(conflicts), "conditions": len(conditions), "findings": _findings(request, check),
         })
+
+
+REPORT_TITLE_MAX = 200
+
+
+class Report(APIView):
+    throttle_classes = [SummaryThrottle]
+
+    @extend_schema(
+        request=inline_serializer("ReportRequest", {
+            "geometry": serializers.JSONField(required=False, help_text="A GeoJSON polygon (any CRS the document names)."),
+            "zone": serializers.IntegerField(required=False, help_text="Or a saved zone's id."),
+            "use": serializers.ChoiceField(USES, required=False, help_text="With an intended use, the plan-compliance check too."),
+            "title": serializers.CharField(required=False),
+            "lang": serializers.ChoiceField(["vi", "en"], required=False),
+            "datetime": serializers.CharField(required=False),
+        }),
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, (200, "text/html"): OpenApiTypes.STR},
+        summary="A printable report of a zone (summary, rasters, compliance check): PDF or HTML",
+    )
+    def post(self, request: Request, fmt: str) -> HttpResponse:
+        if fmt not in ("pdf", "html"):
+            raise NotFound()
+        body = params.object_body(request)
+        zone = _area(request.user, body)
+        if zone is None:
+            raise InvalidParameter(_("Send the zone: a GeoJSON geometry or a zone id."),
+                                   fields={"geometry": [_("This field is required.")]})
+        lang = body.get("lang") or ("en" if params.english(request) else "vi")
+        with translation.override(lang if lang in ("vi", "en") else None):
+            title = body.get("title") or _("Zone report")
+        if lang not in ("vi", "en") or not isinstance(title, str) or len(title) > REPORT_TITLE_MAX:
+            raise InvalidParameter(_("lang is vi or en; a title has at most 200 characters."),
+                                   fields={"lang" if lang not in ("vi", "en") else "title": [_("Not valid.")]})
+        use = body.get("use")
+        if use is not None and use not in USES:
+            raise InvalidParameter(_("The intended use is one of: %(uses)s.") % {"uses": ", ".join(USES)},
+                                   fields={"use": [_("Not valid.")]})
+        start, end = params.window(body.get("datetime"))
+        report = reports.build_report(request.user, zone, title=title, lang=lang, use=use, start=start, end=end)
+        if fmt == "pdf":
+            response = HttpResponse(reports.render_pdf(report), content_type="application/pdf")
+            response["Content-Disposition"] = 'inline; filename="report.pdf"'
+            return response
+        return HttpResponse(reports.render_html(report, nonce=str(request.csp_nonce)), content_type="text/html; charset=utf-8")

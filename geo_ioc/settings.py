@@ -128,7 +128,7 @@ STATICFILES_DIRS = [BASE_DIR / "geo_ioc" / "static"]
 # Front-end packages installed from npm at set-up (pinned by package-lock.json) and served by the
 # app itself under /static/vendor/<package>/: no CDN on a government intranet.
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
-VENDOR_PACKAGES = ["ol", "maplibre-gl", "swagger-ui-dist", "@fontsource/noto-sans"]
+VENDOR_PACKAGES = ["ol", "maplibre-gl", "swagger-ui-dist", "@fontsource/noto-sans", "leaflet"]
 STATICFILES_DIRS += [
     ("vendor/" + name, NODE_MODULES_DIR / name) for name in VENDOR_PACKAGES if (NODE_MODULES_DIR / name).is_dir()
 ]

@@ -4,7 +4,9 @@
 
 # What GeoDjango, rasterio and pyogrio load at runtime, the browser of the browser tests, a font with
 # Vietnamese glyphs for the server-rendered maps, and msgfmt for compilemessages. Debian 12 names.
-RUNTIME_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data chromium fonts-noto-core gettext)
+# libpango* and libharfbuzz-subset0: WeasyPrint (analysis reports as PDF).
+RUNTIME_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data chromium fonts-noto-core gettext
+                  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 
 # Prints the packages of "$@" that dpkg does not list as installed (one per line).
 missing_packages() {

@@ -406,6 +406,11 @@ OTHER_ROWS = [
     Row("timeline", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/timeline/"), layered=False),
     Row("polygon-summary", "POST", "read", "anyone", (200,),
         lambda c, t: _json_post(c, "/api/summary/", {"geometry": AROUND}), layered=False),
+    Row("analysis-report", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/report.html", {"use": "industrial", "geometry": AROUND}), layered=False,
+        label="analysis-report html"),
+    Row("analysis-report", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/report.pdf", {"geometry": AROUND}), layered=False, label="analysis-report pdf"),
     Row("analysis-compliance", "POST", "read", "anyone", (200,),
         lambda c, t: _json_post(c, "/api/analysis/compliance/", {"use": "industrial", "geometry": AROUND}), layered=False),
     Row("import-list", "GET", "read", "steward", (200,), lambda c, t: c.get("/api/imports/"), layered=False),
