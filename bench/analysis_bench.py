@@ -5,6 +5,7 @@ and the ~20,000 × 16,000 COG of ~6 m pixels over the province):
   overview; goal ≤ 0.5 s at full resolution);
 - the summary of a 100 km² round zone over every bench layer, with the COG's statistics and without
   (goal p50 ≤ 100 ms without rasters, ≤ 600 ms with);
+- the PDF report of that zone with an industrial compliance check (goal under 10 s);
 - proximity: the points within 500 m of the roads (goal under 2 s).
 The bench stops when ours and titiler disagree on the mean or the pixel count."""
 
@@ -13,11 +14,12 @@ import math
 import urllib.parse
 import urllib.request
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client, override_settings
 from shapely.geometry import box, mapping
 
-from analysis import proximity
+from analysis import proximity, reports
 from analysis.rasters import raster_statistics
 from analysis.summaries import summarize_polygon
 from bench import tiles_data
@@ -39,8 +41,21 @@ def run(args) -> list[Row]:
         tiles_data.ensure_vector_set(spec)
     rows = _raster_rows(cog, args.repeat)
     rows += _summary_rows(args.repeat)
+    rows += _report_rows(args.repeat)
     rows += _proximity_rows()
     return rows
+
+
+def _report_rows(repeat: int) -> list[Row]:
+    """The PDF report of the 100 km² zone with an industrial compliance check (goal under 10 s)."""
+    def pdf():
+        report = reports.build_report(AnonymousUser(), ZONE_100_KM2, title="Bench", lang="vi", use="industrial")
+        return reports.render_pdf(report)
+
+    size = len(pdf())
+    med, p95 = measure(pdf, repeat=max(3, repeat // 3), warmup=1)
+    return [Row("analysis", f"100 km² report PDF with a compliance check ({size / 1024:.0f} KiB)", med, p95,
+                "goal < 10 s")]
 
 
 def _proximity_rows() -> list[Row]:

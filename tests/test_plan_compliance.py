@@ -3,6 +3,8 @@ with Long An rules, editable in the admin): a verdict (compatible / conditions /
 finding with its rule, its area in hectares or its distances and the features involved — computed only
 from layers the caller may see."""
 
+import importlib
+
 import pytest
 
 from analysis.models import ComplianceRule
@@ -15,6 +17,14 @@ pytestmark = pytest.mark.django_db
 URL = "/api/analysis/compliance/"
 
 
+@pytest.fixture
+def long_an_rules(db):
+    """The rules the migration seeds (a transactional test elsewhere may have flushed them)."""
+    seeded = importlib.import_module("analysis.migrations.0002_long_an_rules")
+    for rule in seeded.RULES:
+        ComplianceRule.objects.update_or_create(code=rule["code"], defaults=rule)
+
+
 def check(user, use: str, bounds, **extra) -> dict:
     response = client_for(user).post(URL, {"use": use, "geometry": polygon(*bounds)}, format="json", **extra)
     assert response.status_code == 200, response.content
@@ -25,13 +35,15 @@ def fired(body: dict) -> dict:
     return {f["rule"]["code"]: f for f in body["findings"] if f["fired"]}
 
 
-def test_the_long_an_rules_are_seeded():
+def test_the_long_an_rules_are_seeded_and_valid(long_an_rules):
+    for rule in ComplianceRule.objects.all():
+        rule.full_clean()
     codes = set(ComplianceRule.objects.values_list("code", flat=True))
     assert {"cong-nghiep-tren-dat-lua", "cong-nghiep-cach-truong-hoc-500m", "rung-tram-dat-ngap-nuoc",
             "ngap-sau-tren-1m", "ty-le-dat-lua-bao-ve"} <= codes
 
 
-def test_an_industrial_cluster_on_rice_land_beside_a_school_conflicts(planner, land_use, province_schools):
+def test_an_industrial_cluster_on_rice_land_beside_a_school_conflicts(long_an_rules, planner, land_use, province_schools):
     west_half = (RICE[0], RICE[1], (RICE[0] + RICE[2]) / 2, RICE[3])
     body = check(planner, "industrial", west_half)
     assert body["verdict"] == "conflicts" and body["conflicts"] == 2
@@ -43,13 +55,13 @@ def test_an_industrial_cluster_on_rice_land_beside_a_school_conflicts(planner, l
     assert school["rule"]["severity"] == "conflict" and school["rule"]["title"].startswith("Công nghiệp cách trường học")
 
 
-def test_housing_on_residential_land_is_compatible(planner, land_use, province_schools):
+def test_housing_on_residential_land_is_compatible(long_an_rules, planner, land_use, province_schools):
     body = check(planner, "residential", HOMES, HTTP_ACCEPT_LANGUAGE="en")
     assert body["verdict"] == "compatible" and fired(body) == {}
     assert body["versions"]["land-use-plan"] >= 1
 
 
-def test_housing_over_a_large_share_of_rice_land_needs_approval(planner, land_use):
+def test_housing_over_a_large_share_of_rice_land_needs_approval(long_an_rules, planner, land_use):
     half_rice = (RICE[0] - 0.02, RICE[1], RICE[2], RICE[3])  # 0.02° of rice in 0.04°
     body = check(planner, "residential", half_rice, HTTP_ACCEPT_LANGUAGE="en")
     assert body["verdict"] == "conditions"
@@ -58,7 +70,7 @@ def test_housing_over_a_large_share_of_rice_land_needs_approval(planner, land_us
     assert share["rule"]["title"] == "Converting more than 30% rice land needs the Prime Minister's approval"
 
 
-def test_deep_flood_over_a_share_of_the_zone_sets_a_condition(planner, flood_cog):
+def test_deep_flood_over_a_share_of_the_zone_sets_a_condition(long_an_rules, planner, flood_cog):
     raster_layer("flood-depth")
     ComplianceRule.objects.filter(code="ngap-sau-tren-1m").update(threshold=0.5)
     body = check(planner, "residential", ZONE)

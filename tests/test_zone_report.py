@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from analysis.models import ComplianceRule
 from tests.conftest import client_for
 from tests.province import RICE
+from tests.test_plan_compliance import long_an_rules  # noqa: F401  (fixture)
 from tests.test_zonal_statistics import ZONE, flood_cog, raster_layer  # noqa: F401  (fixture)
 from tests.test_zone_summaries import polygon
 
@@ -31,7 +32,7 @@ def report(user, fmt: str, body: dict, **extra):
     return response
 
 
-def test_the_pdf_of_an_industrial_proposal_reads_its_verdict_findings_and_versions(planner, land_use, province_schools):
+def test_the_pdf_of_an_industrial_proposal_reads_its_verdict_findings_and_versions(long_an_rules, planner, land_use, province_schools):
     response = report(planner, "pdf", {"geometry": polygon(*WEST_HALF_OF_RICE), "use": "industrial",
                                        "title": "Cụm công nghiệp Khánh Hậu"})
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
@@ -57,7 +58,7 @@ def test_the_pdf_charts_a_rasters_classes_in_hectares(planner, flood_cog):
     assert re.search(r"0\.5–1 ?m ?[\d,.]+ ?ha", text)  # the chart's bar label (SVG text runs together)
 
 
-def test_the_html_map_loads_only_the_apps_own_files_under_the_pages_nonce(planner, land_use):
+def test_the_html_map_loads_only_the_apps_own_files_under_the_pages_nonce(long_an_rules, planner, land_use):
     response = report(planner, "html", {"geometry": polygon(*WEST_HALF_OF_RICE), "use": "industrial"})
     html = response.content.decode()
     assert "/static/vendor/leaflet/dist/leaflet.js" in html and "L.map(" in html
