@@ -16,7 +16,7 @@ from bench import report
 
 # Each module has run(args) -> list[report.Row]; they run in this order, in one process.
 BENCHES = ["geojson_bench", "imports_bench", "tiles_bench", "counts_bench", "monitoring_bench", "ogc_bench",
-           "feedback_bench", "load_scenario"]
+           "feedback_bench", "analysis_bench", "load_scenario"]
 
 
 def _use_bench_database() -> None:

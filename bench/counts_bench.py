@@ -14,9 +14,9 @@ from shapely.geometry import Point, mapping
 from bench import tiles_data
 from bench.report import Row, measure
 from layers import query as features
-from layers.counts import count_by_layer
+from analysis.counts import count_by_layer
 from layers.models import Layer
-from layers.summaries import summarize_polygon
+from analysis.summaries import summarize_polygon
 from tiles.counting import count_points_in_bbox
 
 # ~10 km × 10 km around Tân An: 0.0915° of longitude at 10.54° N is 10 km.

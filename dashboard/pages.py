@@ -16,7 +16,7 @@ from dashboard.legends import raster_ramps
 from dashboard.messages import translated_messages
 from layers.access import visible_layers
 from layers.extent import province_bounds, province_center
-from layers.zones import can_edit_zones
+from analysis.zones import can_edit_zones
 
 # Layers switched on for a first visit, when the caller may see them.
 DEFAULT_LAYERS = ("land-use-plan", "industrial-parks", "health-facilities", "feedback-1022")
@@ -54,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "summary": reverse("polygon-summary"),
             "zones": reverse("zone-list"),
             "zone": "/api/zones/{id}/",
+            "proximity": reverse("analysis-proximity"),
             "basemap": reverse("tiles-basemap"),
             "style": "/tiles/styles/{slug}.json",
             "tilejson": "/tiles/{slug}.json",

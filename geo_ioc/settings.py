@@ -158,7 +158,7 @@ STATICFILES_DIRS = [BASE_DIR / "geo_ioc" / "static"]
 # Front-end packages installed from npm at set-up (pinned by package-lock.json) and served by the
 # app itself under /static/vendor/<package>/: no CDN on a government intranet.
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
-VENDOR_PACKAGES = ["ol", "maplibre-gl", "swagger-ui-dist", "@fontsource/noto-sans"]
+VENDOR_PACKAGES = ["ol", "maplibre-gl", "swagger-ui-dist", "@fontsource/noto-sans", "leaflet"]
 STATICFILES_DIRS += [
     ("vendor/" + name, NODE_MODULES_DIR / name) for name in VENDOR_PACKAGES if (NODE_MODULES_DIR / name).is_dir()
 ]
@@ -353,9 +353,19 @@ CSRF_FAILURE_VIEW = "layers.errors.csrf_failure"
 DB_JOBS_STATEMENT_TIMEOUT_MS = env.int("DB_JOBS_STATEMENT_TIMEOUT_MS", default=30 * 60 * 1000)
 LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS = env.int("LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS", default=10_000)
 # A summary's zone above this many vertices is simplified, to the smallest tolerance of
-# LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that fits, before it is intersected (layers.summaries).
+# LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that fits, before it is intersected (analysis.summaries).
 LAYERS_SUMMARY_MAX_VERTICES = env.int("LAYERS_SUMMARY_MAX_VERTICES", default=5_000)
 LAYERS_SUMMARY_SIMPLIFY_METRES = env.float("LAYERS_SUMMARY_SIMPLIFY_METRES", default=2.0)
+# Zonal statistics of a raster read the zone's window at full resolution up to this many pixels (a
+# 316 km² zone of the bench COG's 6 m pixels is ~11 M), else from the finest overview under it.
+ANALYSIS_RASTER_MAX_PIXELS = env.int("ANALYSIS_RASTER_MAX_PIXELS", default=16_000_000)
+# The administrative units coverage and aggregates count by (analysis.units) until monitoring/ provides
+# versioned ones, and the property holding a unit's population.
+ANALYSIS_UNITS_LAYER = env.str("ANALYSIS_UNITS_LAYER", default="admin-communes")
+ANALYSIS_UNITS_POPULATION_PROPERTY = env.str("ANALYSIS_UNITS_POPULATION_PROPERTY", default="population_est")
+# Features listed in a proximity answer (all are counted); a nearest query takes at most this many N.
+ANALYSIS_PROXIMITY_MAX_FEATURES = env.int("ANALYSIS_PROXIMITY_MAX_FEATURES", default=2_000)
+ANALYSIS_PROXIMITY_MAX_METRES = env.float("ANALYSIS_PROXIMITY_MAX_METRES", default=50_000.0)
 # Security headers (geo_ioc.security_headers). Pages that may be framed with ?embed=1 (the dashboard,
 # the tile preview) may be by our own origin and these (e.g. https://portal.longan.gov.vn); others never.
 EMBED_ALLOWED_ORIGINS = env.list("EMBED_ALLOWED_ORIGINS", default=[])

@@ -7,7 +7,7 @@ itself (the backend is free at once, the connection stays usable) and the reques
   requests, so a per-request `SET` would leak into the next request on the same connection and a
   `SET LOCAL` needs a transaction a request does not have; a session default costs no round trip.
 - Tiles and summaries: their own, tighter limits with `SET LOCAL` inside the statement's own
-  transaction (tiles.mvt, layers.summaries), which ends with it.
+  transaction (tiles.mvt, analysis.summaries), which ends with it.
 - Background jobs (Celery workers: imports, exports, seeding) and `manage.py` commands:
   DB_JOBS_STATEMENT_TIMEOUT_MS, set on each connection as it is opened (threads that build indexes
   open their own), since a million-row COPY or index build rightly takes minutes.

@@ -81,6 +81,15 @@ _PLACEHOLDER = re.compile(r"(?<!%)%s")
 # the layer's own partition and its indexes, see layers.storage).
 FEATURES = Sql("layers_feature AS f")
 TRUE = Sql("true")
+_ALIAS = re.compile(r"^[a-z]$")
+
+
+def features_as(alias: str) -> Sql:
+    """The feature table under another one-letter alias, for a question about two sets of features
+    (proximity: `f` near `b`; units: `u` holding `f`). Only `f` has the expressions below."""
+    if not _ALIAS.match(alias):
+        raise ValueError(alias)
+    return Sql(f"layers_feature AS {alias}")
 
 
 def where(conditions: Iterable[Sql]) -> Sql:
@@ -133,6 +142,41 @@ def in_geometry(wkb: bytes, srid: int = STORAGE_SRID) -> Sql:
     if srid != STORAGE_SRID:
         geometry = "ST_Transform(" + geometry + f", {STORAGE_SRID})"
     return "f.geom && " + geometry + " AND ST_Intersects(f.geom, " + geometry + ")"
+
+
+def _grown(other: Sql, metres: float) -> Sql:
+    """The box of `other` grown by `metres` in degrees: longitude degrees shrink with latitude, so they
+    are taken at the box's latitude farthest from the equator."""
+    m = Sql("%s", [float(metres)])
+    return ("ST_Expand(" + other + ", " + m + " / (111320.0 * cos(radians(least(85.0, greatest(abs(ST_YMin("
+            + other + ")), abs(ST_YMax(" + other + "))) + 0.01)))), " + m + " / 110000.0)")
+
+
+def within_metres(other: Sql | str, metres: float, *, alias: str = "f") -> Sql:
+    """Features (`alias`) within `metres` of the geometry `other` (EPSG:4326), on the spheroid: the
+    index test on the other's grown box, then the exact test on geography."""
+    other = Sql(other) if isinstance(other, str) else other
+    if not _ALIAS.match(alias):
+        raise ValueError(alias)
+    return (f"{alias}.geom && " + _grown(other, metres) + f" AND ST_DWithin({alias}.geom::geography, ("
+            + other + ")::geography, " + Sql("%s", [float(metres)]) + ")")
+
+
+def pair_within_metres(a: str, b: str, metres: float) -> Sql:
+    """Two aliased sets of features within `metres` of each other, on the spheroid. The box test is
+    written both ways so that either side's GiST index can drive the join."""
+    if not (_ALIAS.match(a) and _ALIAS.match(b)):
+        raise ValueError((a, b))
+    return (f"{b}.geom && " + _grown(Sql(f"{a}.geom"), metres) + " AND "
+            + within_metres(Sql(f"{b}.geom"), metres, alias=a))
+
+
+def metres_to(other: Sql | str, *, alias: str = "f") -> Sql:
+    """A feature's distance in metres to the geometry `other` (EPSG:4326), on the spheroid."""
+    other = Sql(other) if isinstance(other, str) else other
+    if not _ALIAS.match(alias):
+        raise ValueError(alias)
+    return f"ST_Distance({alias}.geom::geography, (" + other + ")::geography)"
 
 
 # -- when -----------------------------------------------------------------------------------------

@@ -9,12 +9,20 @@ from django.core.exceptions import ValidationError
 # "json": a list or an object kept as JSON (a feature's bbox, a nested record of a published file).
 PROPERTY_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "json")
 STYLE_TYPES = ("circle", "line", "fill", "raster")
+AGGREGATES = ("sum", "mean", "max")
+STATION_ROLES = ("id", "name")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def validate_property_schema(schema: Any) -> None:
-    """A list of {name, type, unit?, label_vi, label_en, choices?}; names unique and safe as JSON keys."""
+    """A list of {name, type, unit?, label_vi, label_en, choices?, aggregate?, station?}; names unique
+    and safe as JSON keys.
+
+    `aggregate` makes a number a measure, which summaries add up ("sum": cases, pupils), average
+    ("mean": a price) or take the largest of ("max"), instead of only counting rows. `station` marks
+    the property naming the place a time series was read at ("id", and optionally "name" for its
+    label): summaries give each station's latest / mean / max of the measures over the window."""
     if not isinstance(schema, list):
         raise ValidationError("The property schema must be a list of properties.")
     if len(schema) > settings.LAYERS_MAX_PROPERTIES:
@@ -35,11 +43,18 @@ def validate_property_schema(schema: Any) -> None:
         for label in ("label_vi", "label_en"):
             if not isinstance(prop.get(label), str) or not prop[label].strip():
                 raise ValidationError(f"Property '{name}' needs a {label}.")
-        unknown = set(prop) - {"name", "type", "unit", "label_vi", "label_en", "description", "choices"}
+        unknown = set(prop) - {"name", "type", "unit", "label_vi", "label_en", "description", "choices",
+                               "aggregate", "station"}
         if unknown:
             raise ValidationError(f"Property '{name}' has unknown keys: {sorted(unknown)}.")
         if "choices" in prop:
             _validate_choices(name, prop["choices"])
+        if "aggregate" in prop and (prop["aggregate"] not in AGGREGATES or prop["type"] not in ("integer", "number")):
+            raise ValidationError(f"Property '{name}': 'aggregate' is one of {AGGREGATES}, for a number.")
+        if "station" in prop and prop["station"] not in STATION_ROLES:
+            raise ValidationError(f"Property '{name}': 'station' is one of {STATION_ROLES}.")
+    if sum(1 for p in schema if isinstance(p, dict) and p.get("station") == "id") > 1:
+        raise ValidationError("Only one property names the station ('station': 'id').")
 
 
 def _validate_choices(name: str, choices: Any) -> None:
@@ -95,11 +110,13 @@ def validate_raster_style(style: dict) -> None:
     """Raster keys: {"type": "raster", "colormap": name?, "rescale": [min, max]?, "band": n?, "opacity"?}.
 
     `colormap` is a rio-tiler colormap name (e.g. "rdylgn", "blues", "viridis"); `rescale` maps
-    [min, max] of the band's values onto the colormap; `band` is 1-based.
+    [min, max] of the band's values onto the colormap; `band` is 1-based. `classes` are the value
+    ranges a legend and a zone's histogram speak of: [{"min"?, "max"?, "color", "label_vi",
+    "label_en"}], a value v in a class when min <= v < max (a missing end is open), in increasing order.
     """
     from rio_tiler.colormap import cmap  # only raster styles need it
 
-    unknown = set(style) - {"type", "colormap", "rescale", "band", "opacity"}
+    unknown = set(style) - {"type", "colormap", "rescale", "band", "opacity", "classes"}
     if unknown:
         raise ValidationError(f"A raster style has no keys {sorted(unknown)}.")
     if "colormap" in style and style["colormap"] not in cmap.list():
@@ -114,7 +131,41 @@ def validate_raster_style(style: dict) -> None:
     band = style.get("band")
     if band is not None and not (isinstance(band, int) and not isinstance(band, bool) and band >= 1):
         raise ValidationError("Style 'band' must be a band number from 1.")
+    if "classes" in style:
+        _validate_raster_classes(style["classes"])
+
+
+def _validate_raster_classes(classes: Any) -> None:
+    if not isinstance(classes, list) or not classes:
+        raise ValidationError("Style 'classes' must be a non-empty list.")
+    previous = None
+    for i, entry in enumerate(classes):
+        if not isinstance(entry, dict) or set(entry) - {"min", "max", "color", "label_vi", "label_en"}:
+            raise ValidationError(f"Class #{i + 1} has keys other than min, max, color, label_vi, label_en.")
+        ends = [entry.get("min"), entry.get("max")]
+        if any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in ends):
+            raise ValidationError(f"Class #{i + 1}: min and max are numbers.")
+        if None not in ends and ends[0] >= ends[1]:
+            raise ValidationError(f"Class #{i + 1}: min must be below max.")
+        if previous is not None and (ends[0] is None or ends[0] < previous):
+            raise ValidationError(f"Class #{i + 1} starts before the class before it ends.")
+        previous = ends[1] if ends[1] is not None else float("inf")
+        if not _COLOR.match(str(entry.get("color", ""))):
+            raise ValidationError(f"Class #{i + 1} needs a colour like #1f78b4.")
+        for label in ("label_vi", "label_en"):
+            if not isinstance(entry.get(label), str) or not entry[label].strip():
+                raise ValidationError(f"Class #{i + 1} needs a {label}.")
 
 
 def schema_property(schema: list[dict], name: str) -> dict | None:
     return next((p for p in schema if p.get("name") == name), None)
+
+
+def measures(schema: list[dict]) -> list[dict]:
+    """The properties a summary aggregates (those with an `aggregate`), in schema order."""
+    return [p for p in schema if p.get("aggregate") in AGGREGATES]
+
+
+def station_property(schema: list[dict], role: str = "id") -> str | None:
+    """The property naming a time series' station ("id") or its label ("name"), if the schema has one."""
+    return next((p["name"] for p in schema if p.get("station") == role), None)

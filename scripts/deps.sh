@@ -7,7 +7,9 @@
 # Test clients whose own pins would downgrade the project's packages (ogctests pins pyarrow<18, which
 # changes what the imports read): installed without dependencies; what they import is in the test extra.
 UNPINNED_TEST_PACKAGES=("ogctests==0.1.15")
-RUNTIME_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data chromium fonts-noto-core gettext)
+# libpango* and libharfbuzz-subset0: WeasyPrint (analysis reports as PDF).
+RUNTIME_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data chromium fonts-noto-core gettext
+                  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 
 # Prints the packages of "$@" that dpkg does not list as installed (one per line).
 missing_packages() {

@@ -402,6 +402,17 @@ LAYER_ROWS = [
         lambda c, t: c.get(f"/api/exports/{t.export_id}/download")),
     Row("feature-summary", "GET", "read", "anyone", (200,),
         lambda c, t: c.get(f"/api/layers/{t.slug}/features/{t.square_id}/summary/")),
+    Row("analysis-proximity", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/proximity/", {"mode": "within", "layer": t.slug, "distance_m": 500, "near": {"geometry": AROUND}}),
+        label="analysis-proximity within a polygon"),
+    Row("analysis-proximity", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/proximity/", {"mode": "nearest", "layer": t.slug, "n": 2, "from": {"layer": t.slug}}),
+        label="analysis-proximity nearest to a layer"),
+    Row("analysis-proximity", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/proximity/", {"mode": "coverage", "layer": t.slug, "distance_m": 500, "units": t.slug}),
+        label="analysis-proximity coverage per unit"),
+    Row("analysis-aggregate", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/aggregate/", {"layer": t.slug, "units": t.slug, "op": "count"})),
     Row("tiles-tile", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/{t.slug}/{TILE}.pbf")),
     Row("tiles-tilejson", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/{t.slug}.json")),
     Row("tiles-style", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/tiles/styles/{t.slug}.json")),
@@ -528,6 +539,13 @@ OTHER_ROWS = [
     Row("timeline", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/timeline/"), layered=False),
     Row("polygon-summary", "POST", "read", "anyone", (200,),
         lambda c, t: _json_post(c, "/api/summary/", {"geometry": AROUND}), layered=False),
+    Row("analysis-report", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/report.html", {"use": "industrial", "geometry": AROUND}), layered=False,
+        label="analysis-report html"),
+    Row("analysis-report", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
+        c, "/api/analysis/report.pdf", {"geometry": AROUND}), layered=False, label="analysis-report pdf"),
+    Row("analysis-compliance", "POST", "read", "anyone", (200,),
+        lambda c, t: _json_post(c, "/api/analysis/compliance/", {"use": "industrial", "geometry": AROUND}), layered=False),
     Row("import-list", "GET", "read", "steward", (200,), lambda c, t: c.get("/api/imports/"), layered=False),
     Row("import-page", "GET", "read", "steward", (200,), lambda c, t: c.get("/imports/"), layered=False, page=True),
     Row("catalog", "GET", "read", "anyone", (200,), lambda c, t: c.get("/catalog/"), layered=False, page=True),

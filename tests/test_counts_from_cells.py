@@ -10,7 +10,7 @@ from datetime import UTC
 import pytest
 from django.db import connection
 
-from layers.counts import count_by_layer
+from analysis.counts import count_by_layer
 from layers.models import Layer, TimeKind
 from tests.conftest import add_features, make_layer
 from tiles import cells, generalize
@@ -189,7 +189,7 @@ def test_lines_polygons_and_time_windows_are_counted_plainly(dense_settings, off
     assert count_by_layer(official, bbox=AREA)["events"] == 400
     from shapely.geometry import box
 
-    from layers.summaries import summarize_polygon
+    from analysis.summaries import summarize_polygon
     in_window = summarize_polygon(official, box(*AREA), start=at, end=at)
     assert {s.slug: s.count for s in in_window.layers}["events"] == 200
     assert {s.slug: s.count for s in summarize_polygon(official, box(*AREA)).layers}["events"] == 400
@@ -231,7 +231,7 @@ def adversarial_polygons():
 
 
 def test_zone_counts_from_the_cells_equal_a_plain_count_and_the_summary_says_so(dense, official):
-    from layers.summaries import summarize_polygon
+    from analysis.summaries import summarize_polygon
     from tiles.counting import count_points_in_polygon
 
     used = 0

@@ -105,7 +105,7 @@ def test_a_hidden_zone_cannot_be_summarised(api, zones):
 def test_the_summary_is_two_statements_whatever_the_number_of_layers(official, province, django_assert_max_num_queries):
     from shapely.geometry import shape
 
-    from layers.summaries import summarize_polygon
+    from analysis.summaries import summarize_polygon
 
     # One for the catalog (visible layers), one for the zone's area, one for every count and area.
     with django_assert_max_num_queries(4):

@@ -6,14 +6,7 @@ class TilesConfig(AppConfig):
     verbose_name = "Tiles"
 
     def ready(self) -> None:
-        from layers.counts import register_box_counter, register_zone_counter
         from tiles import checks  # noqa: F401  (registers the system checks)
-        from tiles.counting import count_points_in_bbox, count_points_in_polygon
-
-        # Counts of dense point layers in a map view or a zone from their cluster cells (layers never
-        # imports tiles: it asks what is registered).
-        register_box_counter(count_points_in_bbox)
-        register_zone_counter(count_points_in_polygon)
 
         self._listen_for_layer_changes()
 

@@ -1,8 +1,7 @@
 """Exact counts of a dense point layer in a box or a polygon from its precomputed cluster cells
 (tiles.generalize), so the layer panel's counts of a province view and a zone summary's cost a few
 thousand index entries and the features of the border instead of a scan of a million points.
-Registered with layers.counts at app ready (tiles.apps): `layers` asks, `tiles` answers, and `layers`
-never imports `tiles`.
+Asked by analysis.counts and analysis.summaries (above tiles), which call these functions directly.
 
 How, for a box (WGS 84) and a layer version with ready cells:
 - at the finest level, the cells *inside* the box are those whose every point lies strictly inside it,

@@ -8,6 +8,7 @@ import { Inspector } from "./inspector.js";
 import { LayerPanel } from "./layer-panel.js";
 import { createMap, loadLabelFont, whenLoaded } from "./map.js";
 import { Overlays } from "./overlays.js";
+import { ProximityTool } from "./proximity.js";
 import { UI_SCALE } from "./scale.js";
 import { Search } from "./search.js";
 import { readState, writeState } from "./state.js";
@@ -171,6 +172,7 @@ async function main() {
     },
   });
   zones.load();
+  new ProximityTool(document.getElementById("proximity"), { map, catalog, status, datetime: () => timeParam });
 
   const tableToggle = document.getElementById("table-toggle");
   const table = new FeatureTable(document.getElementById("table-drawer"), catalog, {

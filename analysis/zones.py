@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import Polygon
 
+from layers import query as features
 from layers.access import Caller, get_visible_layer, get_writable_layer, writable_layers
 from layers.catalog import publish_changes
 from layers.errors import FeatureNotFound, InvalidParameter, PermissionDenied
 from layers.models import Feature, Layer
+from layers.query import Sql
 
 NAME_MAX = 200
 PURPOSE_MAX = 200
@@ -139,20 +141,21 @@ def _locked_zone(layer: Layer, zone_id: int) -> Feature:
 
 def _derive_properties(zone: Feature) -> None:
     """Area (km², on the spheroid) and the district a point inside the zone falls in, by PostGIS."""
+    inside = zone.geom.point_on_surface
+    district = Layer.objects.filter(slug=settings.LAYERS_ZONE_DISTRICTS_LAYER).values_list("pk", flat=True).first()
+    code = None
     with connection.cursor() as cur:
-        cur.execute(
-            """
-            UPDATE layers_feature AS z
-               SET properties = z.properties
-                   || jsonb_build_object('area_km2', round((ST_Area(z.geom::geography) / 1e6)::numeric, 2))
-                   || coalesce((
-                        SELECT jsonb_build_object('district_code', d.properties ->> 'code')
-                          FROM layers_feature AS d
-                          JOIN layers_layer AS dl ON dl.id = d.layer_id AND dl.slug = %s
-                         WHERE d.geom && z.geom AND ST_Intersects(d.geom, ST_PointOnSurface(z.geom))
-                           AND d.properties ? 'code'
-                         LIMIT 1), '{}'::jsonb)
-             WHERE z.id = %s
-            """,
-            [settings.LAYERS_ZONE_DISTRICTS_LAYER, zone.pk],
-        )
+        cur.execute("SELECT ST_Area(ST_GeomFromWKB(%s, 4326)::geography)", [bytes(zone.geom.wkb)])
+        area_m2 = cur.fetchone()[0]
+        if district is not None:
+            statement = features.select("f.properties ->> 'code'", features.where([
+                features.in_layer(district), features.in_geometry(bytes(inside.wkb)),
+                Sql("f.properties ? 'code'"),
+            ])) + " LIMIT 1"
+            cur.execute(statement.text, statement.params)
+            row = cur.fetchone()
+            code = row[0] if row else None
+    zone.properties["area_km2"] = round(area_m2 / 1e6, 2)
+    if code is not None:
+        zone.properties["district_code"] = code
+    zone.save(update_fields=["properties"])

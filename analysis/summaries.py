@@ -9,6 +9,14 @@ Everything is computed by PostGIS in one statement. Areas and lengths are measur
 Polygon features count when their interiors overlap the zone, so a neighbour that only shares a
 boundary is not "inside"; points and lines count when they touch it.
 
+Measures (schema properties with an `aggregate`, layers.schema) are summed, averaged or maximised over
+the features inside, not only counted: a record of 4 dengue cases counts 4. A time series (a layer
+whose schema names a `station`) is summarised per station: its readings in the window, and per measure
+the latest, mean and largest value. A feature's measure is taken whole (a parcel half inside counts its
+full value); a value that is not a JSON number is left out.
+
+Each raster layer the caller may see adds its zonal statistics (analysis.rasters).
+
 Bounded work: a zone of more than LAYERS_SUMMARY_MAX_VERTICES vertices (an imported coastline, a
 commune traced at 1 m) is simplified first (Douglas-Peucker, ST_Simplify, then made valid) with the
 smallest tolerance of LAYERS_SUMMARY_SIMPLIFY_METRES × 4ⁿ that brings it under the limit; the answer
@@ -22,17 +30,20 @@ The statement runs under LAYERS_SUMMARY_STATEMENT_TIMEOUT_MS (503 query_timeout 
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+import shapely
 from django.conf import settings
 from shapely.geometry import Polygon
 
-from layers import counts
+from analysis.rasters import RasterStatistics, zonal_statistics
 from layers import query as features
 from layers.access import Caller, visible_layers
 from layers.models import Kind, Layer, TimeKind
 from layers.replicas import reading_connection
-from layers.schema import schema_property
+from layers.schema import measures, schema_property, station_property
+from tiles.counting import count_points_in_polygon
 
 SQUARE_METRES_PER_HECTARE = 10_000.0
 # Metres per degree of latitude. A tolerance of t / METRES_PER_DEGREE degrees moves no point more than
@@ -56,6 +67,36 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Measure:
+    prop: str
+    label_vi: str
+    label_en: str
+    unit: str | None
+    aggregate: str  # sum, mean or max (layers.schema.AGGREGATES)
+    value: float | None  # the aggregate over the features inside (None: no value)
+    values: int  # features with a numeric value
+
+
+@dataclass(frozen=True)
+class StationMeasure:
+    prop: str
+    label_vi: str
+    label_en: str
+    unit: str | None
+    latest: float | None
+    mean: float | None
+    max: float | None
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str | None
+    name: str | None
+    readings: int
+    measures: list[StationMeasure]
+
+
+@dataclass(frozen=True)
 class LayerSummary:
     slug: str
     title_vi: str
@@ -69,6 +110,9 @@ class LayerSummary:
     category_label_vi: str | None
     category_label_en: str | None
     categories: list[Category] = field(default_factory=list)
+    version: int = 0  # the layer version counted: with the window, what reproduces the numbers
+    measures: list[Measure] = field(default_factory=list)
+    stations: list[Station] | None = None  # time series only: per station over the window
 
 
 @dataclass(frozen=True)
@@ -79,6 +123,7 @@ class Summary:
     end: datetime | None
     layers: list[LayerSummary]
     simplified_tolerance_m: float | None = None  # set when the zone was simplified for the counts
+    rasters: list[RasterStatistics] = field(default_factory=list)
 
 
 def summarize_polygon(
@@ -103,11 +148,15 @@ def summarize_feature(
 def _summarize(
     user: Caller, zone_sql: str, zone_params: dict, start: datetime | None, end: datetime | None
 ) -> Summary | None:
-    layers = list(visible_layers(user).filter(kind=Kind.VECTOR))
+    visible = list(visible_layers(user).filter(kind__in=[Kind.VECTOR, Kind.RASTER]))
+    layers = [layer for layer in visible if layer.kind == Kind.VECTOR]
+    raster_layers = [layer for layer in visible if layer.kind == Kind.RASTER]
     params = zone_params | {
         "ids": [layer.pk for layer in layers],
         "props": [_category_property(layer) for layer in layers],
         "timed": [layer.time_kind != TimeKind.NONE for layer in layers],
+        "measured": [_measured(layer) for layer in layers],
+        **_measure_params(layers),
         "start": start,
         "end": end,
     }
@@ -133,15 +182,21 @@ def _summarize(
         rows, params = _counted_elsewhere(layers, params, bytes(wkb)) if use_cells else ([], params)
         rows += _count_inside(cur, zone_sql, params) if dimension == 2 and params["ids"] else []
     totals: dict[int, list] = {}
-    for layer_id, value, count, m2, metres in rows:
-        totals.setdefault(layer_id, []).append((value, count, m2, metres))
+    measured: dict[int, list] = {}
+    for layer_id, value, count, m2, metres, prop, *aggregates in rows:
+        if prop is None:
+            totals.setdefault(layer_id, []).append((value, count, m2, metres))
+        else:
+            measured.setdefault(layer_id, []).append((prop, count, *aggregates))
     return Summary(
         area_ha=round(area_m2 / SQUARE_METRES_PER_HECTARE, 2),
         bbox=tuple(bbox),
         start=start,
         end=end,
-        layers=[_layer_summary(layer, totals.get(layer.pk, [])) for layer in layers],
+        layers=[_layer_summary(layer, totals.get(layer.pk, []), measured.get(layer.pk, [])) for layer in layers],
         simplified_tolerance_m=tolerance_m,
+        # The exact zone: a raster's pixels are tested against it, whatever the vertex count.
+        rasters=zonal_statistics(user, shapely.from_wkb(bytes(wkb)), raster_layers) if dimension == 2 else [],
     )
 
 
@@ -171,27 +226,31 @@ def _execute(cur, sql: str, params: dict) -> None:
 
 
 def _counted_elsewhere(layers: list[Layer], params: dict, wkb: bytes) -> tuple[list[tuple], dict]:
-    """Rows (as _count_inside's) of the layers a registered zone counter answers — dense point layers
+    """Rows (as _count_inside's) of the layers their cluster cells answer — dense point layers
     without categories and without a window narrowing them (tiles.counting: from their cluster cells,
     exactly) — and the parameters of _count_inside for the others."""
     windowed = params["start"] is not None or params["end"] is not None
     rows = []
-    for layer, prop, timed in zip(layers, params["props"], params["timed"], strict=True):
-        if prop is None and not (windowed and timed):
-            counted = counts.count_from_structures(
+    for layer, prop, timed, measured in zip(layers, params["props"], params["timed"], params["measured"], strict=True):
+        if prop is None and not measured and not (windowed and timed):
+            counted = count_points_in_polygon(
                 layer.pk, layer.version, layer.geometry_type, layer.feature_count, wkb)
             if counted is not None:
-                rows.append((layer.pk, None, counted, None, None))
+                rows.append((layer.pk, None, counted, None, None) + (None,) * 8)
     done = {row[0] for row in rows}
     keep = [i for i, layer_id in enumerate(params["ids"]) if layer_id not in done]
-    return rows, params | {key: [params[key][i] for i in keep] for key in ("ids", "props", "timed")}
+    return rows, params | {key: [params[key][i] for i in keep] for key in ("ids", "props", "timed", "measured")}
 
 
 def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
-    """(layer_id, category value as text, count, m² inside, m inside) per layer and category.
+    """Rows of two kinds, in one statement:
+    - (layer_id, category value as text, count, m² inside, m inside, NULL × 7) per layer and category;
+    - (layer_id, NULL, readings, NULL, NULL, measure, station id, station name, numeric values, sum,
+      mean, max, latest) per measured layer, measure and station (NULL for a layer without stations).
 
     The zone's bounding box (&&) picks candidates through the GiST index; the exact test and the
-    clipping run on those only, and a feature wholly inside is measured without being clipped.
+    clipping run on those only, and a feature wholly inside is measured without being clipped. Only
+    measured layers carry their properties past the filter.
     """
     # The time-window rule is layers.query's; its values go in by name beside the zone's.
     window, window_params = features.during(params["start"], params["end"]).named("window")
@@ -201,11 +260,12 @@ def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
         cur,
         "WITH zone AS MATERIALIZED (" + zone_sql + ")," + """
         wanted AS (
-            SELECT * FROM unnest(%(ids)s::bigint[], %(props)s::text[], %(timed)s::boolean[])
-                       AS w(layer_id, prop, timed)
+            SELECT * FROM unnest(%(ids)s::bigint[], %(props)s::text[], %(timed)s::boolean[], %(measured)s::boolean[])
+                       AS w(layer_id, prop, timed, measured)
         ),
-        inside AS (
+        inside AS MATERIALIZED (
             SELECT f.layer_id, f.properties ->> w.prop AS value, ST_Dimension(f.geom) AS dim,
+                   CASE WHEN w.measured THEN f.properties END AS props, f.time_start,
                    CASE WHEN ST_Dimension(f.geom) = 0 THEN NULL
                         WHEN ST_CoveredBy(f.geom, z.g) THEN f.geom
                         ELSE ST_Intersection(f.geom, z.g) END AS part
@@ -216,16 +276,46 @@ def _count_inside(cur, zone_sql: str, params: dict) -> list[tuple]:
                AND (NOT w.timed OR """ + window + """)
                AND CASE WHEN ST_Dimension(f.geom) = 2 THEN ST_Relate(f.geom, z.g, 'T********')
                         ELSE ST_Intersects(f.geom, z.g) END
+        ),
+        measure AS (
+            SELECT * FROM unnest(%(m_ids)s::bigint[], %(m_props)s::text[], %(m_station)s::text[],
+                                 %(m_station_name)s::text[]) AS m(layer_id, prop, station, station_name)
         )
         SELECT layer_id, value, count(*),
                sum(ST_Area(part::geography)) FILTER (WHERE dim = 2),
-               sum(ST_Length(part::geography)) FILTER (WHERE dim = 1)
+               sum(ST_Length(part::geography)) FILTER (WHERE dim = 1),
+               NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::numeric, NULL::numeric, NULL::numeric,
+               NULL::numeric
           FROM inside
          GROUP BY layer_id, value
+        UNION ALL
+        SELECT i.layer_id, NULL, count(*), NULL, NULL, m.prop, i.props ->> m.station,
+               min(i.props ->> m.station_name), count(v.x), sum(v.x), avg(v.x), max(v.x),
+               (array_agg(v.x ORDER BY i.time_start DESC NULLS LAST) FILTER (WHERE v.x IS NOT NULL))[1]
+          FROM inside AS i
+          JOIN measure AS m ON m.layer_id = i.layer_id
+         CROSS JOIN LATERAL (
+               SELECT CASE WHEN jsonb_typeof(i.props -> m.prop) = 'number' THEN (i.props ->> m.prop)::numeric END AS x
+               ) AS v
+         GROUP BY i.layer_id, m.prop, i.props ->> m.station
         """,
         params | window_params,
     )
     return cur.fetchall()
+
+
+def _measured(layer: Layer) -> bool:
+    return bool(measures(layer.property_schema))
+
+
+def _measure_params(layers: list[Layer]) -> dict[str, list]:
+    """One row per measure of each layer: the layer, the property, its station properties (or None)."""
+    rows = [
+        (layer.pk, p["name"], station_property(layer.property_schema, "id"),
+         station_property(layer.property_schema, "name"))
+        for layer in layers for p in measures(layer.property_schema)
+    ]
+    return {key: [row[i] for row in rows] for i, key in enumerate(("m_ids", "m_props", "m_station", "m_station_name"))}
 
 
 def _category_property(layer: Layer) -> str | None:
@@ -240,7 +330,7 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _layer_summary(layer: Layer, rows: list[tuple]) -> LayerSummary:
+def _layer_summary(layer: Layer, rows: list[tuple], measured: list[tuple]) -> LayerSummary:
     dimension = _dimension(layer.geometry_type)
     prop = _category_property(layer)
     stops = {_as_text(s["value"]): s for s in ((layer.style or {}).get("categories") or {}).get("stops", [])}
@@ -273,7 +363,46 @@ def _layer_summary(layer: Layer, rows: list[tuple]) -> LayerSummary:
         category_label_vi=schema["label_vi"] if schema else None,
         category_label_en=schema["label_en"] if schema else None,
         categories=categories,
+        version=layer.version,
+        **_measures_of(layer, measured),
     )
+
+
+def _number(value: Decimal | None) -> float | None:
+    """A numeric aggregate as JSON shows it: an integer when whole, else rounded to 4 decimals."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else round(float(value), 4)
+
+
+def _measures_of(layer: Layer, rows: list[tuple]) -> dict[str, Any]:
+    """The `measures` (layers without stations) or `stations` (time series) of a layer summary, from
+    _count_inside's rows (prop, readings, station id, station name, values, sum, mean, max, latest)."""
+    schema = {p["name"]: p for p in measures(layer.property_schema)}
+    if station_property(layer.property_schema, "id") is None:
+        by_prop = {row[0]: row for row in rows}
+        listed = []
+        for name, p in schema.items():
+            _prop, _count, _id, _name, values, total, mean, largest, _latest = by_prop.get(
+                name, (name, 0, None, None, 0, None, None, None, None))
+            value = {"sum": total if values else None, "mean": mean, "max": largest}[p["aggregate"]]
+            listed.append(Measure(prop=name, label_vi=p["label_vi"], label_en=p["label_en"], unit=p.get("unit"),
+                                  aggregate=p["aggregate"], value=_number(value), values=values))
+        return {"measures": listed}
+    stations: dict[str | None, dict] = {}
+    for prop, readings, station, name, _values, _sum, mean, largest, latest in rows:
+        entry = stations.setdefault(station, {"name": name, "readings": readings, "by": {}})
+        entry["by"][prop] = (latest, mean, largest)
+    listed_stations = [
+        Station(id=station, name=entry["name"], readings=entry["readings"], measures=[
+            StationMeasure(prop=name, label_vi=p["label_vi"], label_en=p["label_en"], unit=p.get("unit"),
+                           **dict(zip(("latest", "mean", "max"),
+                                      (_number(v) for v in entry["by"].get(name, (None, None, None))))))
+            for name, p in schema.items()
+        ])
+        for station, entry in sorted(stations.items(), key=lambda item: item[0] or "")
+    ]
+    return {"stations": listed_stations}
 
 
 def _dimension(geometry_type: str) -> int | None:
