@@ -14,8 +14,9 @@ from django.utils.translation import get_language
 from dashboard.domains import domain_groups
 from dashboard.legends import raster_ramps
 from dashboard.messages import translated_messages
-from layers.access import visible_layers
+from layers.access import visible_layers, writable_layers
 from layers.extent import province_bounds, province_center
+from layers.styles import PALETTE
 from layers.zones import can_edit_zones
 
 # Layers switched on for a first visit, when the caller may see them.
@@ -43,8 +44,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "zones_layer": settings.LAYERS_ZONES_LAYER if settings.LAYERS_ZONES_LAYER in named else None,
         "domains": domain_groups(),
         "raster_ramps": raster_ramps(user),
+        # The layers whose style the caller may edit (layers.access), and the colours offered for it.
+        "writable_layers": list(writable_layers(user).filter(kind="vector").values_list("slug", flat=True))
+        if user.is_authenticated else [],
+        "palette": list(PALETTE),
         "urls": {
             "layers": reverse("layer-list"),
+            "layer": "/api/layers/{slug}/",
             "features": "/api/layers/{slug}/features/",
             "feature": "/api/layers/{slug}/features/{id}/",
             "feature_summary": "/api/layers/{slug}/features/{id}/summary/",

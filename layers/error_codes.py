@@ -43,6 +43,7 @@ CODES: dict[str, ErrorCode] = {
     "invalid_json": ErrorCode(400, _("The body is not valid JSON.")),
     "parse_error": ErrorCode(400, _("The body could not be read.")),
     "validation_error": ErrorCode(400, _("Some fields are not valid.")),
+    "invalid_style": ErrorCode(400, _("The style is not valid: check its type, colours, classes and sizes.")),
     "unsupported_media_type": ErrorCode(415, _("The body's media type is not accepted here.")),
     "not_acceptable": ErrorCode(406, _("No representation in the asked format (Accept) is available.")),
     "method_not_allowed": ErrorCode(405, _("This address does not answer this method.")),

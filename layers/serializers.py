@@ -3,6 +3,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from layers.models import Layer
+from layers.styles import effective_style
 
 
 class LayerSerializer(serializers.ModelSerializer):
@@ -12,6 +13,7 @@ class LayerSerializer(serializers.ModelSerializer):
     properties = serializers.SerializerMethodField()
     bbox = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
+    style = serializers.SerializerMethodField()
 
     class Meta:
         model = Layer
@@ -24,6 +26,10 @@ class LayerSerializer(serializers.ModelSerializer):
     def get_title(self, layer: Layer) -> str:
         lang = getattr(self.context.get("request"), "LANGUAGE_CODE", "vi")
         return layer.title_en if lang == "en" else layer.title_vi
+
+    def get_style(self, layer: Layer) -> dict:
+        # The style maps draw it with: a layer without one (a fresh import) still has a legend.
+        return effective_style(layer)
 
     def get_properties(self, layer: Layer) -> list[dict]:
         # A layer made wider than the limit (before it, or by hand) does not swell every catalog answer.

@@ -268,6 +268,23 @@ CASES = [
     get("tilejson-nul", "/tiles/sch%00ools.json"),
     get("tilejson-unknown", "/tiles/nope.json"),
     get("style-nul", "/tiles/styles/%00.json"),
+    get("style-draft-not-json", "/tiles/styles/schools.json?style=%7Bnope"),
+    get("style-draft-nul", "/tiles/styles/schools.json?style=%00"),
+    get("style-draft-for-two-layers", "/tiles/styles/schools,incidents.json?style=%7B%22type%22%3A%22circle%22%7D"),
+    get("style-draft-bad-colour", "/tiles/styles/schools.json?style=%7B%22type%22%3A%22circle%22%2C%22color%22%3A%22red%22%7D"),
+    # A layer's style (its owning department's stewards)
+    send_json("layer-style-not-an-object", "PATCH", "/api/layers/schools/", [1, 2], "steward"),
+    send_json("layer-style-missing", "PATCH", "/api/layers/schools/", {}, "steward"),
+    send_json("layer-style-other-field", "PATCH", "/api/layers/schools/", {"style": {"type": "circle"}, "access": "public"},
+              "steward"),
+    send_json("layer-style-unknown-type", "PATCH", "/api/layers/schools/", {"style": {"type": "glitter"}}, "steward"),
+    send_json("layer-style-raster-on-vector", "PATCH", "/api/layers/schools/", {"style": {"type": "raster"}}, "steward"),
+    send_json("layer-style-falling-classes", "PATCH", "/api/layers/schools/", {"style": {"type": "circle", "graduated": {
+        "property": "pupils", "classes": [{"min": 9, "color": "#000000"}, {"min": 1, "color": "#ffffff"}]}}}, "steward"),
+    send_json("layer-style-nan-size", "PATCH", "/api/layers/schools/", b'{"style": {"type": "circle", "size": {"property": "p",'
+              b' "min_value": NaN, "max_value": 1, "min_radius": 1, "max_radius": 2}}}', "steward"),
+    send_json("layer-style-not-json", "PATCH", "/api/layers/schools/", b"{style", "steward"),
+    send_json("layer-style-anonymous", "PATCH", "/api/layers/schools/", {"style": {"type": "circle"}}),
     get("style-bad-utf8", "/tiles/styles/%ff.json"),
     get("basemap-nul-in-key", "/tiles/styles/basemap.json?%00=1"),
     get("preview-nul", "/tiles/preview/?layers=%00"),

@@ -44,6 +44,7 @@ from layers.imports.report import Report
 from layers.imports.source_crs import choose_crs
 from layers.imports.state import NeedsInput
 from layers.models import ImportJob, ImportMode, JobStatus, Kind, Layer
+from layers.styles import new_layer_style
 
 log = logging.getLogger(__name__)
 _LOCK_CLASS = 7301  # advisory lock namespace of import jobs
@@ -239,8 +240,11 @@ def _load_vector(job: ImportJob, source: sources.Source, inspection: vector.Insp
             counts["loaded"] = counts["read"] - counts["rejected"]
             layer.geometry_type = layer_type
             layer.property_schema = _merged_schema(layer.property_schema, names, inspection.dtypes, report)
+            if not layer.style:
+                # A layer without a style would be drawn as a fill, its points by nothing (issue #19).
+                layer.style = new_layer_style(layer)
             if staged:
-                layer.save(update_fields=["geometry_type", "property_schema"])
+                layer.save(update_fields=["geometry_type", "property_schema", "style"])
                 layer = publish_changes(layer)
             else:
                 layer = _publish_next_version(layer, created, table, indexed=prepared is not None)
@@ -331,7 +335,7 @@ def _publish_next_version(layer: Layer, created: bool, table: str, *, indexed: b
     if created:
         layer.save(force_insert=True)
     else:
-        layer.save(update_fields=["geometry_type", "property_schema"])
+        layer.save(update_fields=["geometry_type", "property_schema", "style"])
     layer = publish_changes(layer, table=table)
     storage.swap(layer.pk, table)
     return layer

@@ -3,6 +3,7 @@
 import { clear, el } from "./dom.js";
 import { config, formatDateTime, formatNumber, pick, t } from "./i18n.js";
 import { legend } from "./legend.js";
+import { StyleEditor } from "./style-editor.js";
 
 function accessLabel(access) {
   return { public: t("Public"), internal: t("Internal"), restricted: t("Restricted") }[access] || access;
@@ -44,8 +45,13 @@ export class LayerPanel {
       "aria-label": t("Details of %(title)s", { title }), title: t("Legend, opacity and details") }, "▾");
     const opacity = el("input", { type: "range", min: "0", max: "100", value: "100", id: `opacity-${layer.slug}`,
       oninput: (event) => this.handlers.opacity(layer.slug, Number(event.target.value) / 100) });
+    const legendBox = el("div", { class: "legend-box" }, legend(layer));
+    const writable = layer.kind === "vector" && (config.writable_layers || []).includes(layer.slug);
+    const editorBox = el("div", { class: "style-editor-box" });
+    const editStyle = writable ? el("button", { type: "button", class: "edit-style", "aria-expanded": "false",
+      onclick: () => this.toggleEditor(layer.slug) }, t("Edit style")) : null;
     const details = el("div", { class: "layer-details", id: detailsId, hidden: true },
-      legend(layer),
+      legendBox,
       el("div", { class: "opacity" }, el("label", { for: opacity.id }, t("Opacity")), opacity),
       el("dl", { class: "meta" },
         el("dt", {}, t("Features")), el("dd", {}, formatNumber(layer.feature_count)),
@@ -54,7 +60,9 @@ export class LayerPanel {
         el("dt", {}, t("Access")), el("dd", {}, accessLabel(layer.access))),
       el("div", { class: "layer-actions" },
         el("button", { type: "button", onclick: () => this.handlers.zoom(layer.slug), disabled: !layer.bbox }, t("Zoom to layer")),
-        layer.kind === "vector" ? el("button", { type: "button", onclick: () => this.handlers.table(layer.slug) }, t("Show in table")) : null));
+        layer.kind === "vector" ? el("button", { type: "button", onclick: () => this.handlers.table(layer.slug) }, t("Show in table")) : null,
+        editStyle),
+      editorBox);
     more.addEventListener("click", () => {
       const open = details.hidden;
       details.hidden = !open;
@@ -67,8 +75,32 @@ export class LayerPanel {
     const li = el("li", { class: "layer", dataset: { slug: layer.slug } },
       el("div", { class: "layer-row" }, checkbox, el("label", { for: toggleId }, title), ...badges, count, more),
       details);
-    this.rows.set(layer.slug, { li, checkbox, count, opacity });
+    this.rows.set(layer.slug, { li, checkbox, count, opacity, legendBox, editorBox, editStyle, more, details });
     return li;
+  }
+
+  // The style editor opens under the layer's legend; closing it puts the saved style back on the map.
+  toggleEditor(slug, open) {
+    const row = this.rows.get(slug);
+    const opening = open ?? !row.editorBox.firstChild;
+    row.editorBox.replaceChildren();
+    row.editStyle?.setAttribute("aria-expanded", String(opening));
+    if (!opening) return;
+    if (row.details.hidden) row.more.click();
+    const layer = this.catalog.find((l) => l.slug === slug);
+    const editor = new StyleEditor(layer, {
+      preview: (s, style) => this.handlers.previewStyle(s, style),
+      save: async (s, style) => { await this.handlers.saveStyle(s, style); this.setLegend(s); },
+      cancel: (s) => { this.toggleEditor(s, false); this.handlers.cancelStyle(s); },
+    });
+    row.editorBox.append(editor.root);
+    editor.mode.focus();
+    if (!row.checkbox.checked) this.handlers.toggle(slug, true);
+  }
+
+  setLegend(slug) {
+    const row = this.rows.get(slug);
+    row.legendBox.replaceChildren(legend(this.catalog.find((l) => l.slug === slug)));
   }
 
   setChecked(slug, on) {

@@ -11,9 +11,16 @@ export function swatch(type, color, outline) {
 export function legendItems(layer) {
   const style = layer.style || {};
   const type = style.type || (layer.kind === "raster" ? "raster" : "fill");
-  const stops = style.categories?.stops || [];
+  const stops = style.categories?.stops || style.graduated?.classes || [];
   if (stops.length) {
-    return stops.map((stop) => ({ swatch: swatch(type, stop.color, style.outline_color), label: pick(stop.label_vi, stop.label_en) || String(stop.value) }));
+    return stops.map((stop) => ({ swatch: swatch(type, stop.color, style.outline_color), label: pick(stop.label_vi, stop.label_en) || String(stop.value ?? stop.min) }));
+  }
+  if (style.size) {
+    // Two circles: the smallest and the largest value drawn.
+    return [[style.size.min_value, style.size.min_radius], [style.size.max_value, style.size.max_radius]].map(([value, radius]) => ({
+      swatch: el("span", { class: "swatch swatch-dot", style: { background: style.color, width: `${2 * radius}px`, height: `${2 * radius}px` }, "aria-hidden": "true" }),
+      label: formatNumber(value),
+    }));
   }
   return [{ swatch: swatch(type, style.color || "#3388ff", style.outline_color), label: pick(layer.title_vi, layer.title_en) }];
 }

@@ -1,13 +1,13 @@
 // The dashboard: wires the map, the panels and the API together. Every piece of data comes from the
 // public API and the tiles endpoints, exactly as another app would read them.
-import { getJSON, url } from "./api.js";
+import { getJSON, sendJSON, url } from "./api.js";
 import { debounce, el } from "./dom.js";
 import { PolygonTool } from "./draw.js";
 import { config, formatNumber, t } from "./i18n.js";
 import { Inspector } from "./inspector.js";
 import { LayerPanel } from "./layer-panel.js";
 import { createMap, loadLabelFont, whenLoaded } from "./map.js";
-import { Overlays } from "./overlays.js";
+import { Overlays, fetchLayerStyle } from "./overlays.js";
 import { UI_SCALE } from "./scale.js";
 import { Search } from "./search.js";
 import { readState, writeState } from "./state.js";
@@ -137,6 +137,19 @@ async function main() {
       if (!overlays.isVisible(slug)) await toggle(slug, true);
       openTable(slug);
     },
+    previewStyle: async (slug, style) => {
+      const draft = await getJSON(url(config.urls.style, { slug }), { style: JSON.stringify(style) });
+      overlays.restyle(slug, draft);
+    },
+    saveStyle: async (slug, style) => {
+      const saved = await sendJSON("PATCH", url(config.urls.layer, { slug }), { style });
+      bySlug.get(slug).style = saved.style;
+      bySlug.get(slug).version = saved.version;
+      const { style: drawn } = await fetchLayerStyle(slug);
+      overlays.restyle(slug, drawn);
+      await overlays.refresh(slug);
+    },
+    cancelStyle: async (slug) => overlays.restyle(slug, (await fetchLayerStyle(slug)).style),
   });
 
   const timeline = new Timeline(document.getElementById("timeline"), timelineBody.layers, (param) => {
@@ -261,7 +274,7 @@ async function main() {
   else map.once("idle", ready);
   map.triggerRepaint();
   // For people debugging in the console, and for the browser tests that read pixels.
-  window.geoIoc = { map, overlays, timeline, zones, tool, inspector };
+  window.geoIoc = { map, overlays, timeline, zones, tool, inspector, panel };
 }
 
 main().catch((error) => {
