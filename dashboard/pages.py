@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from dashboard.domains import domain_groups
+from layers.domains import domain_groups
 from dashboard.legends import raster_ramps
 from dashboard.messages import translated_messages
 from layers.access import visible_layers, writable_layers

@@ -98,6 +98,7 @@ CODES: dict[str, ErrorCode] = {
     "bad_crs": _import("bad_crs"),
     "bad_encoding": _import("bad_encoding"),
     "not_waiting": _import("not_waiting"),
+    "bad_style": _import("bad_style"),
 }
 
 

@@ -167,6 +167,11 @@ CASES = [
               "steward"),
     send_json("confirm-nested", "POST", "/api/imports/1/confirm/", nested(3000), "steward"),
     send_json("confirm-nul-in-crs", "POST", "/api/imports/1/confirm/", {"crs": "EPSG:\u0000"}, "steward"),
+    send_json("confirm-style-not-an-object", "POST", "/api/imports/1/confirm/", {"publish": True, "style": [1]}, "steward"),
+    send_json("confirm-style-nul", "POST", "/api/imports/1/confirm/", {"publish": "\u0000", "style": {"type": "\u0000"}},
+              "steward"),
+    upload("import-hold-nul", layer="pts", title="P", domain="admin", hold="\u0000"),
+    upload("import-create-nul-slug", layer="\u0000", title="P", domain="admin", create="true"),
     # Search, counts, timeline
     get("search-nul", "/api/search/?q=%00"),
     get("search-nul-inside", "/api/search/?q=T%C3%A2n%00An"),
