@@ -11,11 +11,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from layers.domains import domain_groups
 from dashboard.legends import raster_ramps
 from dashboard.messages import translated_messages
 from layers.access import visible_layers, writable_layers
+from layers.domains import domain_groups
 from layers.extent import province_bounds, province_center
+from layers.models import Department
 from layers.styles import PALETTE
 from layers.zones import can_edit_zones
 
@@ -48,6 +49,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "writable_layers": list(writable_layers(user).filter(kind="vector").values_list("slug", flat=True))
         if user.is_authenticated else [],
         "palette": list(PALETTE),
+        # The caller's own departments: their layers lead the layer panel.
+        "my_departments": list(Department.objects.filter(group__user=user).values_list("code", flat=True))
+        if user.is_authenticated else [],
         "urls": {
             "layers": reverse("layer-list"),
             "layer": "/api/layers/{slug}/",

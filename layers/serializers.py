@@ -14,12 +14,13 @@ class LayerSerializer(serializers.ModelSerializer):
     bbox = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     style = serializers.SerializerMethodField()
+    department = serializers.SerializerMethodField()
 
     class Meta:
         model = Layer
         fields = [
             "slug", "title", "title_vi", "title_en", "description", "domain", "kind", "geometry_type",
-            "properties", "style", "source_department", "license", "access", "time_kind", "version",
+            "properties", "style", "source_department", "department", "license", "access", "time_kind", "version",
             "bbox", "feature_count", "updated_at", "links",
         ]
 
@@ -30,6 +31,11 @@ class LayerSerializer(serializers.ModelSerializer):
     def get_style(self, layer: Layer) -> dict:
         # The style maps draw it with: a layer without one (a fresh import) still has a legend.
         return effective_style(layer)
+
+    def get_department(self, layer: Layer) -> dict | None:
+        """The department owning the layer (whose stewards write it), or None."""
+        owner = layer.owner
+        return None if owner is None else {"code": owner.code, "name_vi": owner.name_vi, "name_en": owner.name_en}
 
     def get_properties(self, layer: Layer) -> list[dict]:
         # A layer made wider than the limit (before it, or by hand) does not swell every catalog answer.

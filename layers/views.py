@@ -44,7 +44,7 @@ class LayerList(APIView):
         summary="The layer catalog the caller may see",
     )
     def get(self, request: Request) -> Response:
-        layers = visible_layers(request.user)
+        layers = visible_layers(request.user).select_related("owner")
         if request.query_params.get("domain"):
             layers = layers.filter(domain=request.query_params["domain"])
         data = LayerSerializer(layers, many=True, context={"request": request}).data
