@@ -51,6 +51,7 @@ MESSAGES = (
     gettext_noop("Internal"),
     gettext_noop("Layer"),
     gettext_noop("Layers with time are counted from %(start)s to %(end)s."),
+    gettext_noop("Legend"),
     gettext_noop("Legend, opacity and details"),
     gettext_noop("Link copied: it opens this view."),
     gettext_noop("Moment shown"),

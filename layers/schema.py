@@ -63,8 +63,9 @@ def validate_style(style: Any) -> None:
     """Our compact style: {type, color, opacity?, radius?, width?, outline_color?, categories?,
     graduated?, size?, label?}.
 
-    `categories` = {"property": name, "stops": [{"value", "color", "label_vi", "label_en"}]} colours
-    features by a property; `graduated` colours a number by classes; `size` sizes circles by a
+    `categories` = {"property": name, "stops": [{"value", "color", "label_vi", "label_en", "alarm"?}]}
+    colours features by a property (`alarm`: this value is an alarm, the only meaning red may have,
+    layers.palette); `graduated` colours a number by classes; `size` sizes circles by a
     number; `label` = {"property": name, "min_zoom": n} draws text.
     """
     if not isinstance(style, dict):
@@ -86,6 +87,8 @@ def validate_style(style: Any) -> None:
         for stop in categories.get("stops", []):
             if not isinstance(stop, dict) or "value" not in stop or not _COLOR.match(str(stop.get("color", ""))):
                 raise ValidationError("Each category stop needs a 'value' and a 'color'.")
+            if not isinstance(stop.get("alarm", False), bool):
+                raise ValidationError("A category stop's 'alarm' is true or false.")
     label = style.get("label")
     if label is not None and not (isinstance(label, dict) and isinstance(label.get("property"), str)):
         raise ValidationError("Style 'label' needs a 'property'.")

@@ -7,7 +7,8 @@ import { config, formatNumber, t } from "./i18n.js";
 import { Inspector } from "./inspector.js";
 import { LayerPanel } from "./layer-panel.js";
 import { createMap, loadLabelFont, whenLoaded } from "./map.js";
-import { Overlays, fetchLayerStyle } from "./overlays.js";
+import { MapLegend } from "./legend.js";
+import { Overlays, fetchLayerStyle, rank } from "./overlays.js";
 import { UI_SCALE } from "./scale.js";
 import { Search } from "./search.js";
 import { readState, writeState } from "./state.js";
@@ -122,9 +123,14 @@ async function main() {
       overlays.hide(slug);
     }
     timeline.setActive(overlays.visibleSlugs().filter((s) => bySlug.get(s)?.time_kind !== "none"));
+    updateLegend();
     if (table.isOpen) table.refresh();
     saveView();
   }
+
+  // Top of the drawing first: points over lines over polygons over rasters, as overlays stacks them.
+  const mapLegend = new MapLegend(document.getElementById("map-legend"));
+  const updateLegend = () => mapLegend.update(overlays.visibleSlugs().map((s) => bySlug.get(s)).sort((a, b) => rank(b) - rank(a)));
 
   const panel = new LayerPanel(document.getElementById("layer-groups"), catalog, {
     toggle,
@@ -145,6 +151,7 @@ async function main() {
       const saved = await sendJSON("PATCH", url(config.urls.layer, { slug }), { style });
       bySlug.get(slug).style = saved.style;
       bySlug.get(slug).version = saved.version;
+      updateLegend();
       const { style: drawn } = await fetchLayerStyle(slug);
       overlays.restyle(slug, drawn);
       await overlays.refresh(slug);
