@@ -174,7 +174,8 @@ def _kpi(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: dat
         before = metrics.Selection(selection.layer_id, selection.filters, selection.window.previous())
         previous = metrics.aggregate(before, aggregate=agg, prop=prop)
     change = value - previous if value is not None and previous is not None else None
-    return {"value": value, "previous": previous, "change": change, "window": query.get("window")} | _units(query)
+    return {"value": value, "previous": previous, "change": change, "window": query.get("window"),
+            "better": query.get("better")} | _units(query)
 
 
 def _chart(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
