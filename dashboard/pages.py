@@ -11,12 +11,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from dashboard.domains import domain_groups
 from dashboard.legends import raster_ramps
 from dashboard.messages import translated_messages
-from layers.access import visible_layers
+from layers.access import visible_layers, writable_layers
+from layers.domains import domain_groups
 from layers.extent import province_bounds, province_center
 from analysis.zones import can_edit_zones
+from layers.models import Department
+from layers.styles import PALETTE
 
 # Layers switched on for a first visit, when the caller may see them.
 DEFAULT_LAYERS = ("land-use-plan", "industrial-parks", "health-facilities", "feedback-1022")
@@ -43,8 +45,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "zones_layer": settings.LAYERS_ZONES_LAYER if settings.LAYERS_ZONES_LAYER in named else None,
         "domains": domain_groups(),
         "raster_ramps": raster_ramps(user),
+        # The layers whose style the caller may edit (layers.access), and the colours offered for it.
+        "writable_layers": list(writable_layers(user).filter(kind="vector").values_list("slug", flat=True))
+        if user.is_authenticated else [],
+        "palette": list(PALETTE),
+        # The caller's own departments: their layers lead the layer panel.
+        "my_departments": list(Department.objects.filter(group__user=user).values_list("code", flat=True))
+        if user.is_authenticated else [],
         "urls": {
             "layers": reverse("layer-list"),
+            "layer": "/api/layers/{slug}/",
             "features": "/api/layers/{slug}/features/",
             "feature": "/api/layers/{slug}/features/{id}/",
             "feature_summary": "/api/layers/{slug}/features/{id}/summary/",

@@ -5,6 +5,7 @@ from typing import Any
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.dispatch import Signal
 from django.forms.models import model_to_dict
@@ -13,6 +14,7 @@ from psycopg import sql
 from layers import storage
 from layers.models import ExportJob, KeptReason, KeptVersion, Kind, Layer
 from layers.query import Sql
+from layers.schema import validate_style
 
 # Sent after these functions changed a layer row in SQL (Model.save sends post_save itself), for the
 # caches of layer rows that must hear of every change (tiles.access_memo). The version bump itself
@@ -105,6 +107,16 @@ def bump_version(layer: Layer) -> Layer:
     layer_changed.send(sender=Layer, layer=layer)
     layer.refresh_from_db()
     return layer
+
+
+def save_style(layer: Layer, style: dict) -> Layer:
+    """Store a layer's style (checked by layers.schema.validate_style, which raises) and bump its
+    version, so that every map's cached style and tiles follow at once."""
+    validate_style(style)
+    if layer.kind == Kind.RASTER and style.get("type") != "raster" or layer.kind == Kind.VECTOR and style["type"] == "raster":
+        raise ValidationError("The style type does not suit this kind of layer.")
+    Layer.objects.filter(pk=layer.pk).update(style=style)
+    return bump_version(layer)
 
 
 def delete_layer(layer: Layer, *, user_id: int | None = None) -> None:

@@ -45,6 +45,7 @@ CODES: dict[str, ErrorCode] = {
     "invalid_json": ErrorCode(400, _("The body is not valid JSON.")),
     "parse_error": ErrorCode(400, _("The body could not be read.")),
     "validation_error": ErrorCode(400, _("Some fields are not valid.")),
+    "invalid_style": ErrorCode(400, _("The style is not valid: check its type, colours, classes and sizes.")),
     "unsupported_media_type": ErrorCode(415, _("The body's media type is not accepted here.")),
     "not_acceptable": ErrorCode(406, _("No representation in the asked format (Accept) is available.")),
     "method_not_allowed": ErrorCode(405, _("This address does not answer this method.")),
@@ -118,6 +119,7 @@ CODES: dict[str, ErrorCode] = {
     # publish / discard of a submission that is no longer a preview.
     "submission_refused": ErrorCode(400, _("The submission was refused.")),
     "submission_closed": ErrorCode(409, _("This submission is no longer a preview: it was published or discarded.")),
+    "bad_style": _import("bad_style"),
 }
 
 

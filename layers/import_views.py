@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
@@ -18,7 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from layers.access import stewarded_departments
+from layers.access import stewarded_departments, writable_layers
+from layers.domains import domain_groups
 from layers.error_codes import CODES
 from layers.errors import ApiError, NotFound, PermissionDenied
 from layers.imports.problems import ImportProblem, render as render_message
@@ -43,6 +45,11 @@ def _bad_option(exc: BadOption) -> ImportRefused:
     return ImportRefused(text, fields={exc.field: [text]}, code=exc.code)
 
 
+def _flag(value: Any) -> bool:
+    """A form's or JSON's yes: true, "true", "on", "1"."""
+    return value is True or str(value).lower() in ("true", "on", "1")
+
+
 def _require_steward(user) -> None:
     if not user.is_authenticated:
         raise NotAuthenticated()
@@ -58,6 +65,7 @@ def job_json(job: ImportJob, request: HttpRequest) -> dict[str, Any]:
         "stage": job.stage,
         "progress": job.progress,
         "layer": job.layer_slug,
+        "title": job.new_title,
         "mode": job.mode,
         "file_name": job.file_name,
         "file_size": job.file_size,
@@ -104,6 +112,11 @@ class ImportList(APIView):
             "id_field": serializers.CharField(required=False, help_text="Column holding the source id"),
             "department": serializers.CharField(required=False, help_text=(
                 "Code of the department that will own a new layer; needed when the caller stewards several")),
+            "create": serializers.BooleanField(required=False, help_text=(
+                "true: always a new layer; a taken slug gets a suffix (-2, -3…) instead of naming an existing layer")),
+            "hold": serializers.BooleanField(required=False, help_text=(
+                "true: once the file is read, wait in needs_input ('publish') with a preview of the first rows "
+                "and the proposed style; confirm with publish=true to load and publish")),
         })},
         responses={202: _JOB}, summary="Upload a file to import into a layer (data stewards)",
     )
@@ -125,7 +138,8 @@ class ImportList(APIView):
         options = Options(**{k: unicodedata.normalize("NFC", str(data.get(k, ""))).strip() for k in
                              ("layer", "title", "domain", "crs", "encoding", "source_layer", "id_field",
                               "department")},
-                          mode=str(data.get("mode") or ImportMode.REPLACE))
+                          mode=str(data.get("mode") or ImportMode.REPLACE),
+                          hold=_flag(data.get("hold")), create=_flag(data.get("create")))
         try:
             job = submit(user=request.user, file_name=upload.name, chunks=upload.chunks(), options=options)
         except BadOption as exc:
@@ -161,6 +175,8 @@ class ImportConfirm(APIView):
         request=inline_serializer("ImportConfirm", {
             "crs": serializers.CharField(required=False), "encoding": serializers.CharField(required=False),
             "source_layer": serializers.CharField(required=False),
+            "publish": serializers.BooleanField(required=False, help_text="Release a held job: load and publish"),
+            "style": serializers.JSONField(required=False, help_text="The layer's style to publish with"),
         }),
         responses={202: _JOB}, summary="Give what a waiting import asked for (CRS, encoding, layer)",
     )
@@ -169,8 +185,12 @@ class ImportConfirm(APIView):
         job = _job(request.user, job_id)
         data = request.data if isinstance(request.data, dict) else {}
         try:
+            style = data.get("style")
+            if style is not None and not isinstance(style, dict):
+                raise BadOption("style", "bad_style")
             job = confirm(job, crs=str(data.get("crs") or ""), encoding=str(data.get("encoding") or ""),
-                          source_layer=str(data.get("source_layer") or ""))
+                          source_layer=str(data.get("source_layer") or ""), publish=_flag(data.get("publish")),
+                          style=style)
         except BadOption as exc:
             raise _bad_option(exc) from None
         return Response(job_json(job, request), status=202)
@@ -190,12 +210,31 @@ def import_page(request: HttpRequest) -> HttpResponse:
     """The steward's upload form with a live progress bar (static/layers/imports.js polls the API)."""
     if not may_import(request.user):
         raise PermissionDenied()
+    english = get_language() == "en"
+    targets = [{"slug": slug, "title": (en if english else vi) or vi, "kind": kind}
+               for slug, vi, en, kind in writable_layers(request.user).order_by("title_vi")
+               .values_list("slug", "title_vi", "title_en", "kind")]
     return render(request, "layers/imports/page.html", {
-        "domains": Domain.choices, "modes": ImportMode.choices,
+        "domains": [(group["key"], group["title"]) for group in domain_groups()],
+        "modes": [(mode, MODE_LABELS[mode]) for mode in ImportMode.values],
         # Those the caller may create a layer for (layers.access.may_create_layer).
         "departments": Department.objects.all() if request.user.is_superuser else stewarded_departments(request.user),
-        "recent": visible_jobs(request.user)[:10], "labels": _page_labels(),
+        "recent": [(job, STATUS_LABELS[job.status]) for job in visible_jobs(request.user)[:10]],
+        "labels": _page_labels(), "targets": targets, "english": english,
+        "urls": {"basemap": reverse("tiles-basemap"), "layer": "/api/layers/{slug}/", "dashboard": reverse("dashboard")},
     })
+
+
+# Words a steward reads (the model's choices are the API's codes and the admin's English).
+MODE_LABELS = {
+    ImportMode.REPLACE: _lazy("Replace all its features with the file's"),
+    ImportMode.APPEND: _lazy("Add the file's features (keep those already there)"),
+    ImportMode.UPSERT: _lazy("Add new features and update those with the same id"),
+}
+STATUS_LABELS = {
+    "queued": _lazy("queued"), "running": _lazy("running"), "needs_input": _lazy("waiting for you"),
+    "succeeded": _lazy("done"), "failed": _lazy("failed"),
+}
 
 
 def _page_labels() -> dict[str, Any]:
@@ -206,7 +245,15 @@ def _page_labels() -> dict[str, Any]:
         "stage": {"reading": _("reading"), "loading": _("loading"), "converting": _("converting"),
                   "publishing": _("publishing")},
         "counts": _("%(read)s read · %(loaded)s loaded · %(repaired)s repaired · %(rejected)s rejected"),
-        "needs": {"crs": _("The file does not say its coordinate reference system. Choose one:"),
+        "check": {"file": _("Choose the file to import."), "target": _("Choose the layer to import into."),
+                  "title": _("Give the new layer a title."), "domain": _("Choose the domain of the new layer."),
+                  "department": _("Choose the department that will own the new layer.")},
+        "preview": _("The first %(rows)s of %(total)s features, as they will be stored:"),
+        "published": _("Published. Open the layer on the map"),
+        "new_address": _("The new layer will be “%(title)s” at the address %(slug)s."),
+        "failed_request": _("The import could not be started:"),
+        "needs": {"publish": _("Check the first rows and the map, choose the colour, then publish."),
+                  "crs": _("The file does not say its coordinate reference system. Choose one:"),
                   "encoding": _("The text encoding could not be told for sure. Choose the one whose preview reads right:"),
                   "source_layer": _("The file holds several layers. Choose the one to import:")},
     }

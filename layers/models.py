@@ -229,6 +229,11 @@ class ImportJob(models.Model):
     encoding = models.CharField(max_length=20, blank=True)
     source_layer = models.CharField(max_length=200, blank=True)
     id_field = models.CharField(max_length=100, blank=True)
+    # Wait for the steward's go-ahead once the file is read: the job stops in needs_input ("publish")
+    # with a preview of its first rows, and a confirm with {"publish": true} lets it load and publish.
+    hold = models.BooleanField(default=False)
+    # The style to publish the layer with (layers.schema.validate_style); empty: keep or make a default.
+    style = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
     stage = models.CharField(max_length=20, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)

@@ -75,10 +75,13 @@ def _validate_choices(name: str, choices: Any) -> None:
 
 
 def validate_style(style: Any) -> None:
-    """Our compact style: {type, color, opacity?, radius?, width?, outline_color?, categories?, label?}.
+    """Our compact style: {type, color, opacity?, radius?, width?, outline_color?, categories?,
+    graduated?, size?, label?}.
 
-    `categories` = {"property": name, "stops": [{"value", "color", "label_vi", "label_en"}]} colours
-    features by a property; `label` = {"property": name, "min_zoom": n} draws text.
+    `categories` = {"property": name, "stops": [{"value", "color", "label_vi", "label_en", "alarm"?}]}
+    colours features by a property (`alarm`: this value is an alarm, the only meaning red may have,
+    layers.palette); `graduated` colours a number by classes; `size` sizes circles by a
+    number; `label` = {"property": name, "min_zoom": n} draws text.
     """
     if not isinstance(style, dict):
         raise ValidationError("The style must be an object.")
@@ -99,11 +102,49 @@ def validate_style(style: Any) -> None:
         for stop in categories.get("stops", []):
             if not isinstance(stop, dict) or "value" not in stop or not _COLOR.match(str(stop.get("color", ""))):
                 raise ValidationError("Each category stop needs a 'value' and a 'color'.")
+            if not isinstance(stop.get("alarm", False), bool):
+                raise ValidationError("A category stop's 'alarm' is true or false.")
     label = style.get("label")
     if label is not None and not (isinstance(label, dict) and isinstance(label.get("property"), str)):
         raise ValidationError("Style 'label' needs a 'property'.")
+    if "graduated" in style:
+        _validate_graduated(style["graduated"])
+    if "size" in style:
+        _validate_size(style["size"])
     if style["type"] == "raster":
         validate_raster_style(style)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def _validate_graduated(graduated: Any) -> None:
+    """`graduated` = {"property": name, "classes": [{"min", "color", "label_vi"?, "label_en"?}]}: a number
+    coloured by the class whose lower bound it reaches (the first class also takes what is below)."""
+    if not isinstance(graduated, dict) or not isinstance(graduated.get("property"), str):
+        raise ValidationError("Style 'graduated' needs a 'property'.")
+    classes = graduated.get("classes")
+    if not isinstance(classes, list) or not 1 <= len(classes) <= 12:
+        raise ValidationError("Style 'graduated' needs 1 to 12 'classes'.")
+    lows = []
+    for item in classes:
+        if not isinstance(item, dict) or not _number(item.get("min")) or not _COLOR.match(str(item.get("color", ""))):
+            raise ValidationError("Each graduated class needs a number 'min' and a 'color'.")
+        lows.append(item["min"])
+    if lows != sorted(set(lows)):
+        raise ValidationError("Graduated classes must rise: each 'min' above the one before.")
+
+
+def _validate_size(size: Any) -> None:
+    """`size` = {"property", "min_value", "max_value", "min_radius", "max_radius"}: circles sized by a number."""
+    if not isinstance(size, dict) or not isinstance(size.get("property"), str):
+        raise ValidationError("Style 'size' needs a 'property'.")
+    keys = ("min_value", "max_value", "min_radius", "max_radius")
+    if not all(_number(size.get(key)) for key in keys) or size["min_value"] >= size["max_value"]:
+        raise ValidationError("Style 'size' needs numbers min_value < max_value, min_radius and max_radius.")
+    if not (0 <= size["min_radius"] <= 50 and 0 <= size["max_radius"] <= 50):
+        raise ValidationError("Style 'size' radii must be between 0 and 50 pixels.")
 
 
 def validate_raster_style(style: dict) -> None:

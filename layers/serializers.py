@@ -3,6 +3,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from layers.models import Layer
+from layers.styles import effective_style
 
 # The media type of a Cloud-Optimized GeoTIFF (OGC 21-026).
 RASTER_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
@@ -15,18 +16,30 @@ class LayerSerializer(serializers.ModelSerializer):
     properties = serializers.SerializerMethodField()
     bbox = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
+    style = serializers.SerializerMethodField()
+    department = serializers.SerializerMethodField()
 
     class Meta:
         model = Layer
         fields = [
             "slug", "title", "title_vi", "title_en", "description", "domain", "kind", "geometry_type",
-            "properties", "style", "source_department", "license", "update_frequency", "access", "time_kind", "version",
+            "properties", "style", "source_department", "department", "license", "update_frequency", "access",
+            "time_kind", "version",
             "bbox", "feature_count", "updated_at", "links",
         ]
 
     def get_title(self, layer: Layer) -> str:
         lang = getattr(self.context.get("request"), "LANGUAGE_CODE", "vi")
         return layer.title_en if lang == "en" else layer.title_vi
+
+    def get_style(self, layer: Layer) -> dict:
+        # The style maps draw it with: a layer without one (a fresh import) still has a legend.
+        return effective_style(layer)
+
+    def get_department(self, layer: Layer) -> dict | None:
+        """The department owning the layer (whose stewards write it), or None."""
+        owner = layer.owner
+        return None if owner is None else {"code": owner.code, "name_vi": owner.name_vi, "name_en": owner.name_en}
 
     def get_properties(self, layer: Layer) -> list[dict]:
         # A layer made wider than the limit (before it, or by hand) does not swell every catalog answer.

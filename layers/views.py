@@ -3,6 +3,7 @@
 import json
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -15,9 +16,9 @@ from rest_framework.views import APIView
 
 from layers import geojson
 from layers.access import access_scope, get_visible_layer, get_writable_layer, visible_layers
-from layers.catalog import delete_layer
+from layers.catalog import delete_layer, save_style
 from layers.conditional import exact_vary, make_etag, request_matches
-from layers.errors import FeatureNotFound
+from layers.errors import ApiError, FeatureNotFound, InvalidParameter
 from layers.filters import parse_feature_query
 from layers.models import Access, Layer
 from layers.serializers import LayerSerializer
@@ -52,7 +53,7 @@ class LayerList(APIView):
         summary="The layer catalog the caller may see",
     )
     def get(self, request: Request) -> Response:
-        layers = visible_layers(request.user)
+        layers = visible_layers(request.user).select_related("owner")
         if request.query_params.get("domain"):
             layers = layers.filter(domain=request.query_params["domain"])
         data = LayerSerializer(layers, many=True, context={"request": request}).data
@@ -64,6 +65,29 @@ class LayerDetail(APIView):
     def get(self, request: Request, slug: str) -> Response:
         layer = get_visible_layer(request.user, slug)
         return catalog_response(request, LayerSerializer(layer, context={"request": request}).data)
+
+    @extend_schema(
+        request={"application/json": {"type": "object", "properties": {"style": {"type": "object"}},
+                                      "required": ["style"]}},
+        responses={200: LayerSerializer, 401: OpenApiResponse(description="Not signed in"),
+                   403: OpenApiResponse(description="Visible, but not a layer of the caller's departments"),
+                   404: OpenApiResponse(description="Unknown, or hidden from the caller")},
+        summary="Change a layer's style (stewards of its owning department, superusers)",
+        description="The body is {\"style\": {...}}, the compact style of the catalog (README \"Layer styles\"). "
+                    "The layer's version is bumped, so tiles and styles follow at once.",
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        layer = get_writable_layer(request.user, slug)
+        body = request.data
+        if not isinstance(body, dict) or set(body) != {"style"}:
+            raise InvalidParameter(fields={"style": "Send a JSON object with a 'style' and nothing else."})
+        try:
+            layer = save_style(layer, body["style"])
+        except ValidationError as error:
+            raise ApiError(code="invalid_style", fields={"style": " ".join(error.messages)}) from None
+        return Response(LayerSerializer(layer, context={"request": request}).data)
 
     @extend_schema(
         responses={204: None, 401: OpenApiResponse(description="Not signed in"),

@@ -456,8 +456,8 @@ LAYER_ROWS = [
         label="layer-restore over a live layer"),
     # Write methods on read addresses: refused alike for every layer (405), nothing changes.
     Row("layer-detail", "DELETE", "write", "owner", (204,), lambda c, t: c.delete(f"/api/layers/{t.slug}/")),
-    Row("layer-detail", "PATCH", "write", "anyone", (405,),
-        lambda c, t: _json_post(c, f"/api/layers/{t.slug}/", {"access": "public"}, "patch")),
+    Row("layer-detail", "PATCH", "write", "owner", (200,),
+        lambda c, t: _json_post(c, f"/api/layers/{t.slug}/", {"style": {"type": "circle", "color": "#33a02c"}}, "patch")),
     Row("layer-feature", "DELETE", "write", "anyone", (405,),
         lambda c, t: c.delete(f"/api/layers/{t.slug}/features/{t.point_id}/")),
     Row("tiles-tile", "POST", "write", "anyone", (405,), lambda c, t: c.post(f"/tiles/{t.slug}/{TILE}.pbf")),

@@ -42,7 +42,6 @@ def test_a_steward_imports_a_shapefile_and_answers_the_crs_question(live_server,
         sign_in(page, live_server.url)
         assert "Nhập dữ liệu" in page.inner_text("main h2")
         page.set_input_files("input[name=file]", str(upload))
-        page.fill("input[name=layer]", "thua-dat")
         page.fill("input[name=title]", "Thửa đất Long An")
         page.select_option("select[name=domain]", "land_plan")
         page.click("#import-form button[type=submit]")
@@ -50,13 +49,16 @@ def test_a_steward_imports_a_shapefile_and_answers_the_crs_question(live_server,
         assert "hệ tọa độ" in page.inner_text("#job-needs-text")
         assert page.input_value("#job-choice") == "EPSG:9210"
         page.click("#job-confirm")
+        # The file read, the page shows its first rows before anything is published.
+        page.wait_for_selector("#job-preview:not([hidden])", timeout=60_000)
+        page.click("#job-publish")
         page.wait_for_selector("#job-status.succeeded", timeout=60_000)
         assert page.evaluate("document.getElementById('job-progress').value") == 100
         assert "5 đã đọc" in page.inner_text("#job-counts")
         assert "TCVN3" in page.inner_text("#job-warnings").upper()
         screenshot(page, "imports-vi-1366x768")
         assert outside == []
-    layer = Layer.objects.get(slug="thua-dat")
+    layer = Layer.objects.get(slug="thua-dat-long-an")  # the address derived from the title
     assert layer.feature_count == 5 and layer.title_vi == "Thửa đất Long An"
 
 

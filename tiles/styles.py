@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from layers.extent import province_center
 from layers.models import Kind, Layer
+from layers.styles import effective_style
 from tiles.mvt import label_property
 
 FONT = ["Noto Sans"]
@@ -20,9 +21,33 @@ LABEL_HALO = "#ffffff"
 BASEMAP_LAYERS = ["admin-province", "admin-districts", "admin-communes", "rivers", "roads"]
 
 
+def _number(prop: str) -> list:
+    return ["to-number", ["get", prop], 0]
+
+
+def _graduated(graduated: dict, base: str) -> list:
+    """A `step` over the classes' lower bounds; features without the number keep the base colour."""
+    classes = graduated["classes"]
+    step: list = ["step", _number(graduated["property"]), classes[0]["color"]]
+    for item in classes[1:]:
+        step += [item["min"], item["color"]]
+    return ["case", ["has", graduated["property"]], step, base]
+
+
+def _radius(style: dict):
+    """A radius, or an interpolation of a number between two radii when the style sizes by value."""
+    size = style.get("size")
+    if not size:
+        return style.get("radius", 5)
+    return ["interpolate", ["linear"], _number(size["property"]),
+            size["min_value"], size["min_radius"], size["max_value"], size["max_radius"]]
+
+
 def _color(style: dict, default: str = "#3388ff"):
-    """A colour, or a `match` expression when the style has categories."""
+    """A colour, or a `match` expression when the style has categories (a `step` when graduated)."""
     base = style.get("color", default)
+    if style.get("graduated"):
+        return _graduated(style["graduated"], base)
     categories = style.get("categories")
     if not categories or not categories.get("stops"):
         return base
@@ -63,7 +88,7 @@ def _cluster_layers(layer_id: str, source: str, source_layer: str, color: str) -
 
 def style_layers(layer: Layer, source: str, *, source_layer: str | None = None) -> list[dict]:
     """MapLibre layers drawing one of our layers from `source` (its MVT layer is the slug)."""
-    style = layer.style or {}
+    style = effective_style(layer)
     kind = style.get("type")
     lid = layer.slug
     opacity = style.get("opacity")
@@ -76,7 +101,7 @@ def style_layers(layer: Layer, source: str, *, source_layer: str | None = None) 
     if kind == "circle":
         paint = {
             "circle-color": color,
-            "circle-radius": style.get("radius", 5),
+            "circle-radius": _radius(style),
             "circle-opacity": 1.0 if opacity is None else opacity,
         }
         if "outline_color" in style:
@@ -97,6 +122,14 @@ def style_layers(layer: Layer, source: str, *, source_layer: str | None = None) 
             "paint": {"line-color": style.get("outline_color", style.get("color", "#3388ff")),
                       "line-width": style.get("width", 1)},
         })
+        if layer.geometry_type in ("Geometry", "GeometryCollection"):
+            # A mixed layer's points would be drawn by nothing under a fill and its outline.
+            layers.append({
+                "id": f"{lid}-points", "type": "circle", **src,
+                "filter": ["all", NOT_CLUSTER, ["==", ["geometry-type"], "Point"]],
+                "paint": {"circle-color": color, "circle-radius": _radius(style),
+                          "circle-stroke-color": "#ffffff", "circle-stroke-width": 1},
+            })
     layers += _cluster_layers(lid, source, src["source-layer"], style.get("color", "#3388ff"))
     label = style.get("label")
     if label:

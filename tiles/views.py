@@ -1,16 +1,20 @@
 """Thin HTTP edges of tiles: parse the address (no database for an impossible one), ask the one
 access function through tiles.sources, fetch or render, shape the response."""
 
+import copy
 import hashlib
 import json
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from layers.access import access_scope, visible_layers
 from layers.conditional import request_matches
-from layers.models import Access, Kind
+from layers.errors import ApiError
+from layers.models import Access, Kind, Layer
+from layers.schema import validate_style
 from tiles import styles
 from tiles.delivery import deliver_tile
 from tiles.grid import parse_format, parse_tile
@@ -39,6 +43,9 @@ def tilejson(request: HttpRequest, slugs: str) -> HttpResponse:
 @require_safe
 def layer_style(request: HttpRequest, slugs: str) -> HttpResponse:
     layers = visible_named_layers(request.user, parse_slugs(slugs))
+    if "style" in request.GET:
+        # A steward's style editor previews a draft: the same conversion, nothing stored.
+        layers = [_with_draft(layers, request.GET["style"])]
     return _json(request, styles.layer_style(request, layers), public=all(la.access == Access.PUBLIC for la in layers))
 
 
@@ -58,6 +65,20 @@ def preview(request: HttpRequest) -> HttpResponse:
     names = parse_slugs(request.GET["layers"]) if request.GET.get("layers") else []
     visible = set(visible_layers(request.user).filter(slug__in=names).values_list("slug", flat=True))
     return render(request, "tiles/preview.html", {"layers": [name for name in names if name in visible]})
+
+
+def _with_draft(layers: list[Layer], raw: str) -> Layer:
+    """A copy of the one named layer carrying the draft style `raw` (JSON), checked like a saved one."""
+    if len(layers) != 1:
+        raise ApiError(code="invalid_style", fields={"style": "A draft style previews one layer."})
+    try:
+        draft = json.loads(raw)
+        validate_style(draft)
+    except (ValueError, ValidationError):
+        raise ApiError(code="invalid_style") from None
+    layer = copy.copy(layers[0])  # the row may be a shared, cached object (tiles.access_memo)
+    layer.style = draft
+    return layer
 
 
 def _json(request: HttpRequest, doc: dict, *, public: bool) -> HttpResponse:

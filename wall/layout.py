@@ -41,7 +41,9 @@ _MEASURE = {
 }
 _QUERIES = {
     "kpi": {"type": "object", "required": ["layer"], "additionalProperties": False,
-            "properties": _MEASURE | {"compare": {"type": "boolean"}}},
+            # `better`: which way of the change is good news ("down" for incidents, "up" for reports
+            # resolved); the change is then coloured by meaning, worse in red whatever its direction.
+            "properties": _MEASURE | {"compare": {"type": "boolean"}, "better": {"enum": ["up", "down"]}}},
     "chart": {"type": "object", "required": ["layer", "window", "bucket"], "additionalProperties": False,
               "properties": _MEASURE | {"bucket": {"type": "string", "pattern": "^[1-9][0-9]{0,2}[hd]$"}}},
     "table": {"type": "object", "required": ["layer", "group_by"], "additionalProperties": False,

@@ -30,6 +30,7 @@ MESSAGES = (
     gettext_noop("Live data"),
     gettext_noop("Data as of %(time)s"),
     gettext_noop("max"),
+    gettext_noop("Legend"),
 )
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 from layers.access import Caller, access_scope, visible_layers
 from layers.errors import SceneNotFound
 from layers.models import Layer
+from layers.styles import effective_style
 from wall import metrics
 from wall.models import Scene
 from wall.timeframe import duration, reference_time, window_ending
@@ -45,7 +46,7 @@ def referenced_slugs(layout: dict[str, Any]) -> set[str]:
 
 def _visible(user: Caller, layout: dict[str, Any]) -> dict[str, Layer]:
     layers = visible_layers(user).filter(slug__in=referenced_slugs(layout)).only(
-        "id", "slug", "version", "geometry_type", "style", "title_vi", "title_en")
+        "id", "slug", "version", "kind", "geometry_type", "style", "title_vi", "title_en")
     return {layer.slug: layer for layer in layers}
 
 
@@ -173,7 +174,8 @@ def _kpi(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: dat
         before = metrics.Selection(selection.layer_id, selection.filters, selection.window.previous())
         previous = metrics.aggregate(before, aggregate=agg, prop=prop)
     change = value - previous if value is not None and previous is not None else None
-    return {"value": value, "previous": previous, "change": change, "window": query.get("window")} | _units(query)
+    return {"value": value, "previous": previous, "change": change, "window": query.get("window"),
+            "better": query.get("better")} | _units(query)
 
 
 def _chart(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
@@ -224,6 +226,8 @@ def _map_layer(entry: dict[str, Any], layer: Layer, now: datetime) -> dict[str, 
     minute = now.replace(second=0, microsecond=0)
     window = window_ending(minute, entry["window"]) if "window" in entry else None
     return {"slug": layer.slug, "version": layer.version, "geometry_type": layer.geometry_type,
+            # For the map's legend: the names and the style the tiles are drawn with.
+            "title_vi": layer.title_vi, "title_en": layer.title_en, "kind": layer.kind, "style": effective_style(layer),
             # Only the author's own colour: the layer's style (/tiles/styles/{slug}.json) draws the rest.
             "color": entry.get("color"),
             "filter": entry.get("filter", {}),

@@ -38,7 +38,7 @@ from layers import crs as crs_module
 from layers import encodings, history, storage
 from layers.access import can_write, may_create_layer
 from layers.catalog import publish_changes
-from layers.imports import geometry, load, sources, state, vector
+from layers.imports import geometry, load, preview, sources, state, vector
 from layers.imports.problems import ImportProblem, render
 from layers.imports.progress import Progress
 from layers.imports.raster import import_raster
@@ -46,6 +46,7 @@ from layers.imports.report import Report
 from layers.imports.source_crs import choose_crs
 from layers.imports.state import NeedsInput
 from layers.models import ImportJob, ImportMode, JobStatus, Kind, Layer
+from layers.styles import new_layer_style
 
 log = logging.getLogger(__name__)
 _LOCK_CLASS = 7301  # advisory lock namespace of import jobs
@@ -178,6 +179,11 @@ def _process(job: ImportJob, report: Report, progress: Progress) -> None:
         raise NeedsInput("source_layer", layers=inspection.layers)
     source_crs = _source_crs(job, inspection, report)
     encoding = _encoding(job, source, inspection, report)
+    if job.hold:
+        # The steward sees the first rows, as they will be stored, before anything is published.
+        target = existing or Layer(slug=job.layer_slug, kind=Kind.VECTOR)
+        raise NeedsInput("publish", preview=preview.first_rows(source=source, inspection=inspection,
+                                                              source_crs=source_crs, encoding=encoding, layer=target))
     _load_vector(job, source, inspection, source_crs, encoding, report, progress)
 
 
@@ -276,8 +282,13 @@ def _load_vector(job: ImportJob, source: sources.Source, inspection: vector.Insp
             counts["loaded"] = counts["read"] - counts["rejected"]
             layer.geometry_type = layer_type
             layer.property_schema = _merged_schema(layer.property_schema, names, inspection.dtypes, report)
+            if job.style:
+                layer.style = job.style  # chosen by the steward on the preview
+            elif not layer.style:
+                # A layer without a style would be drawn as a fill, its points by nothing (issue #19).
+                layer.style = new_layer_style(layer)
             if staged:
-                layer.save(update_fields=["geometry_type", "property_schema"])
+                layer.save(update_fields=["geometry_type", "property_schema", "style"])
                 layer = publish_changes(layer)
             else:
                 layer = _publish_next_version(job, layer, created, table, indexed=prepared is not None)
@@ -369,7 +380,7 @@ def _publish_next_version(job: ImportJob, layer: Layer, created: bool, table: st
     if created:
         layer.save(force_insert=True)
     else:
-        layer.save(update_fields=["geometry_type", "property_schema"])
+        layer.save(update_fields=["geometry_type", "property_schema", "style"])
     layer = publish_changes(layer, table=table)
     storage.swap(layer.pk, table, keep_as=replaced)
     return layer

@@ -54,6 +54,7 @@ MESSAGES = {
     "title_needed": _("There is no layer with this slug yet: give a title to create it."),
     "domain_needed": _("There is no layer with this slug yet: give its domain, one of %(choices)s."),
     "not_waiting": _("This import is not waiting for a choice."),
+    "bad_style": _("The chosen style is not valid: choose the colour again."),
     "upload_too_large": _("The file is larger than the limit of %(limit)s bytes."),
     "file_needed": _("Send the file in the multipart field “file”."),
     # One row

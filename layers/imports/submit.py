@@ -2,12 +2,13 @@
 
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.text import slugify
@@ -19,6 +20,7 @@ from layers.access import Caller, can_write, may_create_layer, stewarded_departm
 from layers.errors import PermissionDenied
 from layers.imports import sources, state
 from layers.models import Department, Domain, ImportJob, ImportMode, JobStatus, Layer
+from layers.schema import validate_style
 
 
 class BadOption(ValueError):
@@ -64,6 +66,8 @@ class Options:
     source_layer: str = ""
     id_field: str = ""
     department: str = ""  # code of the department that will own a new layer
+    hold: bool = False  # wait with a preview of the first rows before publishing (ImportJob.hold)
+    create: bool = False  # a new layer, always: a taken slug gets a suffix rather than naming an existing layer
 
 
 def check_choices(*, crs: str, encoding: str) -> None:
@@ -122,16 +126,47 @@ def check_write(user: Caller, options: Options, existing: Layer | None) -> Depar
     return department
 
 
+def free_slug(slug: str) -> str:
+    """`slug`, or `slug-2`, `slug-3`… : the first no layer has (hidden ones included, as slugs are
+    unique; the answer names no layer, like `slug_unavailable`)."""
+    taken = set(Layer.objects.filter(slug__startswith=slug).values_list("slug", flat=True))
+    if slug not in taken:
+        return slug
+    n = 2
+    while f"{slug[:76]}-{n}" in taken:
+        n += 1
+    return f"{slug[:76]}-{n}"
+
+
+def unique_title(title: str, department: Department | None) -> str:
+    """`title`, or `title (2)`, `title (3)`… : titles are unique among a department's layers, so its
+    panel never lists "Điểm VN-2000" five times; the suffix shows, nothing is silently merged."""
+    owned = Layer.objects.filter(owner=department) if department else Layer.objects.filter(owner__isnull=True)
+    taken = {t.casefold() for pair in owned.values_list("title_vi", "title_en") for t in pair}
+    if title.casefold() not in taken:
+        return title
+    n = 2
+    while f"{title} ({n})".casefold() in taken:
+        n += 1
+    return f"{title} ({n})"
+
+
 def submit(*, user: AbstractBaseUser | None, file_name: str, chunks: Iterable[bytes], options: Options,
            queue: bool = True) -> ImportJob:
     """Save the upload in a new job's directory and queue the job (on commit)."""
-    department = check_write(user, options, check_options(options, user))
+    if options.create and options.layer:
+        options = replace(options, layer=free_slug(options.layer))
+    existing = check_options(options, user)
+    department = check_write(user, options, existing)
+    if existing is None:
+        options = replace(options, title=unique_title(options.title.strip(), department))
     suffix = sources.upload_suffix(file_name)
     with transaction.atomic():
         job = ImportJob.objects.create(
             layer_slug=options.layer, new_title=options.title.strip()[:200], new_domain=options.domain,
             mode=options.mode, file_name=file_name[-255:], crs=options.crs.strip(), encoding=options.encoding.strip(),
             source_layer=options.source_layer, id_field=options.id_field, created_by=user, department=department,
+            hold=options.hold,
         )
         directory = state.job_dir(job.pk)
         # A new id's directory can only be left over from another database (a test run, a reset).
@@ -151,13 +186,21 @@ def submit(*, user: AbstractBaseUser | None, file_name: str, chunks: Iterable[by
     return job
 
 
-def confirm(job: ImportJob, *, crs: str = "", encoding: str = "", source_layer: str = "", queue: bool = True) -> ImportJob:
-    """Supply what a job waiting in `needs_input` asked for, and queue it again."""
+def confirm(job: ImportJob, *, crs: str = "", encoding: str = "", source_layer: str = "", publish: bool = False,
+            style: dict | None = None, queue: bool = True) -> ImportJob:
+    """Supply what a job waiting in `needs_input` asked for, and queue it again. `publish` releases a
+    held job (its preview seen), with the `style` chosen for the layer."""
     check_choices(crs=crs, encoding=encoding)
+    if style:
+        try:
+            validate_style(style)
+        except ValidationError:
+            raise BadOption("style", "bad_style") from None
     with transaction.atomic():
         updated = ImportJob.objects.filter(pk=job.pk, status=JobStatus.NEEDS_INPUT).update(
             status=JobStatus.QUEUED, crs=crs or job.crs, encoding=encoding or job.encoding,
-            source_layer=source_layer or job.source_layer,
+            source_layer=source_layer or job.source_layer, hold=job.hold and not publish,
+            style=style or job.style,
         )
         if updated != 1:
             raise BadOption("status", "not_waiting")

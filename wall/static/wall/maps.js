@@ -4,7 +4,8 @@
 // datetime on the layer's tile URLs), a property filter and a colour.
 import { getJSON } from "../dashboard/js/api.js";
 import { el } from "../dashboard/js/dom.js";
-import { config, t } from "../dashboard/js/i18n.js";
+import { config, pick, t } from "../dashboard/js/i18n.js";
+import { legend } from "../dashboard/js/legend.js";
 import { createMap, loadLabelFont, mapStyle } from "../dashboard/js/map.js";
 import { fetchLayerStyle, sourceSpec } from "../dashboard/js/overlays.js";
 
@@ -103,7 +104,9 @@ export class WallMap {
 
   create() {
     const container = el("div", { class: "map" });
-    this.body.replaceChildren(container);
+    this.legend = el("div", { class: "map-legend", "aria-label": t("Legend") });
+    this.body.replaceChildren(container, this.legend);
+    this.drawLegend();
     try {
       if (!window.maplibregl) throw new Error("no MapLibre");
       this.map = createMap(container, { bounds: this.data.bbox || undefined }, EMPTY_STYLE,
@@ -137,9 +140,19 @@ export class WallMap {
 
   // New data for the same panel: new versions or windows change tile URLs only; other layers,
   // filters, colours or bbox restyle the map.
+  // Every wall map explains itself: each layer's title and swatches, in the panel's own colour when
+  // its author chose one.
+  drawLegend() {
+    this.legend.replaceChildren(...this.data.layers.map((layer) => {
+      const style = layer.color ? { ...layer.style, color: layer.color, categories: undefined, graduated: undefined } : layer.style;
+      return el("section", { class: "map-legend-layer" }, el("h3", {}, pick(layer.title_vi, layer.title_en)), legend({ ...layer, style }));
+    }));
+  }
+
   update(d) {
     const before = this.data;
     this.data = d;
+    if (!sameDrawing(before, d) || JSON.stringify(before.layers.map((l) => l.style)) !== JSON.stringify(d.layers.map((l) => l.style))) this.drawLegend();
     if (!this.map) return;
     if (!this.styled) {
       if (this.broken) this.retry(); // else the load under way takes the new data

@@ -82,7 +82,9 @@ function fillKpi(body, d) {
   body.replaceChildren(value);
   if (d.previous !== null && d.previous !== undefined) {
     const up = d.change > 0, down = d.change < 0;
-    body.append(el("div", { class: `kpi-change ${up ? "up" : down ? "down" : "same"}` },
+    // Coloured by meaning when the panel says which way is good: worse is red, up or down.
+    const trend = !d.better || (!up && !down) ? "neutral" : (up === (d.better === "up") ? "better" : "worse");
+    body.append(el("div", { class: `kpi-change ${up ? "up" : down ? "down" : "same"} ${trend}`, dataset: { trend } },
       `${up ? "▲ +" : down ? "▼ " : "● "}${number(d.change, d.decimals)} `,
       t("(previous period: %(value)s)", { value: number(d.previous, d.decimals) })));
   }

@@ -1,7 +1,7 @@
 // A layer's legend, read from its compact catalog style (the same one the tiles turn into MapLibre
 // style JSON): one swatch per category, or one for the whole layer.
 import { el } from "./dom.js";
-import { config, formatNumber, pick } from "./i18n.js";
+import { config, formatNumber, pick, t } from "./i18n.js";
 
 export function swatch(type, color, outline) {
   const shape = type === "circle" ? "dot" : type === "line" ? "bar" : "box";
@@ -11,9 +11,16 @@ export function swatch(type, color, outline) {
 export function legendItems(layer) {
   const style = layer.style || {};
   const type = style.type || (layer.kind === "raster" ? "raster" : "fill");
-  const stops = style.categories?.stops || [];
+  const stops = style.categories?.stops || style.graduated?.classes || [];
   if (stops.length) {
-    return stops.map((stop) => ({ swatch: swatch(type, stop.color, style.outline_color), label: pick(stop.label_vi, stop.label_en) || String(stop.value) }));
+    return stops.map((stop) => ({ swatch: swatch(type, stop.color, style.outline_color), label: pick(stop.label_vi, stop.label_en) || String(stop.value ?? stop.min) }));
+  }
+  if (style.size) {
+    // Two circles: the smallest and the largest value drawn.
+    return [[style.size.min_value, style.size.min_radius], [style.size.max_value, style.size.max_radius]].map(([value, radius]) => ({
+      swatch: el("span", { class: "swatch swatch-dot", style: { background: style.color, width: `${2 * radius}px`, height: `${2 * radius}px` }, "aria-hidden": "true" }),
+      label: formatNumber(value),
+    }));
   }
   return [{ swatch: swatch(type, style.color || "#3388ff", style.outline_color), label: pick(layer.title_vi, layer.title_en) }];
 }
@@ -28,6 +35,23 @@ export function legend(layer) {
       el("span", { class: "ramp-labels" }, el("span", {}, low === null ? "" : formatNumber(low)), el("span", {}, high === null ? "" : formatNumber(high))));
   }
   return el("ul", { class: "legend" }, legendItems(layer).map((item) => el("li", {}, item.swatch, el("span", {}, item.label))));
+}
+
+// The legend on the map: every layer shown, top of the drawing first, each with its swatches;
+// folded to its title by a click (a <details>), so it never has to hide the map.
+export class MapLegend {
+  constructor(root) {
+    this.root = root;
+    this.list = el("div", { class: "map-legend-layers" });
+    this.details = el("details", { open: true }, el("summary", {}, t("Legend")), this.list);
+    root.append(this.details);
+  }
+
+  update(layers) {
+    this.root.hidden = layers.length === 0;
+    this.list.replaceChildren(...layers.map((layer) => el("section", { class: "map-legend-layer", dataset: { slug: layer.slug } },
+      el("h3", {}, pick(layer.title_vi, layer.title_en)), legend(layer))));
+  }
 }
 
 // The category a property value belongs to, for labelling it ("thcs" → "Trung học cơ sở").

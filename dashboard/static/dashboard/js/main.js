@@ -1,13 +1,14 @@
 // The dashboard: wires the map, the panels and the API together. Every piece of data comes from the
 // public API and the tiles endpoints, exactly as another app would read them.
-import { getJSON, url } from "./api.js";
+import { getJSON, sendJSON, url } from "./api.js";
 import { debounce, el } from "./dom.js";
 import { PolygonTool } from "./draw.js";
 import { config, formatNumber, t } from "./i18n.js";
 import { Inspector } from "./inspector.js";
 import { LayerPanel } from "./layer-panel.js";
 import { createMap, loadLabelFont, whenLoaded } from "./map.js";
-import { Overlays } from "./overlays.js";
+import { MapLegend } from "./legend.js";
+import { Overlays, fetchLayerStyle, rank } from "./overlays.js";
 import { ProximityTool } from "./proximity.js";
 import { UI_SCALE } from "./scale.js";
 import { Search } from "./search.js";
@@ -123,9 +124,14 @@ async function main() {
       overlays.hide(slug);
     }
     timeline.setActive(overlays.visibleSlugs().filter((s) => bySlug.get(s)?.time_kind !== "none"));
+    updateLegend();
     if (table.isOpen) table.refresh();
     saveView();
   }
+
+  // Top of the drawing first: points over lines over polygons over rasters, as overlays stacks them.
+  const mapLegend = new MapLegend(document.getElementById("map-legend"));
+  const updateLegend = () => mapLegend.update(overlays.visibleSlugs().map((s) => bySlug.get(s)).sort((a, b) => rank(b) - rank(a)));
 
   const panel = new LayerPanel(document.getElementById("layer-groups"), catalog, {
     toggle,
@@ -138,6 +144,20 @@ async function main() {
       if (!overlays.isVisible(slug)) await toggle(slug, true);
       openTable(slug);
     },
+    previewStyle: async (slug, style) => {
+      const draft = await getJSON(url(config.urls.style, { slug }), { style: JSON.stringify(style) });
+      overlays.restyle(slug, draft);
+    },
+    saveStyle: async (slug, style) => {
+      const saved = await sendJSON("PATCH", url(config.urls.layer, { slug }), { style });
+      bySlug.get(slug).style = saved.style;
+      bySlug.get(slug).version = saved.version;
+      updateLegend();
+      const { style: drawn } = await fetchLayerStyle(slug);
+      overlays.restyle(slug, drawn);
+      await overlays.refresh(slug);
+    },
+    cancelStyle: async (slug) => overlays.restyle(slug, (await fetchLayerStyle(slug)).style),
   });
 
   const timeline = new Timeline(document.getElementById("timeline"), timelineBody.layers, (param) => {
@@ -263,7 +283,7 @@ async function main() {
   else map.once("idle", ready);
   map.triggerRepaint();
   // For people debugging in the console, and for the browser tests that read pixels.
-  window.geoIoc = { map, overlays, timeline, zones, tool, inspector };
+  window.geoIoc = { map, overlays, timeline, zones, tool, inspector, panel };
 }
 
 main().catch((error) => {

@@ -93,6 +93,14 @@ export class Overlays {
       this.map.addSource(this.id(slug, name), sourceSpec(source, entry.sources[name], this.tileUrls(entry.sources[name], entry)));
     }
     const before = this.insertionPoint(layer);
+    this.addStyleLayers(slug, style, entry, before);
+    if (layer.kind === "vector") this.addHighlights(slug, layer, Object.keys(style.sources)[0], before, entry);
+    entry.loading = false;
+    if (!entry.visible) this.hide(slug);
+    if (entry.opacity !== 1) this.setOpacity(slug, entry.opacity);
+  }
+
+  addStyleLayers(slug, style, entry, before) {
     for (const spec of style.layers) {
       const copy = { ...scaleLayer(spec), id: this.id(slug, spec.id), source: this.id(slug, spec.source) };
       copy.layout = { ...(spec.layout || {}), visibility: entry.visible ? "visible" : "none" };
@@ -103,9 +111,19 @@ export class Overlays {
         entry.base.set(`${copy.id}|${prop}`, typeof value === "number" ? value : 1);
       }
     }
-    if (layer.kind === "vector") this.addHighlights(slug, layer, Object.keys(style.sources)[0], before, entry);
-    entry.loading = false;
-    if (!entry.visible) this.hide(slug);
+  }
+
+  // Draw a shown layer with another MapLibre style of it (a steward's draft, or the saved one again):
+  // its drawing layers are replaced in place, under its highlights; sources and tiles stay.
+  restyle(slug, style) {
+    const entry = this.entries.get(slug);
+    if (!entry || entry.loading) return;
+    const highlights = new Set([this.id(slug, "hover"), this.id(slug, "selected")]);
+    for (const id of entry.ids.filter((id) => !highlights.has(id))) this.map.removeLayer(id);
+    entry.ids = entry.ids.filter((id) => highlights.has(id));
+    entry.base.clear();
+    const before = entry.ids.length ? entry.ids[0] : this.insertionPoint(this.catalog.get(slug));
+    this.addStyleLayers(slug, style, entry, before);
     if (entry.opacity !== 1) this.setOpacity(slug, entry.opacity);
   }
 

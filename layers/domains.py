@@ -1,5 +1,5 @@
-"""The layer panel's groups: every catalog domain with a title in the page's language, in the order
-an operations room reads them (plans first, the planners' own zones last)."""
+"""The catalog's domains with a title in the page's language, in the order an operations room reads
+them (plans first, the planners' own zones last): the layer panel's groups, the import page's choice."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -1,0 +1,74 @@
+"""Legends that read: the dashboard's map carries a legend of the layers shown (top of the drawing
+first, folded by a click, following the layer switches), and every wall map carries one too, sized
+like the wall's secondary text."""
+
+import shutil
+from contextlib import contextmanager
+
+import pytest
+from django.db import connections
+
+from tests.browser import CHROMIUM, offline_page, screenshot
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(shutil.which(CHROMIUM) is None and not CHROMIUM.startswith("/"), reason="chromium"),
+]
+WAIT_MS = 240_000
+
+
+@contextmanager
+def browser(**options):
+    with offline_page(**options) as (page, outside):
+        try:
+            yield page, outside
+        finally:
+            connections.close_all()
+
+
+def legend_titles(page) -> list[str]:
+    return page.eval_on_selector_all("#map-legend .map-legend-layer h3", "hs => hs.map(h => h.textContent)")
+
+
+def test_the_dashboard_map_shows_a_legend_of_the_layers_shown(live_server, demo):
+    with browser(viewport=(1920, 1080)) as (page, outside):
+        page.goto(live_server.url + "/#map=10.00/10.6/106.3&layers=land-use-plan,health-facilities", timeout=WAIT_MS)
+        page.wait_for_selector("body[data-map-ready]", state="attached", timeout=WAIT_MS)
+        page.wait_for_selector("#map-legend:not([hidden])")
+        # Points are drawn over polygons: their legend comes first.
+        assert legend_titles(page) == ["Cơ sở y tế", "Quy hoạch sử dụng đất"]
+        hospital = page.locator("#map-legend [data-slug='health-facilities'] li", has_text="Bệnh viện tuyến tỉnh")
+        assert hospital.count() == 1
+        assert "Đất ở" in page.inner_text("#map-legend [data-slug='land-use-plan']")
+        screenshot(page, "map-legend-vi-1920x1080")
+        page.uncheck("#toggle-land-use-plan")
+        page.wait_for_function("document.querySelectorAll('#map-legend .map-legend-layer').length === 1")
+        assert legend_titles(page) == ["Cơ sở y tế"]
+        page.click("#map-legend summary")
+        assert page.is_hidden("#map-legend .map-legend-layers")
+        page.uncheck("#toggle-health-facilities")
+        page.wait_for_selector("#map-legend", state="hidden")
+        assert outside == []
+
+
+def test_every_wall_map_has_a_legend_sized_for_the_room(live_server, demo_wall):
+    with browser(viewport=(1920, 1080)) as (page, outside):
+        page.goto(live_server.url + "/wall/?scene=environment")
+        page.wait_for_selector("[data-panel=map][data-map-ready]", timeout=20000)
+        legend = page.locator("[data-panel=map] .map-legend")
+        assert legend.count() == 1 and legend.locator("h3").count() >= 1
+        assert legend.locator(".swatch").count() >= 1
+        size = page.eval_on_selector("[data-panel=map] .map-legend li", "e => parseFloat(getComputedStyle(e).fontSize)")
+        # One screen of the wall's grid is 20 --u high (wall.css), however many screens the window shows.
+        screen = page.evaluate("""() => {
+            const probe = document.createElement('div');
+            probe.style.cssText = 'position:absolute;height:calc(var(--u) * 20)';
+            document.getElementById('wall').append(probe);
+            const height = probe.getBoundingClientRect().height;
+            probe.remove();
+            return height;
+        }""")
+        assert size >= 0.018 * screen  # secondary text: at least 1.8% of a screen's height
+        screenshot(page, "wall-map-legend-1920x1080")
+        assert outside == []
