@@ -82,6 +82,19 @@ def offline_page(viewport=(1366, 768), locale="vi-VN", csp=False):
         context.close()
 
 
+@contextmanager
+def live_server_page(**options):
+    """offline_page, closing the database connections opened inside it: Django keeps connections per
+    context, and Playwright's sync API runs the block in a context of its own, so a query made there
+    (the ORM, the test client) opens a connection the test's teardown would never see. For tests on
+    the live server (transactional): a test inside one transaction must not close its connection."""
+    with offline_page(**options) as (page, outside):
+        try:
+            yield page, outside
+        finally:
+            connections.close_all()
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

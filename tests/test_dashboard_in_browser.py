@@ -7,16 +7,15 @@ own; screenshots go to test-artifacts/ for a person to look at."""
 import json
 import re
 import shutil
-from contextlib import contextmanager
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from django.conf import settings as django_settings
-from django.db import connections
 from django.test import Client
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from layers.models import Feature, Layer
-from tests.browser import CHROMIUM, offline_page, screenshot
+from tests.browser import CHROMIUM, screenshot
+from tests.browser import live_server_page as browser
 from tests.conftest import client_for
 from tests.departments import make_department
 
@@ -40,16 +39,6 @@ def planner(planner, demo):
     return planner
 
 
-@contextmanager
-def browser(**options):
-    """offline_page, closing the database connections opened inside it: Django keeps connections per
-    context, and Playwright's sync API runs the block in a context of its own, so a query made there
-    (the ORM, the test client) opens a connection the test's teardown would never see."""
-    with offline_page(**options) as (page, outside):
-        try:
-            yield page, outside
-        finally:
-            connections.close_all()
 
 
 def sign_in(page, live_server, user) -> None:

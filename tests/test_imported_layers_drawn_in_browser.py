@@ -3,15 +3,14 @@ map canvas, not requests), each in its default style and colour; then restyles t
 style editor, sees the draft on the map before saving, and every later visit draws the saved style."""
 
 import shutil
-from contextlib import contextmanager
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connections
 from django.test import Client
 
 from layers.models import Layer
-from tests.browser import CHROMIUM, offline_page, screenshot
+from tests.browser import CHROMIUM, screenshot
+from tests.browser import live_server_page as browser
 from tests.import_files import import_now, write_geojson
 
 pytestmark = [
@@ -28,13 +27,6 @@ VIEW = "#map=13.00/10.5350/106.4300&layers=diem-tram,tuyen-ong,vung-bao-ve"
 PURPLE = (0x6a, 0x3d, 0x9a)
 
 
-@contextmanager
-def browser(**options):
-    with offline_page(**options) as (page, outside):
-        try:
-            yield page, outside
-        finally:
-            connections.close_all()  # the ORM calls made inside Playwright's block use connections of their own
 
 
 def sign_in(page, live_server, user) -> None:

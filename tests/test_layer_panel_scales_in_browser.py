@@ -3,16 +3,15 @@ its title without accents, narrows the list by domain, department and time, and 
 restricted layer at the top, not at the bottom; in Vietnamese at 1024 px and English at 1920 px."""
 
 import shutil
-from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.db import connections
 from django.test import Client
 
 from layers.models import Layer
-from tests.browser import CHROMIUM, offline_page, screenshot
+from tests.browser import CHROMIUM, screenshot
+from tests.browser import live_server_page as browser
 from tests.conftest import make_layer
 from tests.departments import make_department
 
@@ -54,13 +53,6 @@ def many_layers(demo, disease_control):
     return Layer.objects.count()
 
 
-@contextmanager
-def browser(**options):
-    with offline_page(**options) as (page, outside):
-        try:
-            yield page, outside
-        finally:
-            connections.close_all()
 
 
 def open_dashboard(page, base: str, user, lang: str) -> None:

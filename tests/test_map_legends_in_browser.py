@@ -3,12 +3,11 @@ first, folded by a click, following the layer switches), and every wall map carr
 like the wall's secondary text."""
 
 import shutil
-from contextlib import contextmanager
 
 import pytest
-from django.db import connections
 
-from tests.browser import CHROMIUM, offline_page, screenshot
+from tests.browser import CHROMIUM, screenshot
+from tests.browser import live_server_page as browser
 
 pytestmark = [
     pytest.mark.browser,
@@ -18,13 +17,6 @@ pytestmark = [
 WAIT_MS = 240_000
 
 
-@contextmanager
-def browser(**options):
-    with offline_page(**options) as (page, outside):
-        try:
-            yield page, outside
-        finally:
-            connections.close_all()
 
 
 def legend_titles(page) -> list[str]:

@@ -5,15 +5,14 @@ colour, publishes, and follows the link to the layer drawn on the dashboard; in 
 
 import json
 import shutil
-from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 
 from layers.models import ImportJob, Layer
-from tests.browser import CHROMIUM, offline_page, screenshot
+from tests.browser import CHROMIUM, screenshot
+from tests.browser import live_server_page as browser
 from tests.conftest import make_layer
 from tests.departments import make_department
 from tests.import_workers import start_worker
@@ -37,13 +36,6 @@ def worker(import_dir, tmp_path):
     proc.wait(timeout=60)
 
 
-@contextmanager
-def browser(**options):
-    with offline_page(**options) as (page, outside):
-        try:
-            yield page, outside
-        finally:
-            connections.close_all()
 
 
 def sign_in(page, base: str, user, lang: str = "vi") -> None:
