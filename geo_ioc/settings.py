@@ -252,6 +252,10 @@ LAYERS_EXPORT_ASYNC_FEATURES = env.int("LAYERS_EXPORT_ASYNC_FEATURES", default=5
 # Wide and odd files. Properties a layer may have: every one is a column of each tile's statement
 # (PostgreSQL's target lists stop at 1,664) and an entry of the catalog; a wider file is refused.
 LAYERS_MAX_PROPERTIES = env.int("LAYERS_MAX_PROPERTIES", default=500)
+# Live observations (layers.observations): the most rows one POST carries, and the shortest time
+# between two version bumps of a layer under a stream (later writes share one deferred bump).
+LAYERS_OBSERVATIONS_MAX_BATCH = env.int("LAYERS_OBSERVATIONS_MAX_BATCH", default=1000)
+LAYERS_OBSERVATIONS_PUBLISH_INTERVAL = env.float("LAYERS_OBSERVATIONS_PUBLISH_INTERVAL", default=1.0)
 # Degrees a coordinate may lie past ±180/±90 and be clamped onto the limit (a rounding error, such as
 # Natural Earth's 180.00000000000006) rather than refused.
 LAYERS_IMPORT_COORDINATE_TOLERANCE = env.float("LAYERS_IMPORT_COORDINATE_TOLERANCE", default=1e-9)
@@ -266,7 +270,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 # the demo scenes carry their own as-of time, since the demo data is from 2022.
 WALL_NOW = env.str("WALL_NOW", default="")
 WALL_STATE_POLL_MS = env.int("WALL_STATE_POLL_MS", default=1000)
-WALL_DATA_POLL_MS = env.int("WALL_DATA_POLL_MS", default=10_000)
+WALL_DATA_POLL_MS = env.int("WALL_DATA_POLL_MS", default=3_000)
 WALL_DEFAULT_PLAYLIST = env.str("WALL_DEFAULT_PLAYLIST", default="long-an-ioc")
 # A display signed in with ?token= stays signed in this long (or until its token is deleted).
 WALL_DISPLAY_SESSION_DAYS = env.int("WALL_DISPLAY_SESSION_DAYS", default=365)

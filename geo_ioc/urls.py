@@ -12,6 +12,7 @@ api = [
     path("layers/", views.LayerList.as_view(), name="layer-list"),
     path("layers/<slug:slug>/", views.LayerDetail.as_view(), name="layer-detail"),
     path("layers/<slug:slug>/features/", views.FeatureCollection.as_view(), name="layer-features"),
+    path("layers/<slug:slug>/observations/", views.Observations.as_view(), name="layer-observations"),
     path("layers/<slug:slug>/features/<str:feature_id>/", views.FeatureDetail.as_view(), name="layer-feature"),
     path("layers/<slug:slug>/export.<str:fmt>", export_views.LayerExport.as_view(), name="layer-export"),
     path("exports/<int:export_id>/", export_views.ExportDetail.as_view(), name="export-detail"),

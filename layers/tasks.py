@@ -31,3 +31,10 @@ def queue_import(job_id: int) -> None:
 
 def queue_export(export_id: int) -> None:
     transaction.on_commit(lambda: build_export.delay(export_id))
+
+
+@shared_task(name="layers.publish_observations")
+def publish_observations(layer_id: int) -> bool:
+    from layers import observations
+
+    return observations.publish_deferred(layer_id)

@@ -411,6 +411,10 @@ LAYER_ROWS = [
     Row("layer-export", "GET", "write", "anyone", (202,), _async_export, label="layer-export queued job"),
     # Write methods on read addresses: refused alike for every layer (405), nothing changes.
     Row("layer-detail", "DELETE", "write", "owner", (204,), lambda c, t: c.delete(f"/api/layers/{t.slug}/")),
+    Row("layer-observations", "POST", "write", "owner", (200,), lambda c, t: _json_post(
+        c, f"/api/layers/{t.slug}/observations/",
+        {"type": "Feature", "id": "obs-1", "geometry": {"type": "Point", "coordinates": [106.41, 10.54]},
+         "properties": {"name": "mới"}})),
     Row("layer-detail", "PATCH", "write", "anyone", (405,),
         lambda c, t: _json_post(c, f"/api/layers/{t.slug}/", {"access": "public"}, "patch")),
     Row("layer-feature", "DELETE", "write", "anyone", (405,),
