@@ -83,6 +83,14 @@ FEATURES = Sql("layers_feature AS f")
 TRUE = Sql("true")
 
 
+def features_as(alias: str) -> Sql:
+    """The feature table under another alias, for a statement that reads a second layer beside `f`
+    (an alert rule's areas are the planners' zones: features of the zones layer)."""
+    if not alias.isidentifier() or alias == "f":
+        raise ValueError(alias)
+    return Sql(f"layers_feature AS {alias}")
+
+
 def where(conditions: Iterable[Sql]) -> Sql:
     """All of the conditions (each one self-contained), or `true` when there is none."""
     conditions = [c for c in conditions if c.text]

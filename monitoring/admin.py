@@ -5,8 +5,12 @@ from django.core.exceptions import ValidationError
 
 from layers.widgets import OfflineMapWidget
 from monitoring.layers import sync_layer
+from monitoring.rules import check_rule
 from monitoring.models import (
     AdminUnit,
+    AlertEvent,
+    AlertRule,
+    Silence,
     BoundaryVersion,
     Crosswalk,
     Indicator,
@@ -112,3 +116,41 @@ class ValueHistoryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class AlertRuleForm(forms.ModelForm):
+    class Meta:
+        model = AlertRule
+        exclude = ["last_evaluated_at", "seen_version", "last_error"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # The same checks as the API (monitoring.rules.check_rule); chosen units are checked after saving.
+        candidate = AlertRule(**{k: v for k, v in cleaned.items() if k != "units"})
+        try:
+            check_rule(candidate)
+        except ValidationError as refused:
+            for field, messages in refused.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    form = AlertRuleForm
+    list_display = ["slug", "title_vi", "metric", "layer", "indicator", "threshold", "recovery", "severity", "enabled",
+                    "last_evaluated_at", "last_error"]
+    list_filter = ["metric", "severity", "enabled"]
+    filter_horizontal = ["units"]
+    readonly_fields = ["last_evaluated_at", "last_error"]
+
+
+@admin.register(AlertEvent)
+class AlertEventAdmin(admin.ModelAdmin):
+    list_display = ["rule", "area_name", "severity", "fired_at", "peak_value", "acknowledged_at", "resolved_at"]
+    list_filter = ["severity", "rule"]
+
+
+@admin.register(Silence)
+class SilenceAdmin(admin.ModelAdmin):
+    list_display = ["rule", "area_key", "ends_at", "reason", "created_by"]
