@@ -351,3 +351,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 *
 # Monitoring: the most rows one submission (CSV, XLSX or JSON) may hold, and the largest upload.
 MONITORING_MAX_ROWS = env.int("MONITORING_MAX_ROWS", default=100_000)
 MONITORING_MAX_UPLOAD_BYTES = env.int("MONITORING_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Alerts: how often the beat looks for rules that are due (their interval ran out, or the layer or
+# indicator they watch has a new version), so new data is evaluated within this many seconds.
+MONITORING_ALERTS_POLL_SECONDS = env.float("MONITORING_ALERTS_POLL_SECONDS", default=5.0)
+CELERY_BEAT_SCHEDULE = {
+    "monitoring-evaluate-alerts": {"task": "monitoring.evaluate_alerts", "schedule": MONITORING_ALERTS_POLL_SECONDS},
+}

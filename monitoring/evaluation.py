@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from monitoring.models import AlertEvent, AlertRule, AlertState, AlertStatus, Comparison
@@ -151,18 +153,50 @@ def _raise_peak(rule: AlertRule, event_id: int, value: float) -> None:
 
 
 def evaluate(rule: AlertRule, *, now: datetime | None = None) -> list[AlertEvent]:
-    """Evaluate one rule; on failure the rule and its states record the error (re-raised as None)."""
+    """Evaluate one rule, unless another evaluation of it is running (its advisory lock is taken:
+    that one will see the same data). On failure the rule and its states record the error."""
     now = now or timezone.now()
+    seen = watched_version(rule)
     try:
         with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_SPACE, rule.pk])
+                if not cur.fetchone()[0]:
+                    return []
             events = apply(rule, plan(rule, now=now), now=now)
     except Exception as exc:  # one rule's failure is recorded and never stops the others
         log.exception("alert rule %s failed", rule.slug)
-        AlertRule.objects.filter(pk=rule.pk).update(last_error=str(exc)[:2000], last_evaluated_at=now)
+        AlertRule.objects.filter(pk=rule.pk).update(last_error=str(exc)[:2000], last_evaluated_at=now, seen_version=seen)
         AlertState.objects.filter(rule=rule).update(status=AlertStatus.ERROR, evaluated_at=now)
         return []
-    AlertRule.objects.filter(pk=rule.pk).update(last_error="", last_evaluated_at=now)
+    AlertRule.objects.filter(pk=rule.pk).update(last_error="", last_evaluated_at=now, seen_version=seen)
     return events
+
+
+# The first key of the rules' advisory locks (the second is the rule's id).
+LOCK_SPACE = 15
+
+
+def watched_version(rule: AlertRule) -> int:
+    layer = rule.layer if rule.layer_id else (rule.indicator.layer if rule.indicator_id else None)
+    return layer.version if layer is not None else 0
+
+
+def due_rules(*, now: datetime) -> QuerySet[AlertRule]:
+    """Enabled rules never evaluated, whose interval ran out, or whose layer (the indicator's layer)
+    has a version they have not seen: a layer version bump, an indicator publish, a new raster."""
+    watched = Coalesce(F("layer__version"), F("indicator__layer__version"), Value(0))
+    next_at = ExpressionWrapper(F("last_evaluated_at") + timedelta(seconds=1) * F("interval_seconds"),
+                                output_field=DateTimeField())
+    return (AlertRule.objects.filter(enabled=True).select_related("layer", "indicator__layer")
+            .annotate(watched=watched, next_at=next_at)
+            .filter(Q(last_evaluated_at__isnull=True) | Q(next_at__lte=now) | ~Q(watched=F("seen_version")))
+            .order_by("pk"))
+
+
+def evaluate_due(*, now: datetime | None = None) -> list[AlertEvent]:
+    now = now or timezone.now()
+    return evaluate_rules(list(due_rules(now=now)), now=now)
 
 
 def evaluate_rules(rules, *, now: datetime | None = None) -> list[AlertEvent]:

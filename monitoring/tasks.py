@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import transaction
 
+from monitoring import evaluation
 from monitoring.layers import refresh_features
 from monitoring.models import Indicator
 
@@ -16,3 +17,9 @@ def refresh_layer(indicator_id: int) -> int:
 
 def queue_refresh(indicator_ids: list[int]) -> None:
     transaction.on_commit(lambda: [refresh_layer.delay(pk) for pk in indicator_ids])
+
+
+@shared_task(name="monitoring.evaluate_alerts", ignore_result=True)
+def evaluate_alerts() -> int:
+    """On the beat: evaluate the rules that are due; the number of events that fired or resolved."""
+    return len(evaluation.evaluate_due())

@@ -21,7 +21,8 @@ from layers.tokens import create_token
 from tests.departments import make_department
 
 # Every shared fixture is one of this conftest's or of these modules': no test module imports fixtures.
-pytest_plugins = ["tests.province", "tests.wall_world", "tests.demo_world", "tests.monitoring_world"]
+pytest_plugins = ["tests.province", "tests.wall_world", "tests.demo_world", "tests.monitoring_world",
+                  "tests.alert_world"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"

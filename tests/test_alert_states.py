@@ -3,7 +3,7 @@ swinging around 4 g/l for a day on a simulated clock, traffic incidents per comm
 period, an area without data, two evaluations racing, a broken rule beside a good one, bad rules
 refused, and a rule on the restricted dengue layer hidden from an outsider."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
@@ -14,38 +14,13 @@ from layers.models import Feature, Layer, TimeKind
 from monitoring.evaluation import apply, evaluate, evaluate_rules, plan
 from monitoring.models import AdminUnit, AlertEvent, AlertRule, AlertState, BoundaryVersion
 from monitoring.rules import check_rule, visible_rules
+from tests.alert_world import START, reading, salinity_rule
 from tests.conftest import make_layer
 
-START = datetime(2026, 3, 1, tzinfo=dt_timezone.utc)
-STATION_SCHEMA = [
-    {"name": "station_code", "type": "string", "label_vi": "Mã trạm", "label_en": "Station"},
-    {"name": "salinity_gl", "type": "number", "label_vi": "Độ mặn", "label_en": "Salinity"},
-]
 INCIDENT_SCHEMA = [
     {"name": "kind", "type": "string", "label_vi": "Loại", "label_en": "Kind"},
     {"name": "injured", "type": "integer", "label_vi": "Bị thương", "label_en": "Injured"},
 ]
-
-
-def reading(layer: Layer, at: datetime, value: float, station: str = "MN-BX") -> None:
-    Feature.objects.create(layer=layer, source_id=f"{station}-{at.isoformat()}", geom=GEOSGeometry("POINT(106.45 10.62)"),
-                           properties={"station_code": station, "salinity_gl": value}, time_start=at, time_end=at)
-
-
-@pytest.fixture
-def stations(db) -> Layer:
-    return make_layer("salinity-alerts", time_kind=TimeKind.INSTANT, domain="water", property_schema=STATION_SCHEMA)
-
-
-def salinity_rule(layer: Layer, **fields) -> AlertRule:
-    defaults = dict(slug="salinity-4", title_vi="Độ mặn trên 4 g/l", title_en="Salinity over 4 g/l", metric="station",
-                    layer=layer, aggregate="max", property="salinity_gl", window_hours=1, area_kind="stations",
-                    threshold=4.0, recovery=3.5, pending_seconds=1800, severity="critical")
-    rule = AlertRule(**(defaults | fields))
-    check_rule(rule)
-    rule.save()
-    return rule
-
 
 @pytest.fixture
 def communes(db) -> tuple[BoundaryVersion, AdminUnit, AdminUnit]:

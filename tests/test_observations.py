@@ -3,7 +3,8 @@ sensors would: a token that may write the readings layer, station readings or Ge
 a bad batch, another department's token, and a stream whose version bumps are coalesced."""
 
 import time
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.contrib.auth.models import User
