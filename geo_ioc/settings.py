@@ -354,6 +354,16 @@ MONITORING_MAX_UPLOAD_BYTES = env.int("MONITORING_MAX_UPLOAD_BYTES", default=20 
 # Alerts: how often the beat looks for rules that are due (their interval ran out, or the layer or
 # indicator they watch has a new version), so new data is evaluated within this many seconds.
 MONITORING_ALERTS_POLL_SECONDS = env.float("MONITORING_ALERTS_POLL_SECONDS", default=5.0)
+# Alert notifications: e-mail through Django's SMTP backend (EMAIL_*), webhooks signed with their
+# channel's secret. A delivery is tried this many times with a doubling pause from 10 s; a webhook
+# failing this many times in a row is disabled (shown so in the admin) until someone enables it.
+MONITORING_DELIVERY_ATTEMPTS = env.int("MONITORING_DELIVERY_ATTEMPTS", default=5)
+MONITORING_WEBHOOK_MAX_FAILURES = env.int("MONITORING_WEBHOOK_MAX_FAILURES", default=5)
+MONITORING_WEBHOOK_TIMEOUT = env.float("MONITORING_WEBHOOK_TIMEOUT", default=5.0)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Geo IOC <canh-bao@geo-ioc.local>")
 CELERY_BEAT_SCHEDULE = {
     "monitoring-evaluate-alerts": {"task": "monitoring.evaluate_alerts", "schedule": MONITORING_ALERTS_POLL_SECONDS},
 }

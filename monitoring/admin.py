@@ -5,20 +5,22 @@ from django.core.exceptions import ValidationError
 
 from layers.widgets import OfflineMapWidget
 from monitoring.layers import sync_layer
-from monitoring.rules import check_rule
 from monitoring.models import (
     AdminUnit,
     AlertEvent,
     AlertRule,
-    Silence,
     BoundaryVersion,
     Crosswalk,
     Indicator,
+    Notification,
+    NotificationChannel,
     Service,
+    Silence,
     Submission,
     Value,
     ValueHistory,
 )
+from monitoring.rules import check_rule
 
 
 class IndicatorInline(admin.TabularInline):
@@ -141,7 +143,7 @@ class AlertRuleAdmin(admin.ModelAdmin):
     list_display = ["slug", "title_vi", "metric", "layer", "indicator", "threshold", "recovery", "severity", "enabled",
                     "last_evaluated_at", "last_error"]
     list_filter = ["metric", "severity", "enabled"]
-    filter_horizontal = ["units"]
+    filter_horizontal = ["units", "recipient_users", "recipient_groups", "channels"]
     readonly_fields = ["last_evaluated_at", "last_error"]
 
 
@@ -154,3 +156,15 @@ class AlertEventAdmin(admin.ModelAdmin):
 @admin.register(Silence)
 class SilenceAdmin(admin.ModelAdmin):
     list_display = ["rule", "area_key", "ends_at", "reason", "created_by"]
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "owner", "failures", "disabled_at", "last_error"]
+    readonly_fields = ["failures", "last_error"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["rule", "kind", "recipient", "channel", "status", "attempts", "sent_at", "error"]
+    list_filter = ["kind", "status"]

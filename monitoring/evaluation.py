@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from monitoring.models import AlertEvent, AlertRule, AlertState, AlertStatus, Comparison
+from monitoring.notifications import notify_transitions
 from monitoring.rules import AreaValue, metric_sql
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,9 @@ def plan(rule: AlertRule, *, now: datetime) -> list[Change]:
     if new:
         AlertState.objects.bulk_create(new, ignore_conflicts=True)
         states = {s.area_key: s for s in AlertState.objects.filter(rule=rule)}
+    # An area the statement no longer yields (a station without readings in the window) has no data.
+    seen = {a.key for a in areas}
+    areas += [AreaValue(key, state.area_name, None, None) for key, state in states.items() if key not in seen]
     changes = []
     for area in areas:
         state = states[area.key]
@@ -170,6 +174,7 @@ def evaluate(rule: AlertRule, *, now: datetime | None = None) -> list[AlertEvent
         AlertState.objects.filter(rule=rule).update(status=AlertStatus.ERROR, evaluated_at=now)
         return []
     AlertRule.objects.filter(pk=rule.pk).update(last_error="", last_evaluated_at=now, seen_version=seen)
+    notify_transitions(rule, events, now=now)
     return events
 
 

@@ -326,6 +326,27 @@ class Severity(models.TextChoices):
     CRITICAL = "critical", "Nghiêm trọng / Critical"
 
 
+class ChannelKind(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+
+
+class NotificationChannel(models.Model):
+    """A webhook: JSON posted to `url`, signed with HMAC-SHA256 of the body under `secret`
+    (header X-Geo-IOC-Signature: sha256=<hex>). It carries only what its `owner` may see."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=ChannelKind.choices, default=ChannelKind.WEBHOOK)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    failures = models.PositiveIntegerField(default=0)  # in a row
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}{' (disabled)' if self.disabled_at else ''}"
+
+
 class AlertRule(models.Model):
     """A metric per area compared with a threshold (monitoring.rules builds its one statement,
     monitoring.evaluation moves the states). Who may see a rule: whoever may see everything it names
@@ -361,6 +382,11 @@ class AlertRule(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Recipients by e-mail: users, and the members of groups (a department is a group). Each gets a
+    # message only if they may see the rule (monitoring.notifications.recipients).
+    recipient_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    recipient_groups = models.ManyToManyField("auth.Group", blank=True, related_name="+")
+    channels = models.ManyToManyField(NotificationChannel, blank=True, related_name="rules")
     last_evaluated_at = models.DateTimeField(null=True, blank=True)
     # The version of the watched layer (the indicator's layer) at the last evaluation: a newer one
     # means new data, and the rule is evaluated without waiting for its interval.
@@ -457,3 +483,31 @@ class Silence(models.Model):
 
     def __str__(self) -> str:
         return f"silence {self.rule_id}/{self.area_key or '*'} until {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationKind(models.TextChoices):
+    FIRED = "fired", "Cảnh báo / Fired"
+    RESOLVED = "resolved", "Đã hết / Resolved"
+    REMINDER = "reminder", "Nhắc lại / Reminder"
+
+
+class Notification(models.Model):
+    """One message about one or more events of one rule (grouped) to one recipient or webhook."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=NotificationKind.choices)
+    events = models.ManyToManyField(AlertEvent, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="+")
+    channel = models.ForeignKey(NotificationChannel, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, default="queued")  # queued, sent, failed, dropped
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.rule_id} → {self.recipient_id or self.channel_id} ({self.status})"
