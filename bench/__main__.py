@@ -15,7 +15,7 @@ import environ
 from bench import report
 
 # Each module has run(args) -> list[report.Row]; they run in this order, in one process.
-BENCHES = ["geojson_bench", "imports_bench", "tiles_bench", "counts_bench", "monitoring_bench"]
+BENCHES = ["geojson_bench", "imports_bench", "tiles_bench", "counts_bench", "monitoring_bench", "alerts_bench"]
 
 
 def _use_bench_database() -> None:

@@ -301,7 +301,7 @@ def _publish_coalesced(layer: Layer) -> str:
         cur.execute("SELECT extract(epoch FROM clock_timestamp() - updated_at) FROM layers_layer"
                     " WHERE id = %s FOR UPDATE", [layer.pk])
         (since,) = cur.fetchone()
-    if since >= interval:
+    if since >= interval and not cache.get(_pending_key(layer.pk)):
         publish_changes(layer)
         return "now"
     countdown = max(0.0, interval - float(since))
@@ -320,16 +320,18 @@ def _queue_deferred_publish(layer_id: int, countdown: float) -> None:
 
     # One queued bump per layer: the mark outlives a lost task only briefly, then a write queues anew.
     if cache.add(_pending_key(layer_id), 1, timeout=max(5, int(countdown * 5) + 1)):
-        publish_observations.apply_async((layer_id,), countdown=countdown)
+        version = Layer.objects.filter(pk=layer_id).values_list("version", flat=True).first()
+        publish_observations.apply_async((layer_id, version), countdown=countdown)
 
 
-def publish_deferred(layer_id: int) -> bool:
+def publish_deferred(layer_id: int, version: int | None = None) -> bool:
     """The deferred bump: clear the mark first (a write after this queues its own), then publish
-    what the writes before committed."""
+    what the writes before committed — unless the layer was published after they were (its version
+    moved past `version`, the one seen when the bump was queued)."""
     cache.delete(_pending_key(layer_id))
-    layer = Layer.objects.filter(pk=layer_id).first()
-    if layer is None:
-        return False
     with transaction.atomic():
+        layer = Layer.objects.select_for_update().filter(pk=layer_id).first()
+        if layer is None or (version is not None and layer.version > version):
+            return False
         publish_changes(layer)
     return True

@@ -34,7 +34,7 @@ def queue_export(export_id: int) -> None:
 
 
 @shared_task(name="layers.publish_observations")
-def publish_observations(layer_id: int) -> bool:
+def publish_observations(layer_id: int, version: int | None = None) -> bool:
     from layers import observations
 
-    return observations.publish_deferred(layer_id)
+    return observations.publish_deferred(layer_id, version)

@@ -69,8 +69,8 @@ class Change:
     moved: bool  # status or pending start changed, or a transition: written alone, conditionally
 
 
-def read_metric(rule: AlertRule, *, now: datetime) -> list[AreaValue]:
-    statement = metric_sql(rule, now=now)
+def read_metric(rule: AlertRule, *, now: datetime, geometry: bool = False) -> list[AreaValue]:
+    statement = metric_sql(rule, now=now, geometry=geometry)
     with connection.cursor() as cur:
         cur.execute(statement.text, statement.params)
         return [AreaValue(str(key), name, geom, None if value is None else float(value))
@@ -81,13 +81,15 @@ def plan(rule: AlertRule, *, now: datetime) -> list[Change]:
     """What one evaluation would change: read the metric and the states, decide. Writes only the
     states of areas seen for the first time (normal, revision 0)."""
     areas = read_metric(rule, now=now)
-    states = {s.area_key: s for s in AlertState.objects.filter(rule=rule)}
+    states = {s.area_key: s for s in AlertState.objects.filter(rule=rule).defer("geom")}
+    if any(a.key not in states for a in areas):
+        areas = read_metric(rule, now=now, geometry=True)  # new areas: read their outlines once
     new = [AlertState(rule=rule, area_key=a.key, area_name=a.name[:200], since=now,
                       geom=GEOSGeometry(a.geom_hex) if a.geom_hex else None)
            for a in areas if a.key not in states]
     if new:
         AlertState.objects.bulk_create(new, ignore_conflicts=True)
-        states = {s.area_key: s for s in AlertState.objects.filter(rule=rule)}
+        states = {s.area_key: s for s in AlertState.objects.filter(rule=rule).defer("geom")}
     # An area the statement no longer yields (a station without readings in the window) has no data.
     seen = {a.key for a in areas}
     areas += [AreaValue(key, state.area_name, None, None) for key, state in states.items() if key not in seen]
@@ -116,13 +118,15 @@ def apply(rule: AlertRule, changes: list[Change], *, now: datetime) -> list[Aler
 
 
 def _store_values(changes: list[Change], *, now: datetime) -> None:
-    """The latest value of every area that did not move, in one statement."""
+    """The latest value of every area that did not move, in one statement; rows whose value is the
+    same are not written (most of them, most of the time: the rule's last_evaluated_at says when)."""
     if not changes:
         return
     with connection.cursor() as cur:
         cur.execute(
             "UPDATE monitoring_alertstate AS s SET value = v.value, evaluated_at = %s"
-            " FROM unnest(%s::bigint[], %s::float8[]) AS v(id, value) WHERE s.id = v.id",
+            " FROM unnest(%s::bigint[], %s::float8[]) AS v(id, value)"
+            " WHERE s.id = v.id AND s.value IS DISTINCT FROM v.value",
             [now, [c.state_id for c in changes], [c.area.value for c in changes]],
         )
 

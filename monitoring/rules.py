@@ -111,10 +111,11 @@ def _check_layer_metric(rule: AlertRule, bad) -> None:
         bad("window_hours", _("A layer with time needs a window in hours."))
 
 
-def metric_sql(rule: AlertRule, *, now: datetime) -> Sql:
-    """The rule's one statement (see the module's docstring)."""
+def metric_sql(rule: AlertRule, *, now: datetime, geometry: bool = False) -> Sql:
+    """The rule's one statement (see the module's docstring). The areas' outlines (hex EWKB) only
+    with `geometry`: a commune's outline is read once, when its state is created, not every time."""
     if rule.metric == Metric.INDICATOR:
-        return _indicator_sql(rule)
+        return _indicator_sql(rule, geometry)
     features = [query.in_layer(rule.layer_id)]
     if rule.window_hours is not None:
         features.append(query.during(now - timedelta(hours=rule.window_hours), now))
@@ -125,14 +126,14 @@ def metric_sql(rule: AlertRule, *, now: datetime) -> Sql:
     if rule.metric == Metric.STATION:
         code = query.text(STATION_PROPERTY)
         return (
-            "SELECT s.key, s.key, encode(ST_AsEWKB(s.geom), 'hex'), s.value FROM (SELECT " + code
+            "SELECT s.key, s.key, " + _outline("s", geometry) + ", s.value FROM (SELECT " + code
             + " AS key, ST_PointOnSurface(ST_Collect(f.geom)) AS geom, " + aggregate
             + " AS value FROM " + query.FEATURES + " CROSS JOIN LATERAL (SELECT " + value + " AS v) AS x WHERE "
             + query.where(features) + " AND " + code + " IS NOT NULL GROUP BY 1) AS s"
         )
     areas = _areas_sql(rule)
     return (
-        "SELECT a.key, a.name, encode(ST_AsEWKB(a.geom), 'hex'), agg.value FROM (" + areas + ") AS a"
+        "SELECT a.key, a.name, " + _outline("a", geometry) + ", agg.value FROM (" + areas + ") AS a"
         " LEFT JOIN LATERAL (SELECT " + aggregate + " AS value FROM " + query.FEATURES
         + " CROSS JOIN LATERAL (SELECT " + value + " AS v) AS x WHERE " + query.where(features)
         + " AND ST_Intersects(f.geom, a.geom)) AS agg ON true"
@@ -155,10 +156,14 @@ def _areas_sql(rule: AlertRule) -> Sql:
                " WHERE u.version_id = %s AND u.level = %s", [rule.boundary_id, rule.level])
 
 
-def _indicator_sql(rule: AlertRule) -> Sql:
+def _outline(alias: str, geometry: bool) -> str:
+    return f"encode(ST_AsEWKB({alias}.geom), 'hex')" if geometry else "NULL::text"
+
+
+def _indicator_sql(rule: AlertRule, geometry: bool) -> Sql:
     values = unit_values_sql(rule.indicator, rule.boundary or _current_boundary(), Window())
     return (
-        "SELECT a.key, a.name, encode(ST_AsEWKB(a.geom), 'hex'), v.value FROM (" + _areas_sql(rule) + ") AS a"
+        "SELECT a.key, a.name, " + _outline("a", geometry) + ", v.value FROM (" + _areas_sql(rule) + ") AS a"
         " LEFT JOIN (SELECT DISTINCT ON (r.unit_id) r.unit_id, r.value FROM (" + values + ") AS r"
         " ORDER BY r.unit_id, r.period_start DESC) AS v ON v.unit_id::text = a.key"
     )

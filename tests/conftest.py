@@ -200,6 +200,16 @@ def wait_for(predicate, timeout: float, what: str, every: float = 0.1):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def worker_idle() -> bool:
+    """Whether the test Celery worker holds no task (running, reserved or waiting for its countdown):
+    a transactional test waits on it before its tables are flushed under a task's feet."""
+    from geo_ioc.celery import app
+
+    inspect = app.control.inspect(timeout=1)
+    answers = [inspect.active(), inspect.reserved(), inspect.scheduled()]
+    return all(answer is not None and not any(answer.values()) for answer in answers)
+
+
 def other_session(**options) -> psycopg.Connection:
     """A connection of its own to the test database: another session than Django's."""
     db = connection.settings_dict

@@ -13,7 +13,7 @@ from monitoring.evaluation import LOCK_SPACE, due_rules, evaluate
 from monitoring.models import AlertEvent, AlertRule, AlertState
 from monitoring.tasks import evaluate_alerts
 from tests.alert_world import START, STATION_SCHEMA, reading, salinity_rule
-from tests.conftest import make_layer, other_session, token_client, wait_for
+from tests.conftest import make_layer, other_session, token_client, wait_for, worker_idle
 from tests.departments import make_department
 
 
@@ -57,7 +57,10 @@ def test_a_reading_pushed_over_the_api_fires_its_rule_on_the_worker_within_secon
             "geometry": {"type": "Point", "coordinates": [106.45, 10.62]},
             "properties": {"station_code": "MN-BX", "salinity_gl": 4.8}}
     assert token_client(logger).post(f"/api/layers/{layer.slug}/observations/", body, format="json").status_code == 200
-    assert Layer.objects.get(pk=layer.pk).version > AlertRule.objects.get(pk=rule.pk).seen_version
+    seen = AlertRule.objects.get(pk=rule.pk).seen_version
+    # Published at once or by the deferred bump (the layer was published a moment ago, when made).
+    wait_for(lambda: Layer.objects.get(pk=layer.pk).version > seen, 5, "the reading published")
     evaluate_alerts.delay()  # what the beat sends every MONITORING_ALERTS_POLL_SECONDS
     event = wait_for(lambda: AlertEvent.objects.filter(rule=rule).first(), 20, "the rule fired on the worker")
     assert (event.area_key, event.fired_value) == ("MN-BX", 4.8)
+    wait_for(worker_idle, 10, "the worker done (notifications, evaluations)")
