@@ -15,8 +15,8 @@ import environ
 from bench import report
 
 # Each module has run(args) -> list[report.Row]; they run in this order, in one process.
-BENCHES = ["geojson_bench", "imports_bench", "tiles_bench", "counts_bench", "monitoring_bench", "ogc_bench",
-           "feedback_bench", "analysis_bench", "load_scenario"]
+BENCHES = ["geojson_bench", "imports_bench", "tiles_bench", "counts_bench", "monitoring_bench", "alerts_bench",
+           "ogc_bench", "feedback_bench", "analysis_bench", "load_scenario"]
 
 
 def _use_bench_database() -> None:

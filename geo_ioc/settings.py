@@ -290,6 +290,10 @@ LAYERS_EXPORT_ASYNC_FEATURES = env.int("LAYERS_EXPORT_ASYNC_FEATURES", default=5
 # Wide and odd files. Properties a layer may have: every one is a column of each tile's statement
 # (PostgreSQL's target lists stop at 1,664) and an entry of the catalog; a wider file is refused.
 LAYERS_MAX_PROPERTIES = env.int("LAYERS_MAX_PROPERTIES", default=500)
+# Live observations (layers.observations): the most rows one POST carries, and the shortest time
+# between two version bumps of a layer under a stream (later writes share one deferred bump).
+LAYERS_OBSERVATIONS_MAX_BATCH = env.int("LAYERS_OBSERVATIONS_MAX_BATCH", default=1000)
+LAYERS_OBSERVATIONS_PUBLISH_INTERVAL = env.float("LAYERS_OBSERVATIONS_PUBLISH_INTERVAL", default=1.0)
 # Degrees a coordinate may lie past ±180/±90 and be clamped onto the limit (a rounding error, such as
 # Natural Earth's 180.00000000000006) rather than refused.
 LAYERS_IMPORT_COORDINATE_TOLERANCE = env.float("LAYERS_IMPORT_COORDINATE_TOLERANCE", default=1e-9)
@@ -328,7 +332,7 @@ FEEDBACK_REQUESTS_PAGE_MAX = env.int("FEEDBACK_REQUESTS_PAGE_MAX", default=1000)
 # the demo scenes carry their own as-of time, since the demo data is from 2022.
 WALL_NOW = env.str("WALL_NOW", default="")
 WALL_STATE_POLL_MS = env.int("WALL_STATE_POLL_MS", default=1000)
-WALL_DATA_POLL_MS = env.int("WALL_DATA_POLL_MS", default=10_000)
+WALL_DATA_POLL_MS = env.int("WALL_DATA_POLL_MS", default=3_000)
 WALL_DEFAULT_PLAYLIST = env.str("WALL_DEFAULT_PLAYLIST", default="long-an-ioc")
 # A display signed in with ?token= stays signed in this long (or until its token is deleted).
 WALL_DISPLAY_SESSION_DAYS = env.int("WALL_DISPLAY_SESSION_DAYS", default=365)
@@ -419,3 +423,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 *
 # Monitoring: the most rows one submission (CSV, XLSX or JSON) may hold, and the largest upload.
 MONITORING_MAX_ROWS = env.int("MONITORING_MAX_ROWS", default=100_000)
 MONITORING_MAX_UPLOAD_BYTES = env.int("MONITORING_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Alerts: how often the beat looks for rules that are due (their interval ran out, or the layer or
+# indicator they watch has a new version), so new data is evaluated within this many seconds.
+MONITORING_ALERTS_POLL_SECONDS = env.float("MONITORING_ALERTS_POLL_SECONDS", default=5.0)
+# Alert notifications: e-mail through Django's SMTP backend (EMAIL_*), webhooks signed with their
+# channel's secret. A delivery is tried this many times with a doubling pause from 10 s; a webhook
+# failing this many times in a row is disabled (shown so in the admin) until someone enables it.
+MONITORING_DELIVERY_ATTEMPTS = env.int("MONITORING_DELIVERY_ATTEMPTS", default=5)
+MONITORING_WEBHOOK_MAX_FAILURES = env.int("MONITORING_WEBHOOK_MAX_FAILURES", default=5)
+MONITORING_WEBHOOK_TIMEOUT = env.float("MONITORING_WEBHOOK_TIMEOUT", default=5.0)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Geo IOC <canh-bao@geo-ioc.local>")
+CELERY_BEAT_SCHEDULE = {
+    "monitoring-evaluate-alerts": {"task": "monitoring.evaluate_alerts", "schedule": MONITORING_ALERTS_POLL_SECONDS},
+}

@@ -16,6 +16,7 @@ api = [
     path("layers/<slug:slug>/rollback/", history_views.LayerRollback.as_view(), name="layer-rollback"),
     path("layers/<slug:slug>/restore/", history_views.LayerRestore.as_view(), name="layer-restore"),
     path("layers/<slug:slug>/features/", views.FeatureCollection.as_view(), name="layer-features"),
+    path("layers/<slug:slug>/observations/", views.Observations.as_view(), name="layer-observations"),
     path("layers/<slug:slug>/features/<str:feature_id>/", views.FeatureDetail.as_view(), name="layer-feature"),
     path("layers/<slug:slug>/export.<str:fmt>", export_views.LayerExport.as_view(), name="layer-export"),
     path("layers/<slug:slug>/raster.tif", raster_views.RasterFile.as_view(), name="layer-raster"),

@@ -81,13 +81,14 @@ _PLACEHOLDER = re.compile(r"(?<!%)%s")
 # the layer's own partition and its indexes, see layers.storage).
 FEATURES = Sql("layers_feature AS f")
 TRUE = Sql("true")
-_ALIAS = re.compile(r"^[a-z]$")
+_ALIAS = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
 def features_as(alias: str) -> Sql:
-    """The feature table under another one-letter alias, for a question about two sets of features
-    (proximity: `f` near `b`; units: `u` holding `f`). Only `f` has the expressions below."""
-    if not _ALIAS.match(alias):
+    """The feature table under another alias, for a question about two sets of features (proximity:
+    `f` near `b`; units: `u` holding `f`; an alert rule's areas: the planners' zones beside `f`). Only
+    `f` has the expressions below; the alias is a plain lower-case name, never a value."""
+    if not _ALIAS.match(alias) or alias == "f":
         raise ValueError(alias)
     return Sql(f"layers_feature AS {alias}")
 

@@ -71,3 +71,10 @@ def requeue_imports() -> int:
 
 def queue_export(export_id: int) -> None:
     transaction.on_commit(lambda: build_export.delay(export_id))
+
+
+@shared_task(name="layers.publish_observations")
+def publish_observations(layer_id: int, version: int | None = None) -> bool:
+    from layers import observations
+
+    return observations.publish_deferred(layer_id, version)

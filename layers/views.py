@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
@@ -14,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from layers import geojson
+from layers import geojson, observations
 from layers.access import access_scope, get_visible_layer, get_writable_layer, visible_layers
 from layers.catalog import delete_layer, save_style
 from layers.conditional import exact_vary, make_etag, request_matches
@@ -206,3 +207,29 @@ def _not_modified(etag: str, layer: Layer) -> HttpResponse:
 
 def _geojson_response(body: bytes, etag: str, layer: Layer) -> HttpResponse:
     return _cache_headers(HttpResponse(body, content_type=GEOJSON), etag, layer)
+
+
+class Observations(APIView):
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="{received, inserted, updated, unchanged, published}"),
+                   400: OpenApiResponse(description="A bad row: the whole batch is refused, each bad row named in `fields`"),
+                   401: OpenApiResponse(description="No token or session"),
+                   403: OpenApiResponse(description="Visible, but not a layer of the caller's departments"),
+                   404: OpenApiResponse(description="Unknown, or hidden from the caller")},
+        summary="Push live observations into a layer (apps and sensors with a token that may write it)",
+        description=(
+            "The body is a GeoJSON Feature or FeatureCollection (each feature's `id` is its source id; a "
+            "time layer takes JSON-FG `time`: an RFC 3339 instant, `{\"instant\": t}` or `{\"interval\": [s, e]}`), "
+            "or, for a layer of station readings (a `station_code` property), `{\"station\", \"time\", \"values\"}` "
+            "or `{\"readings\": [...]}`. Properties are checked against the layer's schema; one bad row refuses "
+            "the whole batch. A retry with the same ids changes nothing. The layer's version is bumped at most "
+            "about once per LAYERS_OBSERVATIONS_PUBLISH_INTERVAL (`published`: now, soon or nothing)."
+        ),
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        written = observations.receive(get_writable_layer(request.user, slug), request.data)
+        return Response({"received": written.received, "inserted": written.inserted, "updated": written.updated,
+                         "unchanged": written.unchanged, "published": written.published})

@@ -7,14 +7,20 @@ from layers.widgets import OfflineMapWidget
 from monitoring.layers import sync_layer
 from monitoring.models import (
     AdminUnit,
+    AlertEvent,
+    AlertRule,
     BoundaryVersion,
     Crosswalk,
     Indicator,
+    Notification,
+    NotificationChannel,
     Service,
+    Silence,
     Submission,
     Value,
     ValueHistory,
 )
+from monitoring.rules import check_rule
 
 
 class IndicatorInline(admin.TabularInline):
@@ -112,3 +118,53 @@ class ValueHistoryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class AlertRuleForm(forms.ModelForm):
+    class Meta:
+        model = AlertRule
+        exclude = ["last_evaluated_at", "seen_version", "last_error"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # The same checks as the API (monitoring.rules.check_rule); chosen units are checked after saving.
+        candidate = AlertRule(**{k: v for k, v in cleaned.items() if k != "units"})
+        try:
+            check_rule(candidate)
+        except ValidationError as refused:
+            for field, messages in refused.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    form = AlertRuleForm
+    list_display = ["slug", "title_vi", "metric", "layer", "indicator", "threshold", "recovery", "severity", "enabled",
+                    "last_evaluated_at", "last_error"]
+    list_filter = ["metric", "severity", "enabled"]
+    filter_horizontal = ["units", "recipient_users", "recipient_groups", "channels"]
+    readonly_fields = ["last_evaluated_at", "last_error"]
+
+
+@admin.register(AlertEvent)
+class AlertEventAdmin(admin.ModelAdmin):
+    list_display = ["rule", "area_name", "severity", "fired_at", "peak_value", "acknowledged_at", "resolved_at"]
+    list_filter = ["severity", "rule"]
+
+
+@admin.register(Silence)
+class SilenceAdmin(admin.ModelAdmin):
+    list_display = ["rule", "area_key", "ends_at", "reason", "created_by"]
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "owner", "failures", "disabled_at", "last_error"]
+    readonly_fields = ["failures", "last_error"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["rule", "kind", "recipient", "channel", "status", "attempts", "sent_at", "error"]
+    list_filter = ["kind", "status"]

@@ -287,3 +287,227 @@ class ValueHistory(models.Model):
     class Meta:
         ordering = ["indicator", "unit", "period_start", "replaced_at"]
         indexes = [models.Index(fields=["indicator", "unit", "period_start"], name="value_history_key")]
+
+
+# --- Alerts (issue #15): rules watch a metric per area; a state per (rule, area); events; silences ---------
+
+
+class Metric(models.TextChoices):
+    INDICATOR = "indicator", "Chỉ số theo đơn vị / Indicator per unit"
+    LAYER = "layer", "Tổng hợp đối tượng theo đơn vị / Layer aggregate per unit"
+    STATION = "station", "Từng trạm / Per station"
+    FRESHNESS = "freshness", "Số liệu trễ hạn / Data late"
+
+
+class LayerAggregate(models.TextChoices):
+    COUNT = "count", "Số đối tượng / Count"
+    SUM = "sum", "Tổng / Sum"
+    AVG = "avg", "Trung bình / Average"
+    MAX = "max", "Lớn nhất / Maximum"
+    MIN = "min", "Nhỏ nhất / Minimum"
+
+
+class AreaKind(models.TextChoices):
+    LEVEL = "level", "Mọi đơn vị của một cấp / Every unit of a level"
+    UNITS = "units", "Các đơn vị được chọn / Chosen units"
+    ZONES = "zones", "Vùng quy hoạch / Planners' zones"
+    STATIONS = "stations", "Trạm / Stations"
+    SERVICES = "services", "Dịch vụ / Services"
+
+
+class Comparison(models.TextChoices):
+    ABOVE = "above", "Vượt trên / Above"
+    BELOW = "below", "Xuống dưới / Below"
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "Thông tin / Info"
+    WARNING = "warning", "Cảnh báo / Warning"
+    CRITICAL = "critical", "Nghiêm trọng / Critical"
+
+
+class ChannelKind(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+
+
+class NotificationChannel(models.Model):
+    """A webhook: JSON posted to `url`, signed with HMAC-SHA256 of the body under `secret`
+    (header X-Geo-IOC-Signature: sha256=<hex>). It carries only what its `owner` may see."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=ChannelKind.choices, default=ChannelKind.WEBHOOK)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    failures = models.PositiveIntegerField(default=0)  # in a row
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}{' (disabled)' if self.disabled_at else ''}"
+
+
+class AlertRule(models.Model):
+    """A metric per area compared with a threshold (monitoring.rules builds its one statement,
+    monitoring.evaluation moves the states). Who may see a rule: whoever may see everything it names
+    (its layer, its indicator's layer; monitoring.rules.visible_rules)."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title_vi = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    # str.format templates: {rule}, {area}, {value}, {threshold}, {unit}.
+    message_vi = models.CharField(max_length=500, blank=True)
+    message_en = models.CharField(max_length=500, blank=True)
+    metric = models.CharField(max_length=12, choices=Metric.choices)
+    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules")
+    layer = models.ForeignKey(Layer, null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules")
+    aggregate = models.CharField(max_length=8, choices=LayerAggregate.choices, blank=True)
+    property = models.CharField(max_length=63, blank=True)
+    # Property conditions in layers.query.having's shape: {"kind": "tai_nan", "speed": {"gte": 60}}.
+    filters = models.JSONField(default=dict, blank=True)
+    window_hours = models.PositiveIntegerField(null=True, blank=True)
+    area_kind = models.CharField(max_length=10, choices=AreaKind.choices, default=AreaKind.LEVEL)
+    boundary = models.ForeignKey(BoundaryVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(max_length=10, choices=UnitLevel.choices, blank=True)
+    units = models.ManyToManyField(AdminUnit, blank=True, related_name="+")
+    comparison = models.CharField(max_length=6, choices=Comparison.choices, default=Comparison.ABOVE)
+    threshold = models.FloatField()
+    # Hysteresis: a firing area resolves only past this value (below it for "above" rules).
+    recovery = models.FloatField(null=True, blank=True)
+    pending_seconds = models.PositiveIntegerField(default=0)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.WARNING)
+    interval_seconds = models.PositiveIntegerField(default=300)
+    repeat_seconds = models.PositiveIntegerField(default=4 * 3600)
+    enabled = models.BooleanField(default=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Recipients by e-mail: users, and the members of groups (a department is a group). Each gets a
+    # message only if they may see the rule (monitoring.notifications.recipients).
+    recipient_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    recipient_groups = models.ManyToManyField("auth.Group", blank=True, related_name="+")
+    channels = models.ManyToManyField(NotificationChannel, blank=True, related_name="rules")
+    last_evaluated_at = models.DateTimeField(null=True, blank=True)
+    # The version of the watched layer (the indicator's layer) at the last evaluation: a newer one
+    # means new data, and the rule is evaluated without waiting for its interval.
+    seen_version = models.PositiveBigIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recovery__isnull=True)
+                | Q(comparison="above", recovery__lte=F("threshold"))
+                | Q(comparison="below", recovery__gte=F("threshold")),
+                name="alert_recovery_on_the_safe_side",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class AlertStatus(models.TextChoices):
+    NORMAL = "normal", "Bình thường / Normal"
+    PENDING = "pending", "Chờ xác nhận / Pending"
+    FIRING = "firing", "Đang cảnh báo / Firing"
+    RESOLVED = "resolved", "Đã hết / Resolved"
+    NO_DATA = "no_data", "Không có số liệu / No data"
+    ERROR = "error", "Lỗi / Error"
+
+
+class AlertState(models.Model):
+    """Where one area of one rule stands. Changed only by a conditional UPDATE on (id, revision)
+    (monitoring.evaluation), so two evaluations at once make one transition."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states")
+    area_key = models.CharField(max_length=200)  # a unit's id, a zone's or station's source id
+    area_name = models.CharField(max_length=200)
+    geom = models.GeometryField(srid=4326, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=AlertStatus.choices, default=AlertStatus.NORMAL)
+    value = models.FloatField(null=True, blank=True)
+    since = models.DateTimeField()
+    pending_since = models.DateTimeField(null=True, blank=True)
+    event = models.ForeignKey("AlertEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revision = models.PositiveBigIntegerField(default=0)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["rule", "area_key"]
+        constraints = [models.UniqueConstraint(fields=["rule", "area_key"], name="alert_state_once_per_area")]
+        indexes = [models.Index(fields=["status"], name="alert_state_status")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.area_key}: {self.status}"
+
+
+class AlertEvent(models.Model):
+    """One firing of one area of a rule, from fire to resolve: the history."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
+    area_key = models.CharField(max_length=200)
+    area_name = models.CharField(max_length=200)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    fired_at = models.DateTimeField()
+    fired_value = models.FloatField()
+    peak_value = models.FloatField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_note = models.CharField(max_length=500, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        indexes = [models.Index(fields=["rule", "fired_at"], name="alert_event_rule_time")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.area_key} {self.fired_at:%Y-%m-%d %H:%M}"
+
+
+class Silence(models.Model):
+    """A rule, or one area of it, muted until a time: states still move, nobody is notified."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="silences")
+    area_key = models.CharField(max_length=200, blank=True)  # blank: every area
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-ends_at"]
+
+    def __str__(self) -> str:
+        return f"silence {self.rule_id}/{self.area_key or '*'} until {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationKind(models.TextChoices):
+    FIRED = "fired", "Cảnh báo / Fired"
+    RESOLVED = "resolved", "Đã hết / Resolved"
+    REMINDER = "reminder", "Nhắc lại / Reminder"
+
+
+class Notification(models.Model):
+    """One message about one or more events of one rule (grouped) to one recipient or webhook."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=NotificationKind.choices)
+    events = models.ManyToManyField(AlertEvent, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="+")
+    channel = models.ForeignKey(NotificationChannel, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, default="queued")  # queued, sent, failed, dropped
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.rule_id} → {self.recipient_id or self.channel_id} ({self.status})"

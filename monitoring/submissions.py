@@ -92,9 +92,10 @@ def read_table(data: bytes, *, file_name: str) -> tuple[str, list[RawRow]]:
 
 
 def _xlsx_cells(data: bytes) -> list[list]:
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
-    from zipfile import BadZipFile
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -1,8 +1,10 @@
 """Celery tasks: thin edges that take ids and call one function, queued with transaction.on_commit."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 
+from monitoring import evaluation, notifications
 from monitoring.layers import refresh_features
 from monitoring.models import Indicator
 
@@ -16,3 +18,24 @@ def refresh_layer(indicator_id: int) -> int:
 
 def queue_refresh(indicator_ids: list[int]) -> None:
     transaction.on_commit(lambda: [refresh_layer.delay(pk) for pk in indicator_ids])
+
+
+@shared_task(name="monitoring.evaluate_alerts", ignore_result=True)
+def evaluate_alerts() -> int:
+    """On the beat: evaluate the rules that are due, then send the reminders that are due; the number
+    of events that fired or resolved."""
+    moved = len(evaluation.evaluate_due())
+    notifications.remind()
+    return moved
+
+
+@shared_task(bind=True, name="monitoring.deliver", ignore_result=True, max_retries=None)
+def deliver(self, notification_id: int) -> str:
+    """Send one alert notification; retried with a doubling pause (10 s, 20 s, …) up to
+    MONITORING_DELIVERY_ATTEMPTS attempts in all."""
+    try:
+        return notifications.deliver(notification_id)
+    except notifications.DeliveryFailed:
+        if self.request.retries + 1 >= settings.MONITORING_DELIVERY_ATTEMPTS:
+            return "failed"
+        raise self.retry(countdown=10 * 2 ** self.request.retries) from None

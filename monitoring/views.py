@@ -3,8 +3,8 @@
 import json
 
 from django.conf import settings
-from django.http import HttpResponse
 from django.db.models import Max, Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _

@@ -458,6 +458,10 @@ LAYER_ROWS = [
     Row("layer-detail", "DELETE", "write", "owner", (204,), lambda c, t: c.delete(f"/api/layers/{t.slug}/")),
     Row("layer-detail", "PATCH", "write", "owner", (200,),
         lambda c, t: _json_post(c, f"/api/layers/{t.slug}/", {"style": {"type": "circle", "color": "#33a02c"}}, "patch")),
+    Row("layer-observations", "POST", "write", "owner", (200,), lambda c, t: _json_post(
+        c, f"/api/layers/{t.slug}/observations/",
+        {"type": "Feature", "id": "obs-1", "geometry": {"type": "Point", "coordinates": [106.41, 10.54]},
+         "properties": {"name": "mới"}})),
     Row("layer-feature", "DELETE", "write", "anyone", (405,),
         lambda c, t: c.delete(f"/api/layers/{t.slug}/features/{t.point_id}/")),
     Row("tiles-tile", "POST", "write", "anyone", (405,), lambda c, t: c.post(f"/tiles/{t.slug}/{TILE}.pbf")),

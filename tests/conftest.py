@@ -23,7 +23,7 @@ from tests.departments import make_department
 
 # Every shared fixture is one of this conftest's or of these modules': no test module imports fixtures.
 pytest_plugins = ["tests.province", "tests.wall_world", "tests.demo_world", "tests.monitoring_world",
-                  "tests.feedback_world"]
+                  "tests.feedback_world", "tests.alert_world"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -233,6 +233,16 @@ def wait_for(predicate, timeout: float, what: str, every: float = 0.1):
             return value
         time.sleep(every)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def worker_idle() -> bool:
+    """Whether the test Celery worker holds no task (running, reserved or waiting for its countdown):
+    a transactional test waits on it before its tables are flushed under a task's feet."""
+    from geo_ioc.celery import app
+
+    inspect = app.control.inspect(timeout=1)
+    answers = [inspect.active(), inspect.reserved(), inspect.scheduled()]
+    return all(answer is not None and not any(answer.values()) for answer in answers)
 
 
 def other_session(**options) -> psycopg.Connection:

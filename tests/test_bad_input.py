@@ -84,6 +84,9 @@ def submit(id: str, name: str, content: bytes) -> Bad:
 
 FEATURES = "/api/layers/schools/features/"
 SUBMISSIONS = "/api/indicators/submissions/"
+OBSERVATIONS = "/api/layers/schools/observations/"
+OBSERVATION = {"type": "Feature", "id": "obs-1", "geometry": {"type": "Point", "coordinates": [106.41, 10.54]},
+               "properties": {"name": "Trường mới", "pupils": 10}}
 INDICATOR_VALUES = "/api/indicators/bad-input-rate/values/"
 INCIDENTS = "/api/layers/incidents/features/"
 OGC_ITEMS = "/ogc/collections/schools/items"
@@ -317,6 +320,36 @@ CASES = [
     get("feature-summary-datetime-nul", "/api/layers/schools/features/1/summary/?datetime=%00"),
     get("feature-summary-datetime-year-0", "/api/layers/schools/features/1/summary/?datetime=0000-01-01"),
     # Zones, as a planner
+    send_json("observations-not-an-object", "POST", OBSERVATIONS, [1, 2], "steward"),
+    send_json("observations-empty-collection", "POST", OBSERVATIONS, {"type": "FeatureCollection", "features": []},
+              "steward"),
+    send_json("observations-no-id", "POST", OBSERVATIONS, {**OBSERVATION, "id": None}, "steward"),
+    send_json("observations-id-is-boolean", "POST", OBSERVATIONS, {**OBSERVATION, "id": True}, "steward"),
+    send_json("observations-id-too-long", "POST", OBSERVATIONS, {**OBSERVATION, "id": "x" * 201}, "steward"),
+    send_json("observations-bad-geometry", "POST", OBSERVATIONS,
+              {**OBSERVATION, "geometry": {"type": "Point", "coordinates": ["a", 1]}}, "steward"),
+    send_json("observations-wrong-geometry-type", "POST", OBSERVATIONS,
+              {**OBSERVATION, "geometry": SQUARE_POLYGON}, "steward"),
+    send_json("observations-off-the-earth", "POST", OBSERVATIONS,
+              {**OBSERVATION, "geometry": {"type": "Point", "coordinates": [200, 10]}}, "steward"),
+    send_json("observations-unknown-property", "POST", OBSERVATIONS,
+              {**OBSERVATION, "properties": {"colour": "đỏ"}}, "steward"),
+    send_json("observations-text-in-integer", "POST", OBSERVATIONS,
+              {**OBSERVATION, "properties": {"pupils": "many"}}, "steward"),
+    send_json("observations-boolean-in-integer", "POST", OBSERVATIONS,
+              {**OBSERVATION, "properties": {"pupils": True}}, "steward"),
+    send_json("observations-nul-in-text", "POST", OBSERVATIONS,
+              {**OBSERVATION, "properties": {"name": "T\u0000A"}}, "steward"),
+    send_json("observations-time-on-timeless-layer", "POST", OBSERVATIONS,
+              {**OBSERVATION, "time": "2026-01-01T00:00:00Z"}, "steward"),
+    send_json("observations-station-on-layer-without-stations", "POST", OBSERVATIONS,
+              {"station": "KK-01", "values": {"pupils": 1}}, "steward"),
+    send_json("observations-too-many", "POST", OBSERVATIONS,
+              {"type": "FeatureCollection", "features": [{**OBSERVATION, "id": i} for i in range(1001)]}, "steward"),
+    send_json("observations-id-twice", "POST", OBSERVATIONS,
+              {"type": "FeatureCollection", "features": [OBSERVATION, OBSERVATION]}, "steward"),
+    send_json("observations-as-anonymous", "POST", OBSERVATIONS, OBSERVATION),
+    send_json("observations-nested", "POST", OBSERVATIONS, nested(5000), "steward"),
     send_json("zone-nul-in-name", "POST", "/api/zones/", {"name": "V\u0000ng", "geometry": SQUARE_POLYGON}, "planner"),
     send_json("zone-escape-in-name", "POST", "/api/zones/", {"name": "\u001b[2J", "geometry": SQUARE_POLYGON},
               "planner"),
