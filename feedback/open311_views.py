@@ -20,7 +20,11 @@ _FMT = OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["json", "xml"],
 
 
 class Open311View(APIView):
-    """Answers in the format the URL names; every error as the spec's list."""
+    """Answers in the format the URL names; every error as the spec's list.
+
+    Left out of /api/schema/: GeoReport v2 is its own standard (JSON and XML, errors as its list, not
+    our error shape), described by /open311/v2/discovery and the spec that its clients are written
+    against, as /ogc/ is described by /ogc/api."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
 
@@ -43,21 +47,21 @@ class Open311View(APIView):
 
 
 class Discovery(Open311View):
-    @extend_schema(parameters=[_FMT], summary="Open311 discovery", responses={200: dict})
+    @extend_schema(exclude=True, parameters=[_FMT], summary="Open311 discovery", responses={200: dict})
     def get(self, request: Request, fmt: str) -> HttpResponse:
         return self.answer(open311.discovery(request.build_absolute_uri("/open311/v2/")), fmt,
                            root="discovery", item="discovery")
 
 
 class Services(Open311View):
-    @extend_schema(parameters=[_FMT], summary="Open311 services: the 1022 categories", responses={200: dict})
+    @extend_schema(exclude=True, parameters=[_FMT], summary="Open311 services: the 1022 categories", responses={200: dict})
     def get(self, request: Request, fmt: str) -> HttpResponse:
         services = [open311.service(c) for c in Category.objects.filter(active=True)]
         return self.answer(services, fmt, root="services", item="service")
 
 
 class ServiceDefinition(Open311View):
-    @extend_schema(parameters=[_FMT], summary="Open311 service definition (attributes)", responses={200: dict})
+    @extend_schema(exclude=True, parameters=[_FMT], summary="Open311 service definition (attributes)", responses={200: dict})
     def get(self, request: Request, code: str, fmt: str) -> HttpResponse:
         category = Category.objects.filter(code=code, active=True).first()
         if category is None:
@@ -68,7 +72,7 @@ class ServiceDefinition(Open311View):
 class Requests(Open311View):
     parser_classes = [FormParser, MultiPartParser]
 
-    @extend_schema(parameters=[_FMT, *(OpenApiParameter(n, str) for n in (
+    @extend_schema(exclude=True, parameters=[_FMT, *(OpenApiParameter(n, str) for n in (
         "service_request_id", "service_code", "start_date", "end_date", "status", "bbox"))],
         summary="Open311 reports (public view; the feedback layer's access rule)", responses={200: dict})
     def get(self, request: Request, fmt: str) -> HttpResponse:
@@ -77,7 +81,7 @@ class Requests(Open311View):
 
     # An app posts with its key (`api_key`, or the Token header); a signed-in 1022 operator's browser
     # session may post too (DRF checks its CSRF token).
-    @extend_schema(parameters=[_FMT], summary="Open311: post a report (api_key = an app account's token)",
+    @extend_schema(exclude=True, parameters=[_FMT], summary="Open311: post a report (api_key = an app account's token)",
                    request={"application/x-www-form-urlencoded": dict, "multipart/form-data": dict},
                    responses={201: dict})
     def post(self, request: Request, fmt: str) -> HttpResponse:
@@ -96,7 +100,7 @@ class Requests(Open311View):
 
 
 class RequestDetail(Open311View):
-    @extend_schema(parameters=[_FMT], summary="Open311: one report", responses={200: dict})
+    @extend_schema(exclude=True, parameters=[_FMT], summary="Open311: one report", responses={200: dict})
     def get(self, request: Request, request_id: str, fmt: str) -> HttpResponse:
         found = open311.requests(open311.RequestQuery(ids=[request_id], codes=None, start=None, end=None,
                                                       statuses=None, bbox=None), user=request.user)
@@ -106,7 +110,7 @@ class RequestDetail(Open311View):
 
 
 class TokenDetail(Open311View):
-    @extend_schema(parameters=[_FMT], summary="Open311: the report id of a token", responses={200: dict})
+    @extend_schema(exclude=True, parameters=[_FMT], summary="Open311: the report id of a token", responses={200: dict})
     def get(self, request: Request, token: str, fmt: str) -> HttpResponse:
         found = open311.by_token(Report.objects.filter(token=token).values_list("pk", "token"))
         if not found:

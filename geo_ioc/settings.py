@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Layer catalog, GeoJSON features and tiles of the provincial operations center.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Operation ids are named from the path after /api/ (`layers_list`), whatever else is documented.
+    "SCHEMA_PATH_PREFIX": r"/api/",
     # The docs page loads Swagger UI from our own static files (drf-spectacular-sidecar is not used).
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist/favicon-32x32.png",

@@ -32,7 +32,8 @@ def test_imports_edits_and_access_changes_are_recorded_with_who_and_versions(ste
     layer = Layer.objects.get(slug="cho-noi")
     client.force_login(superuser)
     form = {f: getattr(layer, f) for f in ("slug", "title_vi", "title_en", "domain", "kind", "geometry_type",
-                                           "source_department", "license", "time_kind", "invalid_geometry")}
+                                           "source_department", "license", "update_frequency", "time_kind",
+                                           "invalid_geometry")}
     form |= {"access": "public", "property_schema": "[]", "style": "{}", "owner": layer.owner_id, "description": ""}
     answer = client.post(f"/admin/layers/layer/{layer.pk}/change/", form)
     assert answer.status_code == 302, answer.content[:2000]
