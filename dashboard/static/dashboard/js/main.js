@@ -7,6 +7,7 @@ import { config, formatNumber, t } from "./i18n.js";
 import { Inspector } from "./inspector.js";
 import { LayerPanel } from "./layer-panel.js";
 import { createMap, loadLabelFont, whenLoaded } from "./map.js";
+import { MonitoringPanel } from "./monitoring.js";
 import { Overlays } from "./overlays.js";
 import { UI_SCALE } from "./scale.js";
 import { Search } from "./search.js";
@@ -23,9 +24,10 @@ function status(text) {
   statusTimer = setTimeout(() => { statusLine.textContent = ""; }, 8000);
 }
 
-function setupTabs() {
+function setupTabs(onSelect) {
   const tabs = [...document.querySelectorAll('.tabs [role="tab"]')];
   const select = (tab) => {
+    onSelect(tab.id);
     for (const other of tabs) {
       const on = other === tab;
       other.setAttribute("aria-selected", String(on));
@@ -73,7 +75,9 @@ function exportPng(map) {
 
 async function main() {
   const view = readState();
-  const selectTab = setupTabs();
+  // The Monitoring tab loads its services the first time it is opened.
+  let monitoring = null;
+  const selectTab = setupTabs((id) => { if (id === "tab-monitoring") monitoring?.load(); });
   setupLanguageForm();
   const [catalogBody, timelineBody, basemap] = await Promise.all([
     getJSON(config.urls.layers), getJSON(config.urls.timeline), getJSON(config.urls.basemap), loadLabelFont(),
@@ -154,6 +158,22 @@ async function main() {
     status,
   });
   inspector.attach();
+
+  // Choosing an indicator shows its layer in place of the previous indicator's, with the slider on
+  // its latest period.
+  let indicatorLayer = null;
+  monitoring = new MonitoringPanel(document.getElementById("monitoring"), {
+    catalog, overlays, map, status,
+    choose: async (slug, periodStart) => {
+      if (indicatorLayer && indicatorLayer !== slug && overlays.isVisible(indicatorLayer)) await toggle(indicatorLayer, false);
+      indicatorLayer = slug;
+      if (!overlays.isVisible(slug)) await toggle(slug, true);
+      if (periodStart) {
+        timeline.restore("month", new Date(`${periodStart}T00:00:00+07:00`).toISOString());
+        timeline.emit();
+      }
+    },
+  });
 
   const tool = new PolygonTool(map, {
     change: (polygon) => zones.reshaped(polygon),
@@ -261,7 +281,7 @@ async function main() {
   else map.once("idle", ready);
   map.triggerRepaint();
   // For people debugging in the console, and for the browser tests that read pixels.
-  window.geoIoc = { map, overlays, timeline, zones, tool, inspector };
+  window.geoIoc = { map, overlays, timeline, zones, tool, inspector, monitoring };
 }
 
 main().catch((error) => {
