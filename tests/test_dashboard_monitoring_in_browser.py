@@ -99,12 +99,14 @@ def test_choosing_an_indicator_maps_its_latest_period_with_the_legend_and_the_sl
         # September 2025 starts at midnight in Việt Nam, 17:00 UTC the day before.
         assert window == ["month", "2025-08-31T17:00:00.000Z"]
         assert rendered_periods(page) == ["2025-09-01"]
+        assert page.inner_text(".monitoring-period") == "Kỳ 2025-09"
         legend = page.locator(".monitoring-legend .legend li").all_inner_texts()
         assert legend == ["Tốt", "Cần theo dõi", "Nguy cấp", "Chưa có số liệu"]
         # The slider moves the choropleth over the indicator's periods: three months back, on the 2022 communes.
         page.evaluate("window.geoIoc.timeline.setIndex(window.geoIoc.timeline.index - 3)")
         settle(page)
         assert rendered_periods(page) == ["2025-06-01"]
+        assert page.inner_text(".monitoring-period") == "Kỳ 2025-06"
         screenshot(page, "dashboard-monitoring-choropleth-2025-06")
     assert outside == []
 

@@ -143,8 +143,9 @@ async function main() {
     },
   });
 
-  const timeline = new Timeline(document.getElementById("timeline"), timelineBody.layers, (param) => {
+  const timeline = new Timeline(document.getElementById("timeline"), timelineBody.layers, (param, span) => {
     timeParam = param;
+    monitoring?.setWindow(span, timeline.kind);
     overlays.setWindow(param);
     updateCounts();
     if (table.isOpen) table.refresh();

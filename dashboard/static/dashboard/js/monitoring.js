@@ -14,6 +14,7 @@ const bandLabel = (band) => ({ good: t("Good"), watch: t("Watch"), critical: t("
 const freshnessLabel = (state) => ({ fresh: t("On time"), late: t("Late"), stale: t("Stale") })[state] || state;
 // How many periods the sparkline and the change look back on.
 const SPARK_PERIODS = 12;
+const ICT_OFFSET_MS = 7 * 3600 * 1000;
 
 // The label of the period `back` months before "YYYY-MM".
 function monthsBefore(label, back) {
@@ -148,10 +149,19 @@ export class MonitoringPanel {
     const series = await this.provinceOf(indicator);
     const last = series[series.length - 1];
     await this.choose(layer.slug, last ? last.start : null);
+    this.periodNote = el("p", { class: "hint monitoring-period" }, last ? t("Period %(period)s", { period: last.period }) : t("No data"));
     this.legendBox.append(
       el("h2", { class: "panel-title" }, indicator.title, indicator.unit ? ` (${indicator.unit})` : ""),
-      el("p", { class: "hint" }, last ? t("Period %(period)s", { period: last.period }) : t("No data")),
-      legend(layer));
+      this.periodNote, legend(layer));
+  }
+
+  // The time slider moved: name the month the map shows (the slider's own label says other windows).
+  setWindow(span, kind) {
+    if (!this.periodNote || !this.current) return;
+    this.periodNote.hidden = !span || kind !== "month";
+    if (this.periodNote.hidden) return;
+    const month = new Date(span.start.getTime() + ICT_OFFSET_MS).toISOString().slice(0, 7);
+    this.periodNote.textContent = t("Period %(period)s", { period: month });
   }
 
   async clicked(event) {
