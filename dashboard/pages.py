@@ -68,6 +68,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "basemap": reverse("tiles-basemap"),
             "style": "/tiles/styles/{slug}.json",
             "tilejson": "/tiles/{slug}.json",
+            "monitoring_services": reverse("monitoring-services"),
+            "unit_profile": "/api/units/{code}/profile/",
         },
         "messages": translated_messages(),
     }

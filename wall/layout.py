@@ -64,10 +64,27 @@ _QUERIES = {
         "layers": {"type": "array", "minItems": 1, "maxItems": 8, "items": {
             "type": "object", "required": ["layer"], "additionalProperties": False,
             "properties": {k: _MEASURE[k] for k in ("layer", "filter", "window")} | {
-                "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}}}},
+                "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                # An indicator's layer shown for its latest period with values (wall.indicators).
+                "period": {"enum": ["latest"]}}}},
         "bbox": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
     }},
     "clock": {"type": "object", "additionalProperties": False, "properties": {}},
+    # Panels over a monitoring indicator (its layer, so it is seen exactly as the layer is): the
+    # province's latest value coloured by its band, its trend over periods, the best and worst units.
+    "indicator_kpi": {"type": "object", "required": ["layer"], "additionalProperties": False,
+                      "properties": {"layer": _MEASURE["layer"]}},
+    "indicator_chart": {"type": "object", "required": ["layer"], "additionalProperties": False,
+                        "properties": {"layer": _MEASURE["layer"],
+                                       "periods": {"type": "integer", "minimum": 2, "maximum": 120}}},
+    "indicator_table": {"type": "object", "required": ["layer"], "additionalProperties": False,
+                        "properties": {"layer": _MEASURE["layer"],
+                                       "limit": {"type": "integer", "minimum": 1, "maximum": 15}}},
+    # When the data of these indicators is due and whether it came: fresh, late or stale.
+    "freshness": {"type": "object", "required": ["layers"], "additionalProperties": False, "properties": {
+        "layers": {"type": "array", "minItems": 1, "maxItems": 12, "items": {
+            "type": "object", "required": ["layer"], "additionalProperties": False,
+            "properties": {"layer": _MEASURE["layer"]}}}}},
 }
 _CELLS = {"type": "integer", "minimum": 1, "maximum": 60}
 

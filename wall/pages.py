@@ -31,6 +31,17 @@ MESSAGES = (
     gettext_noop("Data as of %(time)s"),
     gettext_noop("max"),
     gettext_noop("Legend"),
+    # Monitoring scenes
+    gettext_noop("Good"),
+    gettext_noop("Watch"),
+    gettext_noop("Critical"),
+    gettext_noop("No data"),
+    gettext_noop("On time"),
+    gettext_noop("Late"),
+    gettext_noop("Stale"),
+    gettext_noop("Period %(period)s"),
+    gettext_noop("Best"),
+    gettext_noop("Worst"),
 )
 
 

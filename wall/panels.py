@@ -3,8 +3,9 @@ layers `layers.access` lets the caller see.
 
 Hidden means unnamed: a panel over a layer the caller may not see (or that does not exist) is left
 out of the scene entirely, title and all. Which scenes a caller is shown:
-- a kpi, chart, table or ticker is shown when the caller may see its layer; a map when it may see at
-  least one of its layers (the others are dropped from it); a clock always, with its scene;
+- a kpi, chart, table, ticker or indicator panel is shown when the caller may see its layer; a map or a
+  freshness panel when it may see at least one of its layers (the others are dropped from it); a clock
+  always, with its scene;
 - a scene is shown when it carries something of its own for the caller: a shown kpi/chart/table/
   ticker, or a map with none of its layers dropped. A map reduced to its backdrop (district outlines
   under an internal layer) or a clock alone does not keep a scene on the caller's wall. A scene that
@@ -27,7 +28,7 @@ from layers.access import Caller, access_scope, visible_layers
 from layers.errors import SceneNotFound
 from layers.models import Layer
 from layers.styles import effective_style
-from wall import metrics
+from wall import indicators, metrics
 from wall.models import Scene
 from wall.timeframe import duration, reference_time, window_ending
 
@@ -52,7 +53,7 @@ def _visible(user: Caller, layout: dict[str, Any]) -> dict[str, Layer]:
 
 def _layers_of(panel: dict[str, Any]) -> list[str]:
     query = panel.get("query", {})
-    if panel["kind"] == "map":
+    if "layers" in query:  # a map, a freshness panel
         return [entry["layer"] for entry in query["layers"]]
     return [query["layer"]] if "layer" in query else []
 
@@ -151,7 +152,7 @@ def _panel(panel: dict[str, Any], layers: dict[str, Layer], now: datetime) -> di
                 out[f"title_{lang}"] = ", ".join(getattr(layers[e["layer"]], f"title_{lang}") for e in kept)
         shown = [_map_layer(entry, layers[entry["layer"]], now) for entry in kept]
         return out | {"data": {"layers": shown, "bbox": query.get("bbox")}}
-    layer = layers[query["layer"]]
+    layer = layers.get(query.get("layer", ""))  # None for a panel over several layers (freshness)
     return out | {"data": _COMPUTE[panel["kind"]](query, layer, layers, now)}
 
 
@@ -225,13 +226,21 @@ def _map_layer(entry: dict[str, Any], layer: Layer, now: datetime) -> dict[str, 
     # minute, instead of changing with every poll and making the map reload all its tiles.
     minute = now.replace(second=0, microsecond=0)
     window = window_ending(minute, entry["window"]) if "window" in entry else None
+    if entry.get("period") == "latest":
+        # A date is its whole first day: the features of that period only.
+        latest = indicators.latest_period(layer, now)
+        when = latest.isoformat() if latest else None
+    else:
+        when = f"{window.start.isoformat()}/{window.end.isoformat()}" if window else None
     return {"slug": layer.slug, "version": layer.version, "geometry_type": layer.geometry_type,
             # For the map's legend: the names and the style the tiles are drawn with.
             "title_vi": layer.title_vi, "title_en": layer.title_en, "kind": layer.kind, "style": effective_style(layer),
             # Only the author's own colour: the layer's style (/tiles/styles/{slug}.json) draws the rest.
             "color": entry.get("color"),
             "filter": entry.get("filter", {}),
-            "datetime": f"{window.start.isoformat()}/{window.end.isoformat()}" if window else None}
+            "datetime": when}
 
 
-_COMPUTE = {"kpi": _kpi, "chart": _chart, "table": _table, "ticker": _ticker}
+_COMPUTE = {"kpi": _kpi, "chart": _chart, "table": _table, "ticker": _ticker,
+            "indicator_kpi": indicators.kpi, "indicator_chart": indicators.trend,
+            "indicator_table": indicators.best_and_worst, "freshness": indicators.freshness}

@@ -144,7 +144,78 @@ function tickClock() {
   for (const node of root.querySelectorAll(".clock-date")) node.textContent = dateFormat.format(now);
 }
 
-const FILL = { kpi: fillKpi, chart: fillChart, table: fillTable, ticker: fillTicker };
+// ---- monitoring indicators: colours are the indicator's bands (good / watch / critical) ----------
+const bandLabel = (band) => ({ good: t("Good"), watch: t("Watch"), critical: t("Critical"), none: t("No data") })[band] || band;
+const freshnessLabel = (state) => ({ fresh: t("On time"), late: t("Late"), stale: t("Stale") })[state] || state;
+
+function fillIndicatorKpi(body, d) {
+  const u = unit(d);
+  body.closest(".panel").dataset.band = d.band;
+  body.replaceChildren(
+    el("div", { class: "kpi-period" }, d.period ? t("Period %(period)s", { period: d.period }) : t("No data"),
+      el("span", { class: `band band-${d.band}`, dataset: { band: d.band } }, bandLabel(d.band))),
+    el("div", { class: "kpi-value", dataset: { value: d.value === null ? "" : String(d.value) } },
+      number(d.value, d.decimals), u && el("span", { class: "kpi-unit" }, " " + u)));
+  if (d.change !== null && d.change !== undefined) {
+    const up = d.change > 0, down = d.change < 0;
+    body.append(el("div", { class: `kpi-change ${up ? "up" : down ? "down" : "same"}` },
+      `${up ? "▲ +" : down ? "▼ " : "● "}${number(d.change, d.decimals)} `,
+      t("(previous period: %(value)s)", { value: number(d.previous, d.decimals) })));
+  }
+}
+
+function fillIndicatorChart(body, d) {
+  const values = d.points.map((p) => p.value).filter((v) => v !== null);
+  const low = Math.min(0, ...values), high = Math.max(1e-9, ...values);
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${Math.max(1, d.points.length) * 10} 100`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.classList.add("chart", "trend");
+  d.points.forEach((p, i) => {
+    const bar = document.createElementNS(SVG, "rect");
+    const h = p.value === null ? 0 : ((p.value - low) / (high - low)) * 96;
+    bar.setAttribute("x", i * 10 + 1); bar.setAttribute("width", 8);
+    bar.setAttribute("y", 100 - h); bar.setAttribute("height", h);
+    bar.setAttribute("class", `band-${p.band}`);
+    bar.dataset.period = p.period;
+    svg.append(bar);
+  });
+  const first = d.points[0], last = d.points[d.points.length - 1];
+  body.replaceChildren(svg, el("div", { class: "chart-axis" },
+    el("span", {}, first ? first.period : ""),
+    el("span", { class: "chart-max" }, `${t("max")} ${number(high, d.decimals)} ${unit(d)}`),
+    el("span", {}, last ? last.period : "")));
+  if (!d.points.length) body.replaceChildren(el("p", { class: "empty" }, t("No data")));
+}
+
+function rankList(kind, rows, d) {
+  return el("ol", { class: `ranking units-${kind}`, dataset: { list: kind } }, rows.map((row) => el("li", { dataset: { unit: row.code } },
+    el("span", { class: "rank-label" }, row.name),
+    el("span", { class: `rank-value band-text-${row.band}` }, number(row.value, d.decimals)))));
+}
+
+function fillIndicatorTable(body, d) {
+  if (!d.best.length) {
+    body.replaceChildren(el("p", { class: "empty" }, t("No data")));
+    return;
+  }
+  body.replaceChildren(el("div", { class: "best-worst" },
+    el("div", {}, el("h3", {}, t("Best")), rankList("best", d.best, d)),
+    el("div", {}, el("h3", {}, t("Worst")), rankList("worst", d.worst, d))),
+  el("div", { class: "chart-axis" }, el("span", {}, t("Period %(period)s", { period: d.period })), el("span", {}, unit(d))));
+}
+
+function fillFreshness(body, d) {
+  body.closest(".panel").dataset.freshness = d.state;
+  body.replaceChildren(
+    el("div", { class: `freshness freshness-${d.state}`, dataset: { freshness: d.state } }, freshnessLabel(d.state)),
+    el("ul", { class: "freshness-list" }, d.indicators.map((i) => el("li", { dataset: { state: i.state } },
+      el("span", { class: `dot freshness-${i.state}` }), el("span", {}, title(i)),
+      el("span", { class: "latest" }, i.latest_period || "—")))));
+}
+
+const FILL = { kpi: fillKpi, chart: fillChart, table: fillTable, ticker: fillTicker, indicator_kpi: fillIndicatorKpi,
+  indicator_chart: fillIndicatorChart, indicator_table: fillIndicatorTable, freshness: fillFreshness };
 function fill(box, panel, scene) {
   const body = box.querySelector(".panel-body");
   if (panel.kind === "clock") fillClock(body, scene);

@@ -8,6 +8,7 @@ import { Inspector } from "./inspector.js";
 import { LayerPanel } from "./layer-panel.js";
 import { createMap, loadLabelFont, whenLoaded } from "./map.js";
 import { MapLegend } from "./legend.js";
+import { MonitoringPanel } from "./monitoring.js";
 import { Overlays, fetchLayerStyle, rank } from "./overlays.js";
 import { ProximityTool } from "./proximity.js";
 import { UI_SCALE } from "./scale.js";
@@ -25,9 +26,10 @@ function status(text) {
   statusTimer = setTimeout(() => { statusLine.textContent = ""; }, 8000);
 }
 
-function setupTabs() {
+function setupTabs(onSelect) {
   const tabs = [...document.querySelectorAll('.tabs [role="tab"]')];
   const select = (tab) => {
+    onSelect(tab.id);
     for (const other of tabs) {
       const on = other === tab;
       other.setAttribute("aria-selected", String(on));
@@ -75,7 +77,9 @@ function exportPng(map) {
 
 async function main() {
   const view = readState();
-  const selectTab = setupTabs();
+  // The Monitoring tab loads its services the first time it is opened.
+  let monitoring = null;
+  const selectTab = setupTabs((id) => { if (id === "tab-monitoring") monitoring?.load(); });
   setupLanguageForm();
   const [catalogBody, timelineBody, basemap] = await Promise.all([
     getJSON(config.urls.layers), getJSON(config.urls.timeline), getJSON(config.urls.basemap), loadLabelFont(),
@@ -160,8 +164,9 @@ async function main() {
     cancelStyle: async (slug) => overlays.restyle(slug, (await fetchLayerStyle(slug)).style),
   });
 
-  const timeline = new Timeline(document.getElementById("timeline"), timelineBody.layers, (param) => {
+  const timeline = new Timeline(document.getElementById("timeline"), timelineBody.layers, (param, span) => {
     timeParam = param;
+    monitoring?.setWindow(span, timeline.kind);
     overlays.setWindow(param);
     updateCounts();
     if (table.isOpen) table.refresh();
@@ -175,6 +180,22 @@ async function main() {
     status,
   });
   inspector.attach();
+
+  // Choosing an indicator shows its layer in place of the previous indicator's, with the slider on
+  // its latest period.
+  let indicatorLayer = null;
+  monitoring = new MonitoringPanel(document.getElementById("monitoring"), {
+    catalog, overlays, map, status,
+    choose: async (slug, periodStart) => {
+      if (indicatorLayer && indicatorLayer !== slug && overlays.isVisible(indicatorLayer)) await toggle(indicatorLayer, false);
+      indicatorLayer = slug;
+      if (!overlays.isVisible(slug)) await toggle(slug, true);
+      if (periodStart) {
+        timeline.restore("month", new Date(`${periodStart}T00:00:00+07:00`).toISOString());
+        timeline.emit();
+      }
+    },
+  });
 
   const tool = new PolygonTool(map, {
     change: (polygon) => zones.reshaped(polygon),
@@ -283,7 +304,7 @@ async function main() {
   else map.once("idle", ready);
   map.triggerRepaint();
   // For people debugging in the console, and for the browser tests that read pixels.
-  window.geoIoc = { map, overlays, timeline, zones, tool, inspector, panel };
+  window.geoIoc = { map, overlays, timeline, zones, tool, inspector, panel, monitoring };
 }
 
 main().catch((error) => {
