@@ -4,9 +4,11 @@ whose members are the 1022 operators), routing rules and the actors: a citizen a
 a 1022 operator, Phường 1's handling officer, Bình Tâm's officer and an outsider on the staff.
 Registered for every test module by tests/conftest.py."""
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 
@@ -52,6 +54,9 @@ def _member(department: Department, username: str, **fields) -> User:
 
 @pytest.fixture
 def feedback_world(db) -> FeedbackWorld:
+    # The holiday table is seeded by a migration, and a transactional test run earlier in this process
+    # flushed it: put the public holidays back as the migration does (get_or_create, so no doubles).
+    importlib.import_module("feedback.migrations.0002_audit_trail_and_holidays").add_holidays(apps, None)
     communes = make_layer(settings.FEEDBACK_COMMUNES_LAYER, access=Access.PUBLIC, domain="admin",
                           geometry_type="Polygon", property_schema=COMMUNE_SCHEMA,
                           style={"type": "fill", "color": "#b2df8a"})

@@ -9,8 +9,9 @@ from django.contrib.auth.models import Group
 
 from fixtures.departments import DEMO_DEPARTMENTS
 from fixtures.monitoring import load_demo_monitoring
+from layers import history
 from layers.catalog import delete_layer
-from layers.models import Department, Layer
+from layers.models import Department, KeptVersion, Layer
 from monitoring.models import BoundaryVersion, Indicator, Service
 
 FIRST, LAST = (2025, 4), (2025, 9)
@@ -25,7 +26,12 @@ def monitoring_world(django_db_setup, django_db_blocker):
         Indicator.objects.filter(aggregation="ratio").delete()
         Service.objects.all().delete()
         for layer in Layer.objects.filter(domain="monitoring"):
+            layer_id = layer.pk
             delete_layer(layer)
+            # Gone for good: a deletion is kept for a restore (layers.history), which would outlive the
+            # module and be found by the next module's questions about deleted layers.
+            for kept in KeptVersion.objects.filter(layer_id=layer_id):
+                history._forget(kept)
         BoundaryVersion.objects.all().delete()
         codes = [d.code for d in DEMO_DEPARTMENTS]
         groups = list(Department.objects.filter(code__in=codes).values_list("group_id", flat=True))

@@ -3,12 +3,13 @@ sensors would: a token that may write the readings layer, station readings or Ge
 a bad batch, another department's token, and a stream whose version bumps are coalesced."""
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.utils import timezone
 
 from fixtures import longan
 from layers.models import Access, Feature, Layer, TimeKind
@@ -39,6 +40,10 @@ def readings(steward) -> Layer:
     layer = salinity_layer()
     layer.owner = steward.stewarded_departments.get()
     layer.save()
+    # Last published an hour ago, not a moment ago: a first push then publishes at once ("now") however
+    # fast the machine, rather than within the coalescing interval of the layer's creation ("soon").
+    Layer.objects.filter(pk=layer.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    layer.refresh_from_db()
     return layer
 
 
