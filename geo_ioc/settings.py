@@ -312,7 +312,8 @@ LAYERS_SWEEP_INTERVAL_S = env.int("LAYERS_SWEEP_INTERVAL_S", default=3600)
 LAYERS_REQUEUE_AFTER_S = env.int("LAYERS_REQUEUE_AFTER_S", default=60)
 LAYERS_REQUEUE_INTERVAL_S = env.int("LAYERS_REQUEUE_INTERVAL_S", default=30)
 # Periodic work, run by `celery beat` (make run starts it).
-CELERY_BEAT_SCHEDULE = {
+# One schedule, added to by each app's settings below (an assignment here would drop the others').
+CELERY_BEAT_SCHEDULE |= {
     "layers-sweep": {"task": "layers.sweep", "schedule": float(LAYERS_SWEEP_INTERVAL_S)},
     "layers-requeue-imports": {"task": "layers.requeue_imports", "schedule": float(LAYERS_REQUEUE_INTERVAL_S)},
 }
@@ -438,6 +439,6 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Geo IOC <canh-bao@geo-ioc.local>")
-CELERY_BEAT_SCHEDULE = {
+CELERY_BEAT_SCHEDULE |= {
     "monitoring-evaluate-alerts": {"task": "monitoring.evaluate_alerts", "schedule": MONITORING_ALERTS_POLL_SECONDS},
 }

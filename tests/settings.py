@@ -43,7 +43,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 # platform's var/media (nor in another worker's).
 TEST_VAR_DIR = Path(VAR_DIR) / "test" / TEST_WORKER
 MEDIA_ROOT = TEST_VAR_DIR / "media"
-LAYERS_IMPORT_DIR = MEDIA_ROOT / "imports"
+# A test that starts a web server or a worker of its own hands them its import directory in the
+# environment (tests/import_workers.py, tests/test_redis_restart.py): every process then agrees on it.
+LAYERS_IMPORT_DIR = Path(os.environ["LAYERS_IMPORT_DIR"]) if os.environ.get("LAYERS_IMPORT_DIR") else MEDIA_ROOT / "imports"
 LAYERS_EXPORT_DIR = MEDIA_ROOT / "exports"
 LAYERS_RASTER_DIR = MEDIA_ROOT / "rasters"
 TILES_CACHE_DIR = TEST_VAR_DIR / "tiles"

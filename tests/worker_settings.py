@@ -4,7 +4,6 @@ test makes it short, so the broker hands a dead worker's job to the next worker 
 
 import importlib
 import os
-from pathlib import Path
 
 _base = importlib.import_module(os.environ.get("GEO_IOC_TEST_BASE_SETTINGS", "tests.settings"))
 globals().update({name: value for name, value in vars(_base).items() if name.isupper()})
@@ -12,7 +11,3 @@ globals().update({name: value for name, value in vars(_base).items() if name.isu
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = os.environ["GEO_IOC_TEST_BROKER"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ["CELERY_VISIBILITY_TIMEOUT"])}
 
-# The test's own import directory (its import_dir fixture), passed by tests/import_workers.py:
-# tests.settings fixes one per pytest worker, which is not where the test put the upload.
-if os.environ.get("LAYERS_IMPORT_DIR"):
-    LAYERS_IMPORT_DIR = Path(os.environ["LAYERS_IMPORT_DIR"])
