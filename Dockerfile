@@ -10,10 +10,12 @@ RUN npm ci --no-audit --no-fund --omit=dev
 FROM python:3.11-slim-bookworm
 
 # GDAL, GEOS and PROJ for GeoDjango (rasterio and pyogrio bring their own GDAL in their wheels),
-# gettext for compilemessages, and a font with Vietnamese glyphs for server-rendered maps.
+# gettext for compilemessages, a font with Vietnamese glyphs for server-rendered maps, and pango for
+# WeasyPrint (zone reports and printed maps as PDF).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data gettext fonts-noto-core \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

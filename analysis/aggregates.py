@@ -25,7 +25,8 @@ OPERATIONS = ("count", "sum", "avg")
 class Aggregate:
     op: str
     prop: str | None
-    units: list[dict]  # GeoJSON Features: {name, count, value}
+    units: list[dict]  # GeoJSON Features: {name, code, count, value}
+    by: dict  # the units counted by: {"boundary", "level"} or {"layer"}
     versions: dict[str, int]
 
 
@@ -44,21 +45,20 @@ def aggregate_by_unit(
     value = Sql("NULL::numeric") if op == "count" else Sql(f"{op}(") + features.number(prop) + ")"
     window = features.during(start, end) if layer.time_kind != TimeKind.NONE else Sql("")
     join = features.where([features.in_layer(layer.pk), window])
-    unit_name = Sql("u.properties ->> %s", [units.name_property]) if units.name_property else Sql("NULL")
     statement = (
-        "SELECT u.id, " + unit_name + ", ST_AsGeoJSON(u.geom, 5), a.n, a.value FROM " + features.features_as("u")
+        "SELECT u.id, u.name, ST_AsGeoJSON(u.geom, 5), a.n, a.value, u.code FROM " + units.relation()
         + " CROSS JOIN LATERAL (SELECT count(*) AS n, " + value + " AS value FROM " + features.FEATURES
         + " WHERE " + join + " AND f.geom && u.geom AND ST_Intersects(u.geom, ST_PointOnSurface(f.geom))) AS a"
-        " WHERE u.layer_id = " + Sql("%s", [units.layer.pk]) + " ORDER BY 2, u.id"
+        " ORDER BY 2, u.id"
     )
     with reading_connection().cursor() as cur:
         cur.execute(statement.text, statement.params)
         rows = cur.fetchall()
     listed = [
         {"type": "Feature", "id": uid, "geometry": json.loads(geometry), "properties": {
-            "name": name, "count": count,
+            "name": name, "code": code, "count": count,
             "value": count if op == "count" else (None if total is None else round(float(total), 4))}}
-        for uid, name, geometry, count, total in rows
+        for uid, name, geometry, count, total, code in rows
     ]
-    return Aggregate(op=op, prop=prop if op != "count" else None, units=listed,
-                     versions={layer.slug: layer.version, units.layer.slug: units.layer.version})
+    return Aggregate(op=op, prop=prop if op != "count" else None, units=listed, by=units.described(),
+                     versions={layer.slug: layer.version} | units.versions())

@@ -14,5 +14,7 @@ urlpatterns = [
     path("analysis/proximity/", tool_views.Proximity.as_view(), name="analysis-proximity"),
     path("analysis/aggregate/", tool_views.Aggregate.as_view(), name="analysis-aggregate"),
     path("analysis/compliance/", tool_views.Compliance.as_view(), name="analysis-compliance"),
+    path("analysis/compliance/<str:check_id>/", tool_views.ComplianceDetail.as_view(), name="analysis-compliance-detail"),
+    path("analysis/zone-file/", tool_views.ZoneFile.as_view(), name="analysis-zone-file"),
     path("analysis/report.<str:fmt>", tool_views.Report.as_view(), name="analysis-report"),
 ]

@@ -11,6 +11,7 @@ one layer of the catalog:
 A rule that fires makes the verdict "conditions" or "conflicts" (its severity).
 """
 
+from django.contrib.gis.db import models as gis_models
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -64,3 +65,26 @@ class ComplianceRule(models.Model):
             raise ValidationError({"distance_m": "A distance rule needs a distance in metres."})
         if self.kind == RuleKind.RASTER_ABOVE and self.threshold is None:
             raise ValidationError({"threshold": "A raster rule needs a threshold."})
+
+
+class ComplianceCheck(models.Model):
+    """A compliance check as it was answered, so a report, a meeting or an appeal can name it by id
+    (POST /api/analysis/report.pdf {"check": id}). Its findings are kept as answered, with the layer
+    versions they used; only its author (and superusers) may read it again, and what it names is
+    filtered again by the access rule when it is read (access may have changed since)."""
+
+    author = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    title = models.CharField(max_length=200, blank=True)
+    use = models.CharField(max_length=20)
+    zone = gis_models.PolygonField(srid=4326)
+    area_ha = models.FloatField()
+    verdict = models.CharField(max_length=12)
+    findings = models.JSONField(default=list)
+    versions = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.use}: {self.verdict}"

@@ -17,6 +17,7 @@ import numpy as np
 import rasterio
 from django.conf import settings
 from rasterio.features import geometry_mask
+from rasterio.transform import Affine
 from rasterio.warp import transform_geom
 from rasterio.windows import Window, from_bounds
 from shapely.geometry import mapping, shape
@@ -211,3 +212,66 @@ def _histogram(style: dict, values: np.ndarray, valid: np.ndarray, areas: np.nda
 
 def _rounded(value: float) -> float:
     return round(float(value), 4)
+
+
+ZONAL_STATISTICS = ("mean", "max", "share_above")
+
+
+def zonal_batch(layer: Layer, path, zones: dict[str, BaseGeometry], *, statistic: str,
+                above: float | None = None) -> dict[str, float | None]:
+    """One statistic of a raster layer's COG in each of many polygons (EPSG:4326), from ONE read: the
+    window covering all of them (full resolution, or the finest overview holding at most
+    ANALYSIS_RASTER_MAX_PIXELS pixels, as raster_statistics). `mean` and `max` of the valid pixels
+    whose centre is inside; `share_above`: the percentage (0–100) of those above `above`. None where a
+    zone holds no valid pixel (no data). Zones may overlap (planners' zones): each is masked on its own
+    part of the one window, so a pixel counts for every zone holding it."""
+    return zonal_many(layer, path, zones, [(statistic, above)])[0]
+
+
+def zonal_many(layer: Layer, path, zones: dict[str, BaseGeometry],
+               wanted: list[tuple[str, float | None]]) -> list[dict[str, float | None]]:
+    """zonal_batch for several (statistic, above) at once: one read and one mask per zone for all of
+    them (masking a zone is most of the time: 188 communes took 0.3–0.5 s a statistic at load 8)."""
+    for statistic, _above in wanted:
+        if statistic not in ZONAL_STATISTICS:
+            raise ValueError(f"unknown zonal statistic {statistic!r}")
+    band = (layer.style or {}).get("band", 1)
+    results: list[dict[str, float | None]] = [dict.fromkeys(zones) for _ in wanted]
+    if not zones:
+        return results
+    with rasterio.Env(**_GDAL_ENV):
+        with rasterio.open(path) as src:
+            projected = {key: shape(transform_geom("EPSG:4326", src.crs, mapping(zone))) if src.crs else zone
+                         for key, zone in zones.items()}
+            west, south, east, north = zip(*(z.bounds for z in projected.values()))
+            level = _overview_for(src, _window(src, (min(west), min(south), max(east), max(north))))
+        with rasterio.open(path, overview_level=level) as src:
+            window = _window(src, (min(west), min(south), max(east), max(north)))
+            if window is None:
+                return results
+            values = src.read(band, window=window, masked=True)
+            transform = src.window_transform(window)
+    invalid = np.ma.getmaskarray(values)
+    data = values.data
+    inverse = ~transform
+    for key, zone in projected.items():
+        # The zone's own rows and columns of the window (pixel coordinates, clipped to it).
+        minx, miny, maxx, maxy = zone.bounds
+        cols, rows = zip(*(inverse @ corner for corner in ((minx, maxy), (maxx, miny))))
+        c0, c1 = max(0, math.floor(min(cols))), min(data.shape[1], math.ceil(max(cols)))
+        r0, r1 = max(0, math.floor(min(rows))), min(data.shape[0], math.ceil(max(rows)))
+        if c0 >= c1 or r0 >= r1:
+            continue
+        part = transform @ Affine.translation(c0, r0)
+        inside = ~geometry_mask([mapping(zone)], out_shape=(r1 - r0, c1 - c0), transform=part)
+        picked = data[r0:r1, c0:c1][inside & ~invalid[r0:r1, c0:c1]]
+        if not picked.size:
+            continue
+        for result, (statistic, above) in zip(results, wanted):
+            if statistic == "mean":
+                result[key] = _rounded(picked.mean(dtype="float64"))
+            elif statistic == "max":
+                result[key] = _rounded(picked.max())
+            else:
+                result[key] = _rounded(100.0 * np.count_nonzero(picked > above) / picked.size)
+    return results

@@ -10,7 +10,7 @@ reproduced; it is written in the language asked for (vi or en).
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import folium
@@ -22,6 +22,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from analysis import compliance, summaries
+from analysis.models import ComplianceCheck
 from layers import query as features
 from layers.access import Caller
 from layers.query import Sql
@@ -40,15 +41,24 @@ class Report:
     summary: summaries.Summary
     check: compliance.Check | None
     involved: list[dict]  # GeoJSON Features of the features the findings name, with their severity
+    kept: ComplianceCheck | None = None  # the kept check this report prints, if it was asked by id
+    changed_since: list[str] = field(default_factory=list)  # layers whose data changed since that check
 
 
 def build_report(user: Caller, zone: BaseGeometry, *, title: str, lang: str, use: str | None = None,
-                 start: datetime | None = None, end: datetime | None = None) -> Report:
+                 start: datetime | None = None, end: datetime | None = None,
+                 kept: ComplianceCheck | None = None) -> Report:
+    """The report of a zone, checked for `use` if given. A report of a kept check (`kept`) checks its
+    zone again over today's data and the caller's access, and names the layers whose version changed
+    since the check was answered, so a meeting knows whether the printed verdict is the one on record."""
     summary = summaries.summarize_polygon(user, zone, start=start, end=end)
     check = compliance.check_zone(user, zone, use=use) if use else None
+    changed = sorted(slug for slug, version in (kept.versions if kept else {}).items()
+                     if check is not None and slug in check.versions and check.versions[slug] != version)
     return Report(
         title=title, author=user.get_username() if user.is_authenticated else "", created=timezone.localtime(),
         lang=lang, zone=zone, summary=summary, check=check, involved=_involved(check, zone) if check else [],
+        kept=kept, changed_since=changed,
     )
 
 

@@ -10,14 +10,13 @@ import json
 from typing import Any
 
 import shapely.geometry
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analysis import counts, summaries, zones
+from analysis import counts, response_shapes, summaries, zones
 from layers import request_params as params
 from layers.access import get_visible_layer
 from layers.errors import FeatureNotFound
@@ -30,12 +29,16 @@ from layers.rate_limits import SummaryThrottle
 _DATETIME = OpenApiParameter(
     "datetime", str, description="Only features of layers with time in this RFC 3339 instant, date or interval."
 )
-_JSON = OpenApiResponse(OpenApiTypes.OBJECT)
 _FEATURE = {"$ref": "#/components/schemas/Feature"}  # geo_ioc.openapi
 _COUNTS = inline_serializer("Counts", {"counts": serializers.DictField(child=serializers.IntegerField())})
 _ZONES = inline_serializer("Zones", {
     "layer": serializers.CharField(), "version": serializers.IntegerField(), "can_edit": serializers.BooleanField(),
-    "zones": serializers.ListField(child=serializers.DictField(), help_text="GeoJSON Features"),
+    "zones": inline_serializer("_ZoneListed", {
+        "id": serializers.IntegerField(), "name": serializers.CharField(allow_null=True),
+        "purpose": serializers.CharField(allow_null=True), "area_km2": serializers.FloatField(allow_null=True),
+        "created_by": serializers.CharField(allow_null=True, help_text="The planner's username"),
+        "created_at": serializers.DateTimeField(allow_null=True),
+    }, many=True, help_text="The zones, newest first (the features' properties; GET /api/zones/{id}/ for a geometry)"),
 })
 
 
@@ -118,7 +121,7 @@ class PolygonSummary(APIView):
             "geometry": serializers.JSONField(help_text="A GeoJSON Polygon (or a Feature / FeatureCollection of one)."),
             "datetime": serializers.CharField(required=False),
         }),
-        responses=_JSON,
+        responses=response_shapes.PolygonSummary,
         summary="What is inside a polygon: counts per visible layer, land-use areas in hectares",
     )
     def post(self, request: Request) -> Response:
@@ -133,7 +136,7 @@ class PolygonSummary(APIView):
 class FeatureSummary(APIView):
     throttle_classes = [SummaryThrottle]
 
-    @extend_schema(parameters=[_DATETIME], responses=_JSON,
+    @extend_schema(parameters=[_DATETIME], responses=response_shapes.ZoneSummary,
                    summary="What is inside a polygon feature (a zone, a commune) of a visible layer")
     def get(self, request: Request, slug: str, feature_id: str) -> Response:
         layer = get_visible_layer(request.user, slug)

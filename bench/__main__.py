@@ -16,7 +16,8 @@ from bench import report
 
 # Each module has run(args) -> list[report.Row]; they run in this order, in one process.
 BENCHES = ["geojson_bench", "imports_bench", "tiles_bench", "counts_bench", "monitoring_bench", "alerts_bench",
-           "ogc_bench", "feedback_bench", "analysis_bench", "load_scenario"]
+           "alert_views_bench",
+           "ogc_bench", "feedback_bench", "analysis_bench", "table_bench", "load_scenario"]
 
 
 def _use_bench_database() -> None:

@@ -13,6 +13,7 @@ import json
 import math
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -42,7 +43,7 @@ def run(args) -> list[Row]:
     rows = _raster_rows(cog, args.repeat)
     rows += _summary_rows(args.repeat)
     rows += _report_rows(args.repeat)
-    rows += _proximity_rows()
+    rows += _proximity_rows(args.repeat)
     return rows
 
 
@@ -58,15 +59,38 @@ def _report_rows(repeat: int) -> list[Row]:
                 "goal < 10 s")]
 
 
-def _proximity_rows() -> list[Row]:
-    """Points within 500 m of the roads (every one of the 50,000), the issue's anchor: under 2 s."""
+def _proximity_rows(repeat: int) -> list[Row]:
+    """Points within 500 m of the roads (every one of the 50,000), the issue's anchor: under 2 s; the
+    plain path (a semi-join probing every point: the layer's cells left unused) beside it, once, in
+    the same run. The bench stops when the two disagree."""
     points, roads = (Layer.objects.get(slug=spec.slug) for spec in (tiles_data.POINTS, tiles_data.ROADS))
     with connection.cursor() as cur:
-        cur.execute("SET statement_timeout = 0")  # measured past the web's limit: it takes longer today
-    answer = proximity.within(layer=points, metres=500, near_layer=roads)
-    med, p95 = measure(lambda: proximity.within(layer=points, metres=500, near_layer=roads), repeat=1, warmup=0)
-    return [Row("analysis", f"proximity: points within 500 m of the roads ({answer.count:,} found)", med, p95,
-                "goal < 2 s")]
+        cur.execute("SET statement_timeout = 0")  # measured past the web's limit: the plain path takes longer
+
+    def ask():
+        return proximity.within(layer=points, metres=500, near_layer=roads)
+
+    answer = ask()
+    med, p95 = measure(ask, repeat=max(3, repeat // 3), warmup=1)
+    note = _against("goal < 2 s", med < 2000)  # the load as the cells' runs end
+    with override_settings(TILES_MAX_FEATURES=points.feature_count):  # no layer is dense enough for cells
+        plain = ask()
+        plain_med, plain_p95 = measure(ask, repeat=1, warmup=0)
+    if (plain.count, plain.features) != (answer.count, answer.features):
+        raise SystemExit(f"analysis bench: proximity from the cells found {answer.count:,}, plainly {plain.count:,}")
+    load = Path("/proc/loadavg").read_text().split()[0]
+    return [
+        Row("analysis", f"proximity: points within 500 m of the roads ({answer.count:,} found)", med, p95, note),
+        Row("analysis", "proximity, plain semi-join (every point probed)", plain_med, plain_p95,
+            f"{plain_med / med:.0f}× the cells' time (load {load})"),
+    ]
+
+
+def _against(goal: str, met: bool) -> str:
+    """The goal beside the median, and whether the median meets it (the machine's load average with it:
+    a 2-core machine shared with other work measures several times slower)."""
+    load = Path("/proc/loadavg").read_text().split()[0]
+    return f"{goal}: {'met' if met else 'NOT met'} (load {load})"
 
 
 def _raster_rows(cog, repeat: int) -> list[Row]:
@@ -111,7 +135,9 @@ def _summary_rows(repeat: int) -> list[Row]:
     with override_settings(MEDIA_ROOT="/nonexistent-bench-media"):
         without_med, without_p95 = measure(lambda: summarize_polygon(None, ZONE_100_KM2), repeat=repeat)
     return [
-        Row("analysis", "100 km² summary, bench layers, without rasters", without_med, without_p95, "goal p50 ≤ 100 ms"),
-        Row("analysis", "100 km² summary, bench layers + COG statistics", with_med, with_p95, "goal p50 ≤ 600 ms"),
+        Row("analysis", "100 km² summary, bench layers, without rasters", without_med, without_p95,
+            _against("goal p50 ≤ 100 ms", without_med <= 100)),
+        Row("analysis", "100 km² summary, bench layers + COG statistics", with_med, with_p95,
+            _against("goal p50 ≤ 600 ms", with_med <= 600)),
         Row("analysis", "100 km² POST /api/summary/ (all layers, COG)", http_med, http_p95),
     ]

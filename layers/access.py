@@ -28,11 +28,19 @@ Caller = AbstractBaseUser | AnonymousUser | None
 
 def _group_ids(user: Caller) -> list[int]:
     # Cached on the user object: one request asks several times (catalog, then each layer).
-    cached = getattr(user, "_geo_ioc_group_ids", None)
+    cached = getattr(user, _GROUP_IDS, None)
     if cached is None:
         cached = sorted(user.groups.values_list("id", flat=True))
-        user._geo_ioc_group_ids = cached
+        remember_group_ids(user, cached)
     return cached
+
+
+_GROUP_IDS = "_geo_ioc_group_ids"
+
+
+def remember_group_ids(user: AbstractBaseUser, group_ids: list[int]) -> None:
+    """The user's groups, read with the user (layers.tokens reads them in the token's statement)."""
+    setattr(user, _GROUP_IDS, sorted(group_ids))
 
 
 def visible_layers(user: Caller) -> QuerySet[Layer]:
@@ -126,9 +134,13 @@ def writable_layers(user: Caller) -> QuerySet[Layer]:
 
 def get_writable_layer(user: Caller, slug: str) -> Layer:
     """The layer with this slug if `user` may write it: LayerNotFound when it is unknown or hidden
-    (alike), PermissionDenied when it is visible but not theirs to write."""
-    layer = get_visible_layer(user, slug)
-    if not can_write(user, layer):
+    (alike), PermissionDenied when it is visible but not theirs to write. A writable layer is visible
+    (`writable_layers` narrows `visible_layers`), so one statement finds it; only a refusal asks which
+    answer it gets. Every live write asks this (observations, 100 a second): the visible layer and a
+    second look for its writability cost a statement and ~1 ms of CPU more, mostly building querysets."""
+    layer = writable_layers(user).filter(slug=slug).first()
+    if layer is None:
+        get_visible_layer(user, slug)  # LayerNotFound when hidden or unknown
         raise PermissionDenied()
     return layer
 

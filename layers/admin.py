@@ -10,6 +10,7 @@ from layers import history
 from layers.errors import ApiError
 from layers.models import ApiToken, Department, Feature, KeptReason, KeptVersion, Layer
 from layers.schema import validate_property_schema, validate_style
+from layers.titles import taken_title
 from layers.widgets import OfflineMapWidget
 
 
@@ -33,6 +34,13 @@ class LayerForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("access") == "restricted" and not cleaned.get("groups"):
             raise ValidationError("A restricted layer needs at least one group, or nobody but superusers sees it.")
+        # Titles are unique per department: its panel would list two layers under one name.
+        owner = cleaned.get("owner")
+        taken = taken_title([cleaned.get("title_vi"), cleaned.get("title_en")], owner.pk if owner else None,
+                            exclude_pk=self.instance.pk)
+        if taken:
+            raise ValidationError({"title_vi": f"Another layer of this department is already called “{taken}”: "
+                                               "give this one a title of its own."})
         return cleaned
 
 

@@ -78,6 +78,10 @@ CODES: dict[str, ErrorCode] = {
     "scene_not_found": ErrorCode(404, _("There is no such scene.")),
     "playlist_not_found": ErrorCode(404, _("There is no such playlist.")),
     "playlist_empty": ErrorCode(404, _("This playlist has no scenes.")),
+    # Alerts (monitoring.alert_views): a rule, alert (event) or webhook channel unknown or hidden, alike.
+    "rule_not_found": ErrorCode(404, _("There is no such alert rule, or you are not allowed to see it.")),
+    "alert_not_found": ErrorCode(404, _("There is no such alert, or you are not allowed to see it.")),
+    "channel_not_found": ErrorCode(404, _("There is no such notification channel of yours.")),
     "indicator_not_found": ErrorCode(404, _("There is no such indicator, or you are not allowed to see it. Check the "
                                             "slug in /api/indicators/.")),
     "unit_not_found": ErrorCode(404, _("There is no administrative unit with this code in this boundary set.")),
@@ -120,6 +124,14 @@ CODES: dict[str, ErrorCode] = {
     "submission_refused": ErrorCode(400, _("The submission was refused.")),
     "submission_closed": ErrorCode(409, _("This submission is no longer a preview: it was published or discarded.")),
     "bad_style": _import("bad_style"),
+    # An alert rule that cannot be evaluated (monitoring.rules.check_rule): `fields` says what.
+    "invalid_rule": ErrorCode(400, _("This alert rule cannot be evaluated: see the fields.")),
+    # The dashboard's print layout (dashboard.print_views)
+    "invalid_paper": ErrorCode(400, _("The paper is A4 or A3, portrait or landscape.")),
+    "print_image_needed": ErrorCode(400, _("Send the map image to print (the map drawn by the dashboard).")),
+    "print_image_invalid": ErrorCode(400, _("The map image to print is not a PNG or JPEG image.")),
+    "print_image_too_large": ErrorCode(413, _("The map image is too large to print: choose a smaller paper or "
+                                              "print again from the dashboard.")),
 }
 
 
@@ -129,6 +141,12 @@ def error_code(code: str) -> ErrorCode:
         return CODES[code]
     except KeyError:
         raise ValueError(f"error code {code!r} is not in layers.error_codes.CODES") from None
+
+
+def _undescribed(response: dict) -> bool:
+    schemas = [media.get("schema") or {} for media in (response.get("content") or {}).values()]
+    return all(schema.get("type") == "object" and not schema.get("properties") and "$ref" not in schema
+               for schema in schemas)
 
 
 def openapi_errors(result: dict, generator, request, public) -> dict:
@@ -154,4 +172,10 @@ def openapi_errors(result: dict, generator, request, public) -> dict:
         for operation in path.values():
             if isinstance(operation, dict) and "responses" in operation:
                 operation["responses"].setdefault("default", error)
+                # A 4xx/5xx a view names only for its description is still the one error shape, not a
+                # body left undescribed or a generic object (a body of its own, the health check's
+                # 503, stays as documented).
+                for status, response in operation["responses"].items():
+                    if status[:1] in ("4", "5") and isinstance(response, dict) and _undescribed(response):
+                        response["content"] = error["content"]
     return result

@@ -11,6 +11,10 @@ API's features) and its time, an instant or a validity interval (TIME_FIELDS: in
 the type (GeoPackage, CSV's .csvt; a DBF has no date-time, so a Shapefile holds it as ISO 8601 text);
 a column whose values do not all fit their declared type is written as text.
 A property holding a JSON list or object is written as its JSON text (GeoJSON keeps it as JSON).
+A coded property (its schema names its values: `choices`) is followed by two readable columns,
+`<name>_label_vi` and `<name>_label_en`, holding the names of its codes ("803" → "Huyện Bến Lức" /
+"Ben Luc district"), so a spreadsheet or a GIS shows words as the dashboard does; the code column
+stays as it is for joins. GeoJSON keeps the API's properties (its readers have the schema's choices).
 A CSV is safe to open in a spreadsheet (OWASP, "CSV Injection"): a text cell that starts with =, +,
 -, @, a tab or a carriage return, and is not a plain number, gets a leading single quote, and every
 text cell is quoted; numbers stay numbers.
@@ -222,13 +226,33 @@ def _time_columns(layer: Layer, fmt: str, batch: list[_Row]) -> list[_Column]:
     return [_column(moments, "datetime", fmt) for moments in ends]
 
 
-def _names(layer: Layer, fmt: str, fields: list[tuple[str, str]]) -> list[str]:
-    """Column names: source_id, the time columns, then the properties (a property named like a
-    time column gets a trailing underscore rather than hiding it)."""
+def choice_labels(layer: Layer) -> dict[str, dict[str, tuple[str, str]]]:
+    """The names of the codes of each coded property: {property: {str(code): (label_vi, label_en)}}."""
+    return {p["name"]: {str(c["value"]): (c["label_vi"], c["label_en"]) for c in p["choices"]}
+            for p in layer.property_schema if p.get("choices")}
+
+
+def _names(layer: Layer, fmt: str, fields: list[tuple[str, str]], labels: dict) -> list[str]:
+    """Column names: source_id, the time columns, then the properties, each coded one followed by its
+    two readable columns (a property named like a time column, or like a readable column, gets a
+    trailing underscore rather than hiding it)."""
     times = time_fields(layer, fmt)
-    names = [n + "_" if n in times or n == "source_id" else n for n, _k in fields]
-    names = ["source_id", *times, *names]
+    taken = {"source_id", *times}
+    names = ["source_id", *times]
+    for n, _k in fields:
+        wanted = [n, *((f"{n}_label_vi", f"{n}_label_en") if n in labels else ())]
+        for name in wanted:
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            names.append(name)
     return [formula_safe(n) for n in names] if fmt == "csv" else names
+
+
+def _label_columns(values: list[Any], labels: dict[str, tuple[str, str]], fmt: str) -> list[_Column]:
+    """The Vietnamese and English names of a coded column's values (empty where a code has none)."""
+    names = [None if v is None else labels.get(str(v)) for v in values]
+    return [_texts([None if n is None else n[i] for n in names], fmt) for i in (0, 1)]
 
 
 def write_file(layer: Layer, fmt: str, crs: CRS, directory: Path) -> Path:
@@ -236,7 +260,8 @@ def write_file(layer: Layer, fmt: str, crs: CRS, directory: Path) -> Path:
     spec = FORMATS[fmt]
     directory.mkdir(parents=True, exist_ok=True)
     fields = _fields(layer)
-    names = _names(layer, fmt, fields)
+    labels = choice_labels(layer)
+    names = _names(layer, fmt, fields, labels)
 
     path = directory / (layer.slug + (".shp" if fmt == "shp.zip" else spec.suffix))
     transform = None if crs == crs_module.WGS84 else crs_module.from_wgs84(crs)
@@ -263,7 +288,11 @@ def write_file(layer: Layer, fmt: str, crs: CRS, directory: Path) -> Path:
         ids = [r.source_id for r in batch]
         columns = [_Column(np.array([formula_safe(s) for s in ids] if fmt == "csv" else ids, dtype=object))]
         columns += _time_columns(layer, fmt, batch)
-        columns += [_column([r.properties.get(name) for r in batch], kind, fmt) for name, kind in fields]
+        for name, kind in fields:
+            values = [r.properties.get(name) for r in batch]
+            columns.append(_column(values, kind, fmt))
+            if name in labels:
+                columns += _label_columns(values, labels[name], fmt)
         raw.write(
             str(path), shapely.to_wkb(geoms) if len(geoms) else np.array([], dtype=object),
             [c.values for c in columns], names, field_mask=[c.mask for c in columns],

@@ -38,13 +38,32 @@ class FeatureQuery:
     # Conditions of a channel's own language (OGC API's CQL2 filter, bbox in another CRS), already
     # compiled to bound SQL by layers.query's pieces; None = none.
     condition: Any = None
+    # The table's order: a schema property and its direction (None: id order, keyset paging), and how
+    # many features of that order to skip (offset paging; only the dashboard's table asks for it).
+    sortby: "Ordering | None" = None
+    offset: int = 0
 
     @property
     def is_filtered(self) -> bool:
         return self.bbox is not None or self.has_time_filter or bool(self.equals) or self.condition is not None
 
 
-def parse_feature_query(layer: Layer, params: Mapping[str, str], *, extra_reserved: frozenset = frozenset()) -> FeatureQuery:
+@dataclass(frozen=True)
+class Ordering:
+    name: str  # a property of the layer's schema, checked
+    prop_type: str  # its schema type: the SQL order is that type's (numbers as numbers)
+    descending: bool = False
+
+
+# Paging by offset re-reads the skipped rows: beyond this many a client should narrow its filter.
+_LARGEST_OFFSET = 10_000_000
+ORDERING_PARAMS = frozenset({"sortby", "offset"})
+
+
+def parse_feature_query(layer: Layer, params: Mapping[str, str], *, extra_reserved: frozenset = frozenset(),
+                        limit_max: int | None = None) -> FeatureQuery:
+    """The query of `params`. `sortby` and `offset` are read only when the channel reserves them
+    (extra_reserved ⊇ ORDERING_PARAMS): elsewhere they stay unknown parameters."""
     reserved = RESERVED | extra_reserved
     unknown = [k for k in params if k not in reserved and not _in_schema(layer, k)]
     if unknown:
@@ -54,6 +73,9 @@ def parse_feature_query(layer: Layer, params: Mapping[str, str], *, extra_reserv
             % {"unknown": ", ".join(sorted(unknown)), "names": names},
             fields={k: [_("Not a property of this layer.")] for k in unknown},
         )
+    if params.get("offset") and "offset" in reserved and not params.get("sortby"):
+        raise InvalidParameter(_("offset pages a sorted list: give sortby too, or follow the 'next' link "
+                                 "(after=) to page in id order."), fields={"offset": [_("Needs sortby.")]})
     start = end = None
     has_time = "datetime" in params
     if has_time:
@@ -67,9 +89,41 @@ def parse_feature_query(layer: Layer, params: Mapping[str, str], *, extra_reserv
         has_time_filter=has_time,
         equals={k: _coerce(layer, k, v) for k, v in params.items() if k not in reserved},
         properties=parse_property_names(layer, params["properties"]) if "properties" in params else None,
-        limit=parse_limit(params.get("limit")),
+        limit=parse_limit(params.get("limit"), maximum=limit_max),
         after=_parse_after(params.get("after")),
+        sortby=parse_sortby(layer, params["sortby"]) if params.get("sortby") and "sortby" in reserved else None,
+        offset=parse_offset(params.get("offset")) if "offset" in reserved else 0,
     )
+
+
+def parse_sortby(layer: Layer, raw: str) -> Ordering:
+    """`name` or `+name` (ascending) or `-name` (descending), name a property of the schema. One
+    property: ties (and missing values, which come last) are ordered by feature id."""
+    descending = raw.startswith("-")
+    name = raw[1:] if raw[:1] in "+-" else raw
+    # A '+' arrives as a space when the client did not encode it.
+    name = name.strip()
+    prop = next((p for p in layer.property_schema if p.get("name") == name), None)
+    if prop is None:
+        names = ", ".join(sorted(p["name"] for p in layer.property_schema)) or _("none")
+        raise InvalidParameter(
+            _("sortby must name a property of this layer, optionally with '-' for descending order. "
+              "The properties are: %(names)s.") % {"names": names},
+            fields={"sortby": [_("Not a property of this layer.")]},
+        )
+    return Ordering(name=name, prop_type=prop.get("type", "string"), descending=descending)
+
+
+def parse_offset(raw: str | None) -> int:
+    """How many features of the order to skip: a whole number from 0."""
+    if raw is None or raw == "":
+        return 0
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > _LARGEST_OFFSET:
+        raise InvalidParameter(
+            _("offset must be a whole number from 0 to %(max)s.") % {"max": _LARGEST_OFFSET},
+            fields={"offset": [raw[:20]]},
+        )
+    return int(raw)
 
 
 def parse_bbox(raw: str) -> tuple[float, float, float, float]:
@@ -141,8 +195,9 @@ def parse_property_names(layer: Layer, raw: str) -> list[str]:
     return names
 
 
-def parse_limit(raw: str | None) -> int:
-    """A positive integer; above LAYERS_PAGE_MAX it is clamped to it (as OGC API Features allows)."""
+def parse_limit(raw: str | None, *, maximum: int | None = None) -> int:
+    """A positive integer; above `maximum` (default LAYERS_PAGE_MAX) it is clamped to it (as OGC API
+    Features allows)."""
     if raw is None or raw == "":
         return settings.LAYERS_PAGE_DEFAULT
     try:
@@ -151,7 +206,7 @@ def parse_limit(raw: str | None) -> int:
         raise InvalidParameter(_("limit must be a whole number."), fields={"limit": [_("Not a number.")]}) from None
     if limit < 1:
         raise InvalidParameter(_("limit must be at least 1."), fields={"limit": [_("Too small.")]})
-    return min(limit, settings.LAYERS_PAGE_MAX)
+    return min(limit, maximum or settings.LAYERS_PAGE_MAX)
 
 
 def _parse_after(raw: str | None) -> int | None:

@@ -5,7 +5,6 @@ history, roll it back and restore it once deleted; to anyone else it answers lik
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
@@ -13,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geo_ioc.openapi import FreeFormField
 from layers import history
 from layers.access import get_writable_layer
 from layers.errors import InvalidParameter
@@ -40,8 +40,20 @@ class LayerHistory(APIView):
     @extend_schema(
         responses={200: inline_serializer("LayerHistory", {
             "slug": serializers.CharField(), "version": serializers.IntegerField(),
-            "kept_versions": serializers.ListField(child=serializers.DictField()),
-            "events": serializers.ListField(child=serializers.DictField()),
+            "kept_versions": inline_serializer("_KeptVersion", {
+                "version": serializers.IntegerField(), "kept_at": serializers.DateTimeField(),
+                "feature_count": serializers.IntegerField(allow_null=True)}, many=True),
+            "events": inline_serializer("_HistoryEvent", {
+                "at": serializers.DateTimeField(),
+                "event": serializers.CharField(help_text="created, changed or deleted"),
+                "action": serializers.CharField(help_text="import.replace, rollback, restore, … or the request's path"),
+                "user": serializers.IntegerField(allow_null=True, help_text="The user's id"),
+                "version_before": serializers.IntegerField(allow_null=True),
+                "version_after": serializers.IntegerField(),
+                "details": FreeFormField(help_text=(
+                    "The rest of the change's context, as its action tagged it (layers.history.change): "
+                    "free-form, e.g. to_version for a rollback.")),
+            }, many=True),
         }), **_NOT_YOURS},
         summary="A layer's audit log (who, when, what, version before and after) and the versions it can be "
                 "rolled back to",
@@ -73,7 +85,7 @@ class LayerRollback(APIView):
 class LayerRestore(APIView):
     @extend_schema(
         request=None,
-        responses={201: LayerSerializer, 409: OpenApiResponse(OpenApiTypes.OBJECT, description="Slug in use"),
+        responses={201: LayerSerializer, 409: OpenApiResponse(description="Slug in use"),
                    **_NOT_YOURS},
         summary="Restore a deleted layer (within LAYERS_DELETED_GRACE_DAYS), as a new version",
     )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,6 +27,8 @@ from layers.errors import ApiError, NotFound, PermissionDenied
 from layers.imports.problems import ImportProblem, render as render_message
 from layers.imports.submit import BadOption, Options, UploadTooLarge, confirm, may_import, submit, visible_jobs
 from layers.models import Department, Domain, ImportJob, ImportMode
+from layers.style_messages import translated_style_messages
+from layers.styles import PALETTE
 
 
 class ImportRefused(ApiError):
@@ -222,6 +225,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
         "recent": [(job, STATUS_LABELS[job.status]) for job in visible_jobs(request.user)[:10]],
         "labels": _page_labels(), "targets": targets, "english": english,
         "urls": {"basemap": reverse("tiles-basemap"), "layer": "/api/layers/{slug}/", "dashboard": reverse("dashboard")},
+        # What the dashboard's style editor (its i18n.js) reads from the page, so the steward chooses the
+        # new layer's style with the same editor before publishing.
+        "config": {"lang": get_language(), "messages": translated_style_messages(), "palette": list(PALETTE),
+                   "csrf_token": get_token(request), "urls": {"features": "/api/layers/{slug}/features/"}},
     })
 
 

@@ -27,7 +27,7 @@ from shapely import wkb
 from shapely.geometry import shape
 
 from layers import query
-from layers.catalog import publish_changes
+from layers.catalog import Box, bump_version, publish_changes, publish_upserts_if_quiet
 from layers.errors import ApiError, InvalidParameter
 from layers.models import GeometryType, Kind, Layer, TimeKind
 
@@ -66,7 +66,7 @@ def receive(layer: Layer, body: object) -> Written:
     rows = _rows(layer, body)
     with transaction.atomic():
         inserted, updated = _upsert(layer, rows)
-        published = _publish_coalesced(layer) if inserted + updated else "nothing"
+        published = publish_coalesced(layer) if inserted + updated else "nothing"
     return Written(len(rows), inserted, updated, len(rows) - inserted - updated, published)
 
 
@@ -293,45 +293,72 @@ def _upsert(layer: Layer, rows: list[Row]) -> tuple[int, int]:
     return inserted, updated
 
 
-def _publish_coalesced(layer: Layer) -> str:
+def publish_coalesced(layer: Layer, *, upserted: tuple[int, Box | None] | None = None) -> str:
     """Publish now, or leave it to the one deferred bump (see the module's docstring). The row lock
-    orders writers: a bump that comes after a write's check comes after its commit too."""
+    orders writers: a bump that comes after a write's check comes after its commit too. The bumps
+    recount the layer (publish_changes), unless the writer says what it wrote: `upserted`, how many
+    features it added and the box they lie in, grows the count and extent in place, at once whether
+    or not the version waits (layers.catalog.publish_upserts_if_quiet, one statement under the row
+    lock), and its deferred bump only moves the version: a recount of a layer of 100,000 features
+    took ~0.4 s of CPU each second of a stream (the 1022 intake uses it). Any live writer of a layer
+    may use it.
+
+    The marks of queued bumps are read before the lock: a mark set after the read (a writer that
+    committed meanwhile) makes at most one bump more, its deferred bump then skipping (publish_deferred
+    sees the version moved); a mark cleared after it leaves this write to a deferred bump of its own."""
     interval = settings.LAYERS_OBSERVATIONS_PUBLISH_INTERVAL
-    with connection.cursor() as cur:
-        cur.execute("SELECT extract(epoch FROM clock_timestamp() - updated_at) FROM layers_layer"
-                    " WHERE id = %s FOR UPDATE", [layer.pk])
-        (since,) = cur.fetchone()
-    if since >= interval and not cache.get(_pending_key(layer.pk)):
-        publish_changes(layer)
-        return "now"
+    quiet = None if any(cache.get_many([_pending_key(layer.pk, recount=r) for r in (True, False)]).values()) \
+        else interval
+    recount = upserted is None
+    if not recount:
+        added, box = upserted
+        since = publish_upserts_if_quiet(layer, added=added, box=box, quiet=quiet)
+        if since is None:
+            return "now"
+    else:
+        with connection.cursor() as cur:
+            cur.execute("SELECT extract(epoch FROM clock_timestamp() - updated_at) FROM layers_layer"
+                        " WHERE id = %s FOR UPDATE", [layer.pk])
+            (since,) = cur.fetchone()
+        if quiet is not None and since >= quiet:
+            publish_changes(layer)
+            return "now"
     countdown = max(0.0, interval - float(since))
     # After the commit, so a deferred bump that clears the mark has this write's rows to publish.
-    transaction.on_commit(lambda: _queue_deferred_publish(layer.pk, countdown))
+    transaction.on_commit(lambda: _queue_deferred_publish(layer.pk, countdown, recount=recount))
     return "soon"
 
 
-def _pending_key(layer_id: int) -> str:
-    # The database's name keeps parallel test databases (and two platforms on one Redis) apart.
-    return f"layers:observations:pending:{settings.DATABASES['default']['NAME']}:{layer_id}"
+def _pending_key(layer_id: int, *, recount: bool) -> str:
+    # The database's name keeps parallel test databases (and two platforms on one Redis) apart. The
+    # bumps that recount and those that only move the version are queued apart, so a writer that
+    # needs a recount never leaves its rows to a bump that does not make one.
+    kind = "" if recount else ":bump"
+    return f"layers:observations:pending:{settings.DATABASES['default']['NAME']}:{layer_id}{kind}"
 
 
-def _queue_deferred_publish(layer_id: int, countdown: float) -> None:
+def _queue_deferred_publish(layer_id: int, countdown: float, *, recount: bool) -> None:
     from layers.tasks import publish_observations
 
-    # One queued bump per layer: the mark outlives a lost task only briefly, then a write queues anew.
-    if cache.add(_pending_key(layer_id), 1, timeout=max(5, int(countdown * 5) + 1)):
+    # One queued bump per layer (and kind): the mark outlives a lost task only briefly, then a write
+    # queues anew.
+    if cache.add(_pending_key(layer_id, recount=recount), 1, timeout=max(5, int(countdown * 5) + 1)):
         version = Layer.objects.filter(pk=layer_id).values_list("version", flat=True).first()
-        publish_observations.apply_async((layer_id, version), countdown=countdown)
+        publish_observations.apply_async((layer_id, version, recount), countdown=countdown)
 
 
-def publish_deferred(layer_id: int, version: int | None = None) -> bool:
+def publish_deferred(layer_id: int, version: int | None = None, recount: bool = True) -> bool:
     """The deferred bump: clear the mark first (a write after this queues its own), then publish
     what the writes before committed — unless the layer was published after they were (its version
-    moved past `version`, the one seen when the bump was queued)."""
-    cache.delete(_pending_key(layer_id))
+    moved past `version`, the one seen when the bump was queued). `recount=False`: the writers grew
+    the count and extent themselves (publish_coalesced's `upserted`), only the version moves."""
+    cache.delete(_pending_key(layer_id, recount=recount))
     with transaction.atomic():
         layer = Layer.objects.select_for_update().filter(pk=layer_id).first()
         if layer is None or (version is not None and layer.version > version):
             return False
-        publish_changes(layer)
+        if recount:
+            publish_changes(layer)
+        else:
+            bump_version(layer)
     return True

@@ -49,7 +49,13 @@ class Sql:
 
     def __add__(self, other: "Sql | str") -> "Sql":
         other = Sql(other) if isinstance(other, str) else other
-        return Sql(self.text + other.text, self.params + other.params)
+        # Both pieces were counted: their sum holds as many placeholders as parameters. Counting
+        # again made composing a statement quadratic in its length (monitoring's value statements:
+        # 2,500 additions, 60 ms per read of 49 indicators).
+        joined = object.__new__(Sql)
+        object.__setattr__(joined, "text", self.text + other.text)
+        object.__setattr__(joined, "params", self.params + other.params)
+        return joined
 
     def __radd__(self, other: str) -> "Sql":
         return Sql(other) + self
@@ -183,6 +189,13 @@ def metres_to(other: Sql | str, *, alias: str = "f") -> Sql:
 # -- when -----------------------------------------------------------------------------------------
 
 
+def instants_since(start: datetime) -> Sql:
+    """For a layer of instants only (time_end is time_start or NULL): the lower end of a window as a
+    test the (layer_id, time_start) index can walk, beside `during`'s. On an interval layer it would
+    drop intervals begun before `start` and still running: never use it there."""
+    return Sql("f.time_start >= %s", [start])
+
+
 def during(start: datetime | None, end: datetime | None) -> Sql:
     """Features whose time [time_start, coalesce(time_end, time_start)] meets the closed window
     [start, end]; None leaves that end open. The upper test walks the (layer_id, time_start) index."""
@@ -251,6 +264,17 @@ def matching(layer_id: int, query: Any, *, exact: bool = True) -> Sql:
     if getattr(query, "condition", None) is not None:
         conditions.append(query.condition)
     return where(conditions)
+
+
+def sort_key(ordering: Any) -> Sql:
+    """The value a layer's features are ordered by (layers.filters.Ordering): the property in its
+    schema type, so numbers sort as numbers and dates as dates; NULL when absent or mistyped."""
+    return typed(ordering.name, ordering.prop_type)
+
+
+def order_direction(ordering: Any) -> str:
+    """Missing values come last either way, so the first page of either order shows values."""
+    return "DESC NULLS LAST" if ordering.descending else "ASC NULLS LAST"
 
 
 # -- typed comparisons (OGC API CQL2) -------------------------------------------------------------

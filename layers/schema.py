@@ -115,6 +115,15 @@ def validate_style(style: Any) -> None:
         validate_raster_style(style)
 
 
+def validate_layer_style(style: Any, *, kind: str) -> None:
+    """`style` checked by validate_style and suited to a layer of `kind` ("vector" or "raster"): the
+    one check of a layer's style, whether a steward saves it (layers.catalog.save_style, the PATCH) or
+    publishes an import with it (layers.imports.submit.confirm)."""
+    validate_style(style)
+    if (kind == "raster") != (style["type"] == "raster"):
+        raise ValidationError("The style type does not suit this kind of layer.")
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from geo_ioc.openapi import ref
 from layers.models import Layer
 from layers.styles import effective_style
 
@@ -32,15 +34,19 @@ class LayerSerializer(serializers.ModelSerializer):
         lang = getattr(self.context.get("request"), "LANGUAGE_CODE", "vi")
         return layer.title_en if lang == "en" else layer.title_vi
 
+    @extend_schema_field(ref("LayerStyle"))
     def get_style(self, layer: Layer) -> dict:
         # The style maps draw it with: a layer without one (a fresh import) still has a legend.
         return effective_style(layer)
 
+    @extend_schema_field({"type": "object", "nullable": True, "required": ["code", "name_vi", "name_en"],
+                          "properties": {key: {"type": "string"} for key in ("code", "name_vi", "name_en")}})
     def get_department(self, layer: Layer) -> dict | None:
         """The department owning the layer (whose stewards write it), or None."""
         owner = layer.owner
         return None if owner is None else {"code": owner.code, "name_vi": owner.name_vi, "name_en": owner.name_en}
 
+    @extend_schema_field({"type": "array", "items": ref("LayerProperty")})
     def get_properties(self, layer: Layer) -> list[dict]:
         # A layer made wider than the limit (before it, or by hand) does not swell every catalog answer.
         return layer.property_schema[:settings.LAYERS_MAX_PROPERTIES]
@@ -51,6 +57,7 @@ class LayerSerializer(serializers.ModelSerializer):
         minx, miny, maxx, maxy = layer.extent.extent
         return [round(minx, 7), round(miny, 7), round(maxx, 7), round(maxy, 7)]
 
+    @extend_schema_field({"type": "array", "items": ref("Link")})
     def get_links(self, layer: Layer) -> list[dict]:
         request = self.context["request"]
         links = [

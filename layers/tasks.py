@@ -74,7 +74,7 @@ def queue_export(export_id: int) -> None:
 
 
 @shared_task(name="layers.publish_observations")
-def publish_observations(layer_id: int, version: int | None = None) -> bool:
+def publish_observations(layer_id: int, version: int | None = None, recount: bool = True) -> bool:
     from layers import observations
 
-    return observations.publish_deferred(layer_id, version)
+    return observations.publish_deferred(layer_id, version, recount)

@@ -20,7 +20,7 @@ from layers.access import access_scope, get_visible_layer, get_writable_layer, v
 from layers.catalog import delete_layer, save_style
 from layers.conditional import exact_vary, make_etag, request_matches
 from layers.errors import ApiError, FeatureNotFound, InvalidParameter
-from layers.filters import parse_feature_query
+from layers.filters import ORDERING_PARAMS, parse_feature_query
 from layers.models import Access, Layer
 from layers.serializers import LayerSerializer
 
@@ -35,6 +35,12 @@ _FEATURE_PARAMS = [
     OpenApiParameter("properties", str, description="Comma-separated property names to return."),
     OpenApiParameter("limit", int, description="Page size (default and maximum from settings; clamped)."),
     OpenApiParameter("after", int, description="Cursor from the 'next' link."),
+]
+_ORDERING_PARAMS = [
+    OpenApiParameter("sortby", str, description="A property to order by, '-' before it for descending "
+                     "(missing values last, ties by id). Pages then go by offset."),
+    OpenApiParameter("offset", int, description="Features of the order to skip (the 'next' link of a "
+                     "sorted page carries it)."),
 ]
 
 
@@ -106,7 +112,7 @@ class LayerDetail(APIView):
 
 class FeatureCollection(APIView):
     @extend_schema(
-        parameters=_FEATURE_PARAMS,
+        parameters=_FEATURE_PARAMS + _ORDERING_PARAMS,
         responses={(200, GEOJSON): OpenApiResponse(_ref("FeatureCollection"), description="RFC 7946 FeatureCollection"),
                    304: _REVALIDATED},
         operation_id="layers_features_list",
@@ -115,7 +121,7 @@ class FeatureCollection(APIView):
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
         layer = get_visible_layer(request.user, slug)
-        query = parse_feature_query(layer, request.query_params.dict())
+        query = parse_feature_query(layer, request.query_params.dict(), extra_reserved=ORDERING_PARAMS)
         etag = _etag(layer, request)
         if _matches(request, etag):
             return _not_modified(etag, layer)
@@ -123,7 +129,9 @@ class FeatureCollection(APIView):
         matched = geojson.count_features(layer, query)
         links = [{"rel": "self", "type": GEOJSON, "href": request.build_absolute_uri()}]
         if page.has_more:
-            params = request.query_params.dict() | {"after": str(page.last_id)}
+            # A sorted page's next one is further along the same order; an id-ordered one's after its last id.
+            params = request.query_params.dict() | (
+                {"offset": str(query.offset + page.returned)} if query.sortby else {"after": str(page.last_id)})
             links.append(
                 {"rel": "next", "type": GEOJSON,
                  "href": request.build_absolute_uri(request.path) + "?" + urlencode(params)}
@@ -212,7 +220,12 @@ def _geojson_response(body: bytes, etag: str, layer: Layer) -> HttpResponse:
 class Observations(APIView):
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="{received, inserted, updated, unchanged, published}"),
+        responses={200: inline_serializer("ObservationsWritten", {
+                       "received": serializers.IntegerField(), "inserted": serializers.IntegerField(),
+                       "updated": serializers.IntegerField(), "unchanged": serializers.IntegerField(),
+                       "published": serializers.ChoiceField(["now", "soon", "nothing"], help_text=(
+                           "now: the layer's version was bumped; soon: a deferred bump is queued; nothing: no "
+                           "row changed"))}),
                    400: OpenApiResponse(description="A bad row: the whole batch is refused, each bad row named in `fields`"),
                    401: OpenApiResponse(description="No token or session"),
                    403: OpenApiResponse(description="Visible, but not a layer of the caller's departments"),

@@ -50,3 +50,9 @@ def silence(user: Caller, rule: AlertRule, *, ends_at: datetime, reason: str, ar
 def silenced(rule: AlertRule, area_key: str, *, now: datetime) -> bool:
     """Whether notifications of this area of the rule are muted at `now`."""
     return Silence.objects.filter(rule=rule, area_key__in=["", area_key], ends_at__gt=now).exists()
+
+
+def silenced_areas(rule: AlertRule, *, now: datetime) -> set[str]:
+    """The area keys of the rule muted at `now` ("" for all of them), in one query: a notification
+    about many areas asks once, not once an area."""
+    return set(Silence.objects.filter(rule=rule, ends_at__gt=now).values_list("area_key", flat=True))

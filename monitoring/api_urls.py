@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from monitoring import views
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("indicators/<slug:slug>/values/", views.IndicatorValues.as_view(), name="indicator-values"),
     path("units/", views.UnitList.as_view(), name="unit-list"),
     path("units/<str:code>/profile/", views.UnitProfile.as_view(), name="unit-profile"),
+    path("alerts/", include("monitoring.alert_urls")),
 ]

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from layers.models import Department
-from monitoring.models import DueRule, Indicator, PeriodType, Service, SubmissionStatus
+from monitoring.models import DueRule, Indicator, PeriodType, Service, SubmissionStatus, Value
 from monitoring.periods import label, period_end, period_start
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 FRESH, LATE, STALE = "fresh", "late", "stale"
+STATES = (FRESH, LATE, STALE)  # from the best to the worst
 
 
 def due_at(service: Service, start: date, *, period_type: str) -> datetime:
@@ -88,8 +89,7 @@ def latest_periods(indicators) -> dict[int, date]:
 
 
 def worst(states: list[str]) -> str:
-    order = [FRESH, LATE, STALE]
-    return max(states, key=order.index) if states else FRESH
+    return max(states, key=STATES.index) if states else FRESH
 
 
 def on_time_kpi(*, now: datetime | None = None) -> list[dict]:
@@ -120,3 +120,31 @@ def on_time_kpi(*, now: datetime | None = None) -> list[dict]:
                        "on_time_rate": round(100.0 * punctual / total, 1) if total else None}
     return list(by_department.values())
 
+
+
+def hours_late(indicators, *, now: datetime) -> dict[int, float]:
+    """{indicator id: hours since the data of its first missing due period was due} (0 when its
+    last due period has values): the value of a freshness alert rule. An indicator without any
+    value is late since its last due period. Values are read as they stood at `now` (published by
+    then), so a simulated clock replays history."""
+    indicators = list(indicators)
+    # Per indicator, its periods newest first (the value_indicator_period index) down to the first
+    # one submitted by `now`: a few rows each, where max() over a filter read all 434,000 demo values.
+    newest = (Value.objects.filter(indicator=OuterRef("pk"), submitted_at__lte=now)
+              .order_by("-period_start").values("period_start")[:1])
+    latest = dict(
+        Indicator.objects.filter(pk__in=[i.pk for i in indicators])
+        .annotate(latest=Subquery(newest)).values_list("pk", "latest")
+    )
+    late = {}
+    for indicator in indicators:
+        kind = indicator.period_type
+        due = last_due_period(indicator.service, period_type=kind, now=now)
+        have = latest.get(indicator.pk)
+        if have is not None and have >= due:
+            late[indicator.pk] = 0.0
+            continue
+        missing = period_end(have, kind) if have is not None else due
+        since = due_at(indicator.service, missing, period_type=kind)
+        late[indicator.pk] = round(max(0.0, (now - since).total_seconds() / 3600), 2)
+    return late

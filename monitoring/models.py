@@ -246,7 +246,9 @@ class Submission(models.Model):
 class Value(models.Model):
     """(indicator, unit, period) → number, with its provenance. `period_end` is exclusive."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    # No index of its own: the unique key and value_indicator_period start with it (every index is
+    # written again for each value a submission corrects).
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values", db_index=False)
     unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="values")
     period_start = models.DateField()
     period_end = models.DateField()
@@ -260,7 +262,10 @@ class Value(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "unit", "period_start"], name="value_once_per_unit_period"),
+            # With the period's end and the value: re-aggregation reads an indicator's values from the
+            # index alone (no heap page per unit and period; 7 % of a read of 49 indicators onto 2025).
+            models.UniqueConstraint(fields=["indicator", "unit", "period_start"], name="value_once_per_unit_period",
+                                    include=["period_end", "value"]),
             models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="value_period_ordered"),
         ]
         indexes = [models.Index(fields=["indicator", "period_start"], name="value_indicator_period")]
@@ -272,7 +277,8 @@ class Value(models.Model):
 class ValueHistory(models.Model):
     """A value as it was before a correction replaced it (kept, never deleted)."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: value_history_key starts with it.
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", db_index=False)
     unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
     period_start = models.DateField()
     value = models.FloatField()
@@ -297,6 +303,13 @@ class Metric(models.TextChoices):
     LAYER = "layer", "Tổng hợp đối tượng theo đơn vị / Layer aggregate per unit"
     STATION = "station", "Từng trạm / Per station"
     FRESHNESS = "freshness", "Số liệu trễ hạn / Data late"
+    RASTER = "raster", "Thống kê ảnh raster theo vùng / Raster zonal statistic"
+
+
+class RasterStatistic(models.TextChoices):
+    MEAN = "mean", "Trung bình / Mean"
+    MAX = "max", "Lớn nhất / Maximum"
+    SHARE_ABOVE = "share_above", "Tỷ lệ diện tích vượt ngưỡng / Share of area above a value"
 
 
 class LayerAggregate(models.TextChoices):
@@ -366,6 +379,12 @@ class AlertRule(models.Model):
     # Property conditions in layers.query.having's shape: {"kind": "tai_nan", "speed": {"gte": 60}}.
     filters = models.JSONField(default=dict, blank=True)
     window_hours = models.PositiveIntegerField(null=True, blank=True)
+    # A raster rule (its layer a raster): the statistic of the pixels inside each area; share_above is
+    # the percentage (0–100) of the area's valid pixels above `raster_above`.
+    raster_statistic = models.CharField(max_length=12, choices=RasterStatistic.choices, blank=True)
+    raster_above = models.FloatField(null=True, blank=True)
+    # A freshness rule: the service watched (its indicators); none and no indicator: every service.
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules")
     area_kind = models.CharField(max_length=10, choices=AreaKind.choices, default=AreaKind.LEVEL)
     boundary = models.ForeignKey(BoundaryVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     level = models.CharField(max_length=10, choices=UnitLevel.choices, blank=True)

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from monitoring.acknowledgements import silenced
+from monitoring.acknowledgements import silenced_areas
 from monitoring.models import AlertEvent, AlertRule, Notification, NotificationChannel, NotificationKind
 from monitoring.rules import visible_rules
 
@@ -50,7 +50,8 @@ def webhooks(rule: AlertRule) -> list[NotificationChannel]:
 
 def notify(rule: AlertRule, events: list[AlertEvent], *, kind: str, now: datetime) -> list[Notification]:
     """Queue one message per recipient and webhook about the events not silenced."""
-    events = [e for e in events if not silenced(rule, e.area_key, now=now)]
+    muted = silenced_areas(rule, now=now)
+    events = [] if "" in muted else [e for e in events if e.area_key not in muted]
     if not events:
         return []
     queued = [Notification(rule=rule, kind=kind, recipient=user) for user in recipients(rule)]
@@ -127,7 +128,9 @@ def signature(secret: str, body: bytes) -> str:
 def deliver(notification_id: int) -> str:
     """Send one queued notification; DeliveryFailed to be retried. The webhook's failure count and
     its disabling are kept here."""
-    notification = Notification.objects.select_related("rule", "recipient", "channel").get(pk=notification_id)
+    notification = Notification.objects.select_related("rule", "recipient", "channel").filter(pk=notification_id).first()
+    if notification is None:
+        return "gone"  # its rule was deleted after it was queued: nothing to tell
     if notification.status == "sent":
         return "sent"
     Notification.objects.filter(pk=notification.pk).update(attempts=F("attempts") + 1)

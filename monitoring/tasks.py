@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from monitoring import evaluation, notifications
+from monitoring import alert_layers, evaluation, notifications
 from monitoring.layers import refresh_features
 from monitoring.models import Indicator
 
@@ -24,9 +24,15 @@ def queue_refresh(indicator_ids: list[int]) -> None:
 def evaluate_alerts() -> int:
     """On the beat: evaluate the rules that are due, then send the reminders that are due; the number
     of events that fired or resolved."""
-    moved = len(evaluation.evaluate_due())
+    events = evaluation.evaluate_due()
+    if events:
+        # The firing alerts' layers follow the states: only those of the scopes that moved
+        # (monitoring.alert_layers; 2.2 s for 18,800 firing areas in one scope, bench alert_views_bench).
+        alert_layers.refresh_rules({event.rule_id for event in events})
+    else:
+        alert_layers.refresh_if_stale()  # and the access of the layers their rules watch
     notifications.remind()
-    return moved
+    return len(events)
 
 
 @shared_task(bind=True, name="monitoring.deliver", ignore_result=True, max_retries=None)

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from layers.access import visible_layers
 from layers.errors import NotFound
-from monitoring import freshness, params
+from monitoring import freshness, params, response_shapes
 from monitoring.access import (
     get_own_submission,
     get_submittable_indicator,
@@ -38,8 +38,6 @@ from monitoring.submissions import (
 )
 from monitoring.units import version_at
 from monitoring.values import Window, read_values, read_values_json
-
-_OBJECT = OpenApiTypes.OBJECT
 
 
 class UnitNotFound(NotFound):
@@ -99,8 +97,7 @@ class ServiceList(APIView):
     @extend_schema(
         summary="The monitoring services with the indicators the caller may see, their freshness and the "
                 "departments' on-time KPI",
-        responses=inline_serializer("MonitoringServices", {"services": serializers.ListField(),
-                                                           "departments": serializers.ListField()}),
+        responses=response_shapes.MonitoringServices,
     )
     def get(self, request: Request) -> Response:
         params.only(request.query_params, set())
@@ -127,8 +124,7 @@ class IndicatorList(APIView):
     @extend_schema(
         summary="The indicators the caller may see",
         parameters=[OpenApiParameter("service", str, description="Only the indicators of this service (slug).")],
-        responses=inline_serializer("Indicators", {"indicators": serializers.ListField(),
-                                                   "count": serializers.IntegerField()}),
+        responses=response_shapes.Indicators,
     )
     def get(self, request: Request) -> Response:
         params.only(request.query_params, {"service"})
@@ -140,7 +136,8 @@ class IndicatorList(APIView):
 
 
 class IndicatorDetail(APIView):
-    @extend_schema(summary="One indicator", responses=_OBJECT)
+    @extend_schema(summary="One indicator", responses={
+        200: response_shapes.IndicatorEntry, 404: OpenApiResponse(description="Unknown, or hidden from the caller")})
     def get(self, request: Request, slug: str) -> Response:
         params.only(request.query_params, set())
         indicator = get_visible_indicator(request.user, slug)
@@ -162,9 +159,7 @@ class IndicatorValues(APIView):
             OpenApiParameter("from", str, description="The first period included."),
             OpenApiParameter("to", str, description="The last period included."),
         ],
-        responses=inline_serializer("IndicatorValues", {"indicator": serializers.CharField(),
-                                                        "values": serializers.ListField(),
-                                                        "province": serializers.ListField()}),
+        responses=response_shapes.IndicatorValues,
     )
     def get(self, request: Request, slug: str) -> Response:
         q = request.query_params
@@ -200,7 +195,7 @@ class UnitList(APIView):
         responses=inline_serializer("AdminUnits", {"boundary": serializers.CharField(allow_null=True),
                                                    "valid_from": serializers.DateField(allow_null=True),
                                                    "valid_to": serializers.DateField(allow_null=True),
-                                                   "units": serializers.ListField()}),
+                                                   "units": response_shapes.UnitEntry(many=True)}),
     )
     def get(self, request: Request) -> Response:
         q = request.query_params
@@ -227,7 +222,8 @@ class UnitProfile(APIView):
                                          "older ones)."),
             OpenApiParameter("period", str, description="The period (default: each indicator's latest)."),
         ],
-        responses=_OBJECT,
+        responses={200: response_shapes.UnitProfile,
+                   404: OpenApiResponse(description="No unit with this code (in this boundary set)")},
     )
     def get(self, request: Request, code: str) -> Response:
         q = request.query_params
@@ -287,6 +283,9 @@ def _signed_in(request: Request) -> None:
         raise NotAuthenticated()
 
 
+_SIGNED_IN = {401: OpenApiResponse(description="Not signed in")}
+_NOT_OURS = {404: OpenApiResponse(description="No such submission among the caller's department's")}
+_CLOSED = OpenApiResponse(description="No longer a preview: published or discarded (`submission_closed`)")
 _SUBMISSION_BODY = {
     "multipart/form-data": {"type": "object", "properties": {
         "indicator": {"type": "string"}, "boundary": {"type": "string", "enum": ["2022", "2025"]},
@@ -306,8 +305,7 @@ class SubmissionList(APIView):
         summary="The ledger: every submission of the indicators the caller may see",
         parameters=[OpenApiParameter("indicator", str), OpenApiParameter("status", str,
                                                                           enum=["preview", "published", "discarded"])],
-        responses=inline_serializer("Submissions", {"submissions": serializers.ListField(),
-                                                    "count": serializers.IntegerField()}),
+        responses={200: response_shapes.Submissions, **_SIGNED_IN},
     )
     def get(self, request: Request) -> Response:
         _signed_in(request)
@@ -330,8 +328,11 @@ class SubmissionList(APIView):
     @extend_schema(
         summary="Submit values of an indicator (CSV/XLSX upload or JSON rows): answers with the preview",
         request=_SUBMISSION_BODY,
-        responses={201: OpenApiResponse(_OBJECT, description="The preview: counts, problems per row, changes"),
-                   403: OpenApiResponse(description="Another department's indicator")},
+        responses={201: OpenApiResponse(response_shapes.SubmissionPreview,
+                                        description="The preview: counts, problems per row, changes"),
+                   400: OpenApiResponse(description="The file or rows refused as a whole (`submission_refused`)"),
+                   **_SIGNED_IN, 403: OpenApiResponse(description="Another department's indicator"),
+                   404: OpenApiResponse(description="Unknown indicator, or hidden from the caller")},
     )
     def post(self, request: Request) -> Response:
         _signed_in(request)
@@ -362,7 +363,8 @@ class SubmissionList(APIView):
 
 
 class SubmissionDetail(APIView):
-    @extend_schema(summary="One submission of the caller's department, with its preview", responses=_OBJECT)
+    @extend_schema(summary="One submission of the caller's department, with its preview",
+                   responses={200: response_shapes.SubmissionPreview, **_SIGNED_IN, **_NOT_OURS})
     def get(self, request: Request, submission_id: int) -> Response:
         _signed_in(request)
         return Response(_submission_entry(get_own_submission(request.user, submission_id), full=True))
@@ -370,7 +372,7 @@ class SubmissionDetail(APIView):
 
 class SubmissionPublish(APIView):
     @extend_schema(summary="Publish a previewed submission (all its matched rows at once)", request=None,
-                   responses=_OBJECT)
+                   responses={200: response_shapes.Submission, **_SIGNED_IN, **_NOT_OURS, 409: _CLOSED})
     def post(self, request: Request, submission_id: int) -> Response:
         _signed_in(request)
         submission = get_own_submission(request.user, submission_id)
@@ -378,7 +380,8 @@ class SubmissionPublish(APIView):
 
 
 class SubmissionDiscard(APIView):
-    @extend_schema(summary="Discard a previewed submission", request=None, responses=_OBJECT)
+    @extend_schema(summary="Discard a previewed submission", request=None,
+                   responses={200: response_shapes.Submission, **_SIGNED_IN, **_NOT_OURS, 409: _CLOSED})
     def post(self, request: Request, submission_id: int) -> Response:
         _signed_in(request)
         submission = get_own_submission(request.user, submission_id)

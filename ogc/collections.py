@@ -1,5 +1,7 @@
 """The documents of OGC API - Features (landing page, conformance, collections, queryables), built
-from the layer catalog the caller may see (layers.access). Collections are the vector layers."""
+from the layer catalog the caller may see (layers.access). Collections are the layers: a vector layer
+is a feature collection (items, queryables, vector tiles); a raster layer a collection of map tiles
+(OGC API - Tiles' /map/tiles, the /tiles/ code's PNG) with its COG to download."""
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -40,6 +42,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/png",
     "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
 ]
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -50,8 +53,14 @@ _SCHEMA_TYPES = {
 }
 
 
+TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+TILESETS_MAP = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map"
+COG = "image/tiff; application=geotiff; profile=cloud-optimized"
+
+
 def collection_layers(user) -> list[Layer]:
-    return list(visible_layers(user).filter(kind=Kind.VECTOR).order_by("slug"))
+    """The layers `user` may see, vector and raster: the collections."""
+    return list(visible_layers(user).filter(kind__in=[Kind.VECTOR, Kind.RASTER]).order_by("slug"))
 
 
 def url(request: HttpRequest, name: str, *args, **params: str) -> str:
@@ -101,6 +110,8 @@ def temporal_extents(layers: list[Layer]) -> dict[int, tuple]:
 
 
 def collection(request: HttpRequest, layer: Layer, times: dict[int, tuple]) -> dict:
+    if layer.kind == Kind.RASTER:
+        return raster_collection(request, layer)
     slug = layer.slug
     items = url(request, "ogc-items", slug)
     doc = {
@@ -117,20 +128,49 @@ def collection(request: HttpRequest, layer: Layer, times: dict[int, tuple]) -> d
             {"rel": "items", "type": "text/html", "href": items + "?f=html"},
             {"rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json",
              "href": url(request, "ogc-queryables", slug)},
-            {"rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "type": "application/json",
-             "href": url(request, "ogc-tilesets", slug)},
+            {"rel": TILESETS_VECTOR, "type": "application/json", "href": url(request, "ogc-tilesets", slug)},
         ],
     }
-    extent: dict = {}
-    if layer.extent is not None:
-        west, south, east, north = layer.extent.extent
-        extent["spatial"] = {"bbox": [[west, south, east, north]], "crs": crs.CRS84}
+    extent = _spatial_extent(layer)
     if layer.pk in times:
         first, last = times[layer.pk]
         extent["temporal"] = {"interval": [[_instant(first), _instant(last)]], "trs": GREGORIAN}
     if extent:
         doc["extent"] = extent
     return doc
+
+
+def raster_collection(request: HttpRequest, layer: Layer) -> dict:
+    """A raster layer as a collection: no items, its map tiles (the /tiles/ code's PNG tiles, same
+    cache and access rule) and its Cloud-Optimized GeoTIFF to download (ranges served: GDAL reads it
+    with /vsicurl/), under the same access rule as the collection."""
+    slug = layer.slug
+    doc = {
+        "id": slug,
+        "title": title(layer),
+        "description": layer.description,
+        "dataType": "map",
+        "crs": [crs.CRS84],
+        "storageCrs": crs.CRS84,
+        "links": [
+            {"rel": "self", "type": "application/json", "href": url(request, "ogc-collection", slug)},
+            {"rel": "alternate", "type": "text/html", "href": url(request, "ogc-collection", slug, f="html")},
+            {"rel": TILESETS_MAP, "type": "application/json", "href": url(request, "ogc-map-tilesets", slug)},
+            {"rel": "enclosure", "type": COG, "title": _("The raster as a Cloud-Optimized GeoTIFF"),
+             "href": request.build_absolute_uri(reverse("layer-raster", args=[slug]))},
+        ],
+    }
+    extent = _spatial_extent(layer)
+    if extent:
+        doc["extent"] = extent
+    return doc
+
+
+def _spatial_extent(layer: Layer) -> dict:
+    if layer.extent is None:
+        return {}
+    west, south, east, north = layer.extent.extent
+    return {"spatial": {"bbox": [[west, south, east, north]], "crs": crs.CRS84}}
 
 
 def _instant(value) -> str | None:

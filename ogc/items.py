@@ -4,10 +4,12 @@ built around a page from layers.geojson (PostGIS writes the features; keyset pag
 
 import json
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import shapely
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +38,10 @@ def parse_items_query(layer: Layer, params: dict[str, str], *, html: bool = Fals
     plain = {k: v for k, v in params.items() if k != "bbox"}
     if html and "limit" not in plain:
         plain["limit"] = str(HTML_PAGE)
-    features = parse_feature_query(layer, plain, extra_reserved=OGC_PARAMETERS)
+    # A JSON page is streamed (ogc.items.items_chunks), so its size costs no memory: OGC_PAGE_MAX,
+    # above the /api/ one, lets GDAL and walkers ask for large pages (a larger limit is capped).
+    features = parse_feature_query(layer, plain, extra_reserved=OGC_PARAMETERS,
+                                   limit_max=None if html else settings.OGC_PAGE_MAX)
     output = ogc_crs.parse_crs(params.get("crs"), parameter="crs")
     conditions = []
     bbox = None
@@ -97,7 +102,38 @@ def items_document(page: geojson.FeaturePage, *, matched: int, links: list[dict]
     return json_bytes(head)[:-1] + b',"features":[' + page.features + b"]}"
 
 
-def page_links(request: HttpRequest, page: geojson.FeaturePage, asked: FeatureQuery) -> list[dict]:
+def number_matched(layer: Layer, asked: FeatureQuery) -> int | None:
+    """numberMatched, which OGC API - Features Part 1 makes optional (and, when given, exact: no
+    estimate). Unfiltered, the catalog's maintained count answers without a scan. Filtered, the
+    selection is counted for a walk's first page only; its later pages (`after`/`before`) leave the
+    member out instead of counting the whole selection again for every page."""
+    if asked.is_filtered and (asked.after is not None or asked.before is not None):
+        return None
+    return geojson.count_features(layer, asked)
+
+
+def items_chunks(page: geojson.StreamedPage, *, matched: int | None,
+                 links: Callable[[], list[dict]]) -> Iterator[bytes]:
+    """The FeatureCollection of a streamed page: its head, the features as PostgreSQL writes them, then
+    numberReturned and the links, which need the page's last id (members of a JSON object have no
+    order; GDAL, OWSLib and QGIS read the whole document). The first chunk's statement runs here,
+    before the response starts: an error in the filter is answered in the error shape, not as a
+    cut-off 200."""
+    head = {"type": "FeatureCollection", "timeStamp": timezone.now().isoformat(timespec="seconds")}
+    if matched is not None:
+        head["numberMatched"] = matched
+    features = page.chunks()
+    first = next(features, b"")
+
+    def parts() -> Iterator[bytes]:
+        yield json_bytes(head)[:-1] + b',"features":[' + first
+        yield from features
+        yield b"]," + json_bytes({"numberReturned": page.returned, "links": links()})[1:]
+
+    return parts()
+
+
+def page_links(request: HttpRequest, page: geojson.FeaturePage | geojson.StreamedPage, asked: FeatureQuery) -> list[dict]:
     """self, alternate (HTML), next and prev (keyset cursors `after` and `before`); every link keeps
     every other parameter of the request."""
     params = request.GET.dict()

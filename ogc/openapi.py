@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from layers.models import Layer
+from layers.models import Kind, Layer
 from ogc import crs
 from ogc.cql2 import LANGUAGES
 
@@ -25,7 +25,8 @@ PARAMETERS = {
                                where="path", required=True),
     "featureId": _parameter("featureId", "The feature's id.", {"type": "string"}, where="path", required=True),
     "f": _parameter("f", "The representation; overrides Accept.", {"type": "string", "enum": ["json", "html"]}),
-    "limit": _parameter("limit", "Features per page; a larger value is capped at the maximum, not refused.",
+    "limit": _parameter("limit", f"Features per page; a larger value is capped at {settings.OGC_PAGE_MAX} "
+                        "(GeoJSON), not refused.",
                         {"type": "integer", "minimum": 1, "default": settings.LAYERS_PAGE_DEFAULT},
                         explode=False, style="form"),
     "after": _parameter("after", "Paging cursor: the id the `next` link carries.", {"type": "integer"}),
@@ -54,6 +55,7 @@ PARAMETERS = {
                           required=True),
     "tileFormat": _parameter("f", "mvt for a vector collection, png or webp for a raster one.",
                              {"type": "string", "enum": ["mvt", "png", "webp"]}),
+    "mapFormat": _parameter("f", "The picture's format (default png).", {"type": "string", "enum": ["png", "webp"]}),
 }
 
 
@@ -134,10 +136,24 @@ def document(request: HttpRequest, layers: list[Layer]) -> dict:
                     "application/vnd.mapbox-vector-tile": {"schema": {"type": "string", "format": "binary"}},
                     "image/png": {"schema": {"type": "string", "format": "binary"}}}},
                     "204": {"description": "No feature in this tile"}, **_ERRORS}}},
+            "/collections/{collectionId}/map/tiles": _get(
+                "Map tilesets of a raster collection", "getMapTilesets", _ref("collectionId"),
+                _ok("Tilesets", "application/json")),
+            "/collections/{collectionId}/map/tiles/{tileMatrixSetId}": _get(
+                "Map tileset of a raster collection", "getMapTileset", _ref("collectionId", "tileMatrixSetId"),
+                _ok("Tileset", "application/json")),
+            "/collections/{collectionId}/map/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}": {"get": {
+                "summary": "A map tile of a raster collection (the /tiles/ code's PNG)", "operationId": "getMapTile",
+                "parameters": _ref("collectionId", "tileMatrixSetId", "tileMatrix", "tileRow", "tileCol", "mapFormat"),
+                "responses": {"200": {"description": "Map tile", "content": {
+                    "image/png": {"schema": {"type": "string", "format": "binary"}},
+                    "image/webp": {"schema": {"type": "string", "format": "binary"}}}},
+                    "204": {"description": "No data in this tile"}, **_ERRORS}}},
             "/tileMatrixSets": _get("Tile matrix sets", "getTileMatrixSets", [], _ok("List", "application/json")),
             "/tileMatrixSets/{tileMatrixSetId}": _get("A tile matrix set", "getTileMatrixSet",
                                                        _ref("tileMatrixSetId"), _ok("TileMatrixSet", "application/json")),
-            **{f"/collections/{layer.slug}/items": _collection_items(layer) for layer in layers},
+            **{f"/collections/{layer.slug}/items": _collection_items(layer) for layer in layers
+               if layer.kind == Kind.VECTOR},
         },
         "components": {
             "parameters": PARAMETERS,

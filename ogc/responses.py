@@ -2,8 +2,9 @@
 open-data work adds) are decided in one place for JSON, GeoJSON, HTML and tiles alike."""
 
 import json
+from collections.abc import Iterator
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 
@@ -24,13 +25,20 @@ def document(doc: dict | bytes, *, media_type: str = JSON, public: bool,
     return _finish(HttpResponse(body, content_type=media_type), public=public, headers=headers)
 
 
+def stream(chunks: Iterator[bytes], *, media_type: str, public: bool,
+           headers: dict[str, str] | None = None) -> StreamingHttpResponse:
+    """A document sent while it is written (a page of features): same headers as `document`."""
+    return _finish(StreamingHttpResponse(chunks, content_type=media_type), public=public, headers=headers)
+
+
 def page(request: HttpRequest, template: str, context: dict, *, public: bool,
          headers: dict[str, str] | None = None) -> HttpResponse:
     body = render_to_string(template, context, request=request)
     return _finish(HttpResponse(body, content_type="text/html; charset=utf-8"), public=public, headers=headers)
 
 
-def _finish(response: HttpResponse, *, public: bool, headers: dict[str, str] | None) -> HttpResponse:
+def _finish(response: HttpResponse | StreamingHttpResponse, *, public: bool,
+            headers: dict[str, str] | None) -> HttpResponse | StreamingHttpResponse:
     for name, value in (headers or {}).items():
         response[name] = value
     # A document that names only open data may sit in shared caches for a minute; anything else is the

@@ -14,10 +14,17 @@ from layers.models import Access, Kind, Layer
 from ogc import collections as docs
 from ogc import openapi, responses
 from ogc import tiles as ogc_tiles
-from ogc.items import feature_document, items_document, page_links, parse_items_query
+from ogc.items import (
+    feature_document,
+    items_chunks,
+    items_document,
+    number_matched,
+    page_links,
+    parse_items_query,
+)
 from ogc.negotiation import choose
 from tiles.delivery import deliver_tile
-from tiles.grid import parse_format, parse_tile
+from tiles.grid import RASTER_FORMATS, parse_format, parse_tile
 from tiles.http import tile_response
 
 
@@ -70,10 +77,17 @@ def collections(request: HttpRequest) -> HttpResponse:
     return responses.document(doc, public=_public(layers))
 
 
+def _raster_layer(request: HttpRequest, slug: str) -> Layer:
+    layer = get_visible_layer(request.user, slug)
+    if layer.kind != Kind.RASTER:
+        raise LayerNotFound()  # map tiles are a raster's; a vector layer has vector tiles
+    return layer
+
+
 @require_safe
 def collection(request: HttpRequest, slug: str) -> HttpResponse:
     f = choose(request, ("json", "html"))
-    layer = _collection_layer(request, slug)
+    layer = get_visible_layer(request.user, slug)
     doc = docs.collection(request, layer, docs.temporal_extents([layer]))
     if f == "html":
         return responses.page(request, "ogc/collection.html", {"doc": doc, "map": _map(layer)},
@@ -97,10 +111,16 @@ def items(request: HttpRequest, slug: str) -> HttpResponse:
     f = choose(request, ("geojson", "html"))
     layer = _collection_layer(request, slug)
     asked = parse_items_query(layer, request.GET.dict(), html=f == "html")
-    page = geojson.feature_page(layer, asked.features, geometry=asked.crs.geometry, decimals=asked.crs.decimals)
-    matched = geojson.count_features(layer, asked.features)
-    links = page_links(request, page, asked.features)
     headers = {"Content-Crs": f"<{asked.crs.uri}>"}
+    if f != "html" and asked.features.before is None:
+        streamed = geojson.StreamedPage(layer, asked.features, geometry=asked.crs.geometry,
+                                        decimals=asked.crs.decimals)
+        chunks = items_chunks(streamed, matched=number_matched(layer, asked.features),
+                              links=lambda: page_links(request, streamed, asked.features))
+        return responses.stream(chunks, media_type=responses.GEOJSON, public=_public([layer]), headers=headers)
+    page = geojson.feature_page(layer, asked.features, geometry=asked.crs.geometry, decimals=asked.crs.decimals)
+    matched = number_matched(layer, asked.features) if f != "html" else geojson.count_features(layer, asked.features)
+    links = page_links(request, page, asked.features)
     body = items_document(page, matched=matched, links=links)
     if f == "html":
         doc = json.loads(body)
@@ -174,6 +194,36 @@ def tile(request: HttpRequest, slug: str, tms: str, z: str, row: str, col: str) 
         raise _unknown_tms()
     address, fmt = parse_tile(z, col, row), parse_format(request.GET.get("f") or "mvt")
     # `f` chose the format; the rest (filters, the version `v`) mean what they mean on /tiles/.
+    params = {k: v for k, v in request.GET.items() if k != "f"}
+    source, body = deliver_tile(request.user, [slug], address, fmt, params)
+    return tile_response(request, source, body, fmt)
+
+
+@require_safe
+def map_tilesets(request: HttpRequest, slug: str) -> HttpResponse:
+    choose(request, ("json",))
+    layer = _raster_layer(request, slug)
+    return responses.document(ogc_tiles.tilesets(request, layer), public=_public([layer]))
+
+
+@require_safe
+def map_tileset(request: HttpRequest, slug: str, tms: str) -> HttpResponse:
+    choose(request, ("json",))
+    layer = _raster_layer(request, slug)
+    if tms != ogc_tiles.WEB_MERCATOR_QUAD:
+        raise _unknown_tms()
+    return responses.document(ogc_tiles.tileset(request, layer), public=_public([layer]))
+
+
+@require_safe
+def map_tile(request: HttpRequest, slug: str, tms: str, z: str, row: str, col: str) -> HttpResponse:
+    """A raster's map tile: the /tiles/ PNG of this layer (same cache, access rule and bytes; off the
+    data, the same 204 as an empty vector tile)."""
+    if tms != ogc_tiles.WEB_MERCATOR_QUAD:
+        raise _unknown_tms()
+    address = parse_tile(z, col, row)
+    fmt = parse_format(request.GET.get("f") or "png", allowed=RASTER_FORMATS)
+    _raster_layer(request, slug)
     params = {k: v for k, v in request.GET.items() if k != "f"}
     source, body = deliver_tile(request.user, [slug], address, fmt, params)
     return tile_response(request, source, body, fmt)

@@ -7,9 +7,10 @@
 # Test clients whose own pins would downgrade the project's packages (ogctests pins pyarrow<18, which
 # changes what the imports read): installed without dependencies; what they import is in the test extra.
 UNPINNED_TEST_PACKAGES=("ogctests==0.1.15")
-# libpango* and libharfbuzz-subset0: WeasyPrint (analysis reports as PDF).
+# libpango* and libharfbuzz-subset0: WeasyPrint (analysis reports and printed maps as PDF).
+# poppler-utils: pdftoppm and pdftotext, with which the tests look at the printed pages.
 RUNTIME_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data chromium fonts-noto-core gettext
-                  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+                  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils)
 
 # Prints the packages of "$@" that dpkg does not list as installed (one per line).
 missing_packages() {

@@ -1,8 +1,10 @@
 """Headless Debian Chromium driven by Playwright, with every request that would leave 127.0.0.1
-blocked and recorded, so a test can assert the page needs no internet."""
+refused by the browser itself and recorded, so a test can assert the page needs no internet."""
 
 import os
 import shutil
+import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -12,10 +14,17 @@ from django.db import connections
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+# A proxy nobody listens on: every request to another host fails at once inside Chromium, while
+# loopback addresses bypass proxies (Chromium's implicit rule), so the live server answers as usual.
+# No request waits on the test's thread, as Playwright's request interception (route) would have
+# every one of them do: under load that interception of MapLibre's workers' tile requests is where
+# the dashboard was seen waiting for ever (issue #13's suite, stop 22; CI of stop 23).
+DEAD_PROXY = "http://127.0.0.1:9"
 # The flags Debian's Chromium needs as root in a container, and none that phone home.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+    f"--proxy-server={DEAD_PROXY}",
 ]
 
 
@@ -56,30 +65,99 @@ def close_shared_browser() -> None:
 
 
 @contextmanager
-def offline_page(viewport=(1366, 768), locale="vi-VN", csp=False):
+def offline_page(viewport=(1366, 768), locale="vi-VN", csp=False, scale=1.0):
     """Yields (page, outside_requests): a page in a browser context of its own, in the session's
-    Chromium. Requests to other hosts are aborted and listed.
+    Chromium. Requests to other hosts are listed (and fail: CHROMIUM_ARGS's dead proxy).
 
     The pages' Content-Security-Policy is enforced only with csp=True (tests/test_csp_in_browser.py):
     Playwright's wait_for_function polls its predicate with eval inside the page, which the policy
-    rightly forbids."""
+    rightly forbids.
+
+    `scale`: device pixels per CSS pixel. The page lays out in `viewport` CSS pixels whatever it is;
+    0.5 has software WebGL fill a quarter of the pixels of a 9600 × 5400 wall (tests of what is
+    shown and where, not of fine pixels)."""
     outside: list[str] = []
     context = shared_browser().new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale=locale,
-                                           bypass_csp=not csp)
+                                           bypass_csp=not csp, device_scale_factor=scale)
 
-    def guard(route):
-        url = route.request.url
-        if url.startswith(("data:", "blob:")) or urlparse(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
+    def watch(request) -> None:
+        url = request.url
+        if not url.startswith(("data:", "blob:")) and urlparse(url).hostname not in LOCAL_HOSTS:
             outside.append(url)
-            route.abort()
 
-    context.route("**/*", guard)
+    # Listened to, not intercepted: the context's requests include its pages' workers' (the tiles).
+    context.on("request", watch)
+    page = context.new_page()
+    _traces[page] = _Trace(page)
     try:
-        yield context.new_page(), outside
+        yield page, outside
     finally:
         context.close()
+
+
+class _Trace:
+    """What a page was doing, for the message of a wait that ran out: its requests still in flight
+    (with their age), the ones that failed, its console errors and uncaught exceptions. Requests are
+    followed on the context, so MapLibre's workers' tile requests are in it too."""
+
+    def __init__(self, page):
+        self.pending: dict = {}
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        context = page.context
+        context.on("request", lambda request: self.pending.__setitem__(request, time.monotonic()))
+        context.on("requestfinished", lambda request: self.pending.pop(request, None))
+        context.on("requestfailed", self._failed)
+        context.on("weberror", lambda error: self.errors.append(f"uncaught: {error.error}"))
+        page.on("console", lambda message: message.type in ("error", "warning")
+                and self.errors.append(f"console {message.type}: {message.text}"))
+
+    def _failed(self, request) -> None:
+        self.pending.pop(request, None)
+        self.failed.append(f"{request.method} {request.url}: {request.failure}")
+
+    def report(self, page) -> str:
+        from playwright.sync_api import Error as PlaywrightError
+
+        now = time.monotonic()
+        lines = [f"  {now - started:6.1f} s  {request.method} {request.url}"
+                 for request, started in sorted(self.pending.items(), key=lambda item: item[1])]
+        try:
+            state = page.evaluate("""() => {
+                const map = window.geoIoc && window.geoIoc.map;
+                return {body: Object.fromEntries([...document.body.attributes].map((a) => [a.name, a.value.slice(0, 200)])),
+                        status: document.getElementById("status")?.textContent || null,
+                        map: map ? {loaded: map.loaded(), tilesLoaded: map.areTilesLoaded(), styleLoaded: map.isStyleLoaded(),
+                                    moving: map.isMoving(), contextLost: map.painter?.context?.gl?.isContextLost?.()} : null};
+            }""")
+        except PlaywrightError as error:  # the page itself may be what hangs: say so, don't hide the trace
+            state = f"(the page did not answer: {error})"
+        return "\n".join([f"page state: {state}", f"requests in flight ({len(lines)}):", *lines[:40],
+                          f"failed requests ({len(self.failed)}):", *self.failed[-20:],
+                          f"console errors and exceptions ({len(self.errors)}):", *self.errors[-20:]])
+
+
+_traces: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def wait_for(page, selector: str, *, timeout: float, state: str = "attached"):
+    """page.wait_for_selector, but a wait that runs out says what the page was still doing (requests
+    in flight, failures, console errors, the map's state) instead of only that it ran out."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return page.wait_for_selector(selector, state=state, timeout=timeout)
+    except PlaywrightTimeout as error:
+        trace = _traces.get(page)
+        detail = trace.report(page) if trace else "(no trace: the page was not opened by offline_page)"
+        raise AssertionError(f"{selector!r} not {state} after {timeout / 1000:.0f} s\n{detail}") from error
+
+
+def wait_for_map(page, *, timeout: float) -> None:
+    """The dashboard has drawn its first view (body[data-map-ready]), or fail with its script error or
+    with what it was still waiting for."""
+    wait_for(page, "body[data-map-ready], body[data-map-error]", timeout=timeout)
+    assert page.get_attribute("body", "data-map-error") is None, page.get_attribute("body", "data-map-error")
 
 
 @contextmanager

@@ -6,6 +6,7 @@ row here fails `test_every_url_pattern_of_the_project_has_a_row` until it is des
 """
 
 import copy
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,12 +19,28 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from PIL import Image
 
+from dashboard.models import Bookmark
 from feedback.categories import ensure_categories
 from layers.catalog import publish_changes
 from layers.models import Access, Department, ExportJob, Feature, ImportJob, JobStatus, Layer
 from layers.tokens import create_token
-from monitoring.models import AdminUnit, BoundaryVersion, Indicator, Service, Submission, Value
+from monitoring import alert_layers
+from monitoring.models import (
+    AdminUnit,
+    AlertEvent,
+    AlertRule,
+    AlertState,
+    BoundaryVersion,
+    Indicator,
+    NotificationChannel,
+    Service,
+    Silence,
+    Submission,
+    Value,
+)
 from wall.control import ensure_state
 from wall.models import Playlist, PlaylistEntry, Scene, WallState
 
@@ -84,6 +101,8 @@ class Target:
     export_id: int = NO_SUCH_ID
     import_id: int = NO_SUCH_ID
     submission_id: int = NO_SUCH_ID
+    rule_id: int = NO_SUCH_ID
+    event_id: int = NO_SUCH_ID
 
 
 @dataclass
@@ -102,7 +121,8 @@ class World:
         unknown one must answer alike too."""
         hidden = self.targets[level]
         return Target(UNKNOWN_SLUG, point_id=hidden.point_id, square_id=hidden.square_id,
-                      submission_id=hidden.submission_id + NO_SUCH_ID // 2)
+                      submission_id=hidden.submission_id + NO_SUCH_ID // 2,
+                      rule_id=hidden.rule_id + NO_SUCH_ID // 2, event_id=hidden.event_id + NO_SUCH_ID // 2)
 
 
 def _layer(level: str, groups: list[Group]) -> Layer:
@@ -195,6 +215,8 @@ def build_world(directory: Path) -> World:
     _wall(layers)
     for level, submission in _monitoring(layers, owner).items():
         targets[level].submission_id = submission.pk
+    for level, event in _alerts(layers).items():
+        targets[level].rule_id, targets[level].event_id = event.rule_id, event.pk
     tokens = {name: create_token(user) for name, user in users.items()}
     return World(layers=layers, targets=targets, users=users, tokens=tokens, groups={"health": health},
                  created=created)
@@ -250,6 +272,36 @@ def _monitoring(layers: dict[str, Layer], owner: Department) -> dict[str, Submis
     return submissions
 
 
+# Alerts: each layer of the world is watched by a rule of the same slug and titles, firing on the
+# layer's square (its area named like the layer's zone) with an unacknowledged event; the firing
+# alerts' layers (monitoring.alert_layers) are written from them.
+FUTURE = "2099-01-01T00:00:00+07:00"
+
+
+def _alerts(layers: dict[str, Layer]) -> dict[str, AlertEvent]:
+    events = {}
+    now = timezone.now()
+    for level, layer in layers.items():
+        names = NAMES[level]
+        rule = AlertRule.objects.create(slug=layer.slug, title_vi=names["title_vi"], title_en=names["title_en"],
+                                        metric="layer", layer=layer, aggregate="count", area_kind="zones",
+                                        threshold=0)
+        event = AlertEvent.objects.create(rule=rule, area_key="zone-z1", area_name=names["zone"], severity="warning",
+                                          fired_at=now, fired_value=2, peak_value=2)
+        AlertState.objects.create(rule=rule, area_key="zone-z1", area_name=names["zone"], status="firing", value=2,
+                                  since=now, event=event, geom=GEOSGeometry(SQUARE, srid=4326))
+        events[level] = event
+    alert_layers.refresh()
+    return events
+
+
+def _new_rule(client: Client, target: Target):
+    return _json_post(client, "/api/alerts/rules/", {
+        "slug": "parity-new-rule", "title_vi": "Quy tắc mới", "title_en": "New rule", "metric": "layer",
+        "layer": target.slug, "aggregate": "count", "area_kind": "units", "boundary": "parity", "units": [UNIT_CODE],
+        "threshold": 1})
+
+
 def _submit(client: Client, target: Target):
     return _json_post(client, "/api/indicators/submissions/",
                       {"indicator": target.slug, "rows": [{"unit": UNIT_CODE, "period": "2024-03", "value": 5}]})
@@ -263,6 +315,7 @@ def tear_down_world(world: World) -> None:
     Scene.objects.filter(slug__in=["parity-mixed", SECRET_SCENE["slug"]]).delete()
     ImportJob.objects.filter(layer_slug__in=[n["slug"] for n in NAMES.values()]).delete()
     Layer.objects.filter(slug__in=[n["slug"] for n in NAMES.values()]).delete()
+    Layer.objects.filter(slug__in=alert_layers.alert_layer_slugs()).delete()
     User.objects.filter(username__startswith="parity-").delete()
     Group.objects.filter(pk__in=[g.pk for g in world.created]).delete()
 
@@ -373,6 +426,30 @@ def _upload(client: Client, target: Target):
     return client.post("/api/imports/", {"file": upload, "layer": target.slug, "mode": "replace"})
 
 
+def _zone_file(client: Client, target: Target):
+    doc = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": AROUND, "properties": {"name": "vùng đề xuất"}}]}).encode()
+    upload = SimpleUploadedFile("vung.geojson", doc, content_type="application/geo+json")
+    return client.post("/api/analysis/zone-file/", {"file": upload})
+
+
+def _superusers_check(client: Client, target: Target):
+    """A compliance check kept for the superuser: only its author (and superusers) read it again."""
+    from analysis.models import ComplianceCheck
+
+    author = User.objects.get(username="parity-root")
+    kept, _created = ComplianceCheck.objects.get_or_create(
+        author=author, use="industrial", defaults={"zone": GEOSGeometry(json.dumps(AROUND), srid=4326), "area_ha": 4.8,
+                                                   "verdict": "compatible", "findings": [], "versions": {}})
+    return client.get(f"/api/analysis/compliance/{kept.pk}/")
+def _print(client: Client):
+    image = io.BytesIO()
+    Image.new("RGB", (300, 200), "#cfe3f2").save(image, format="PNG")
+    return client.post("/api/print.html", {
+        "image": SimpleUploadedFile("map.png", image.getvalue(), content_type="image/png"),
+        "bbox": "106.40,10.53,106.42,10.55", "layers": ",".join(NAMES[level]["slug"] for level in LEVELS)})
+
+
 def _async_export(client: Client, target: Target):
     # Every export above 0 features is a queued job: the export becomes a write (an ExportJob row).
     with override_settings(LAYERS_EXPORT_ASYNC_FEATURES=0):
@@ -430,6 +507,13 @@ LAYER_ROWS = [
         lambda c, t: c.get(f"/ogc/collections/{t.slug}/tiles/WebMercatorQuad")),
     Row("ogc-tile", "GET", "read", "anyone", (200,),
         lambda c, t: c.get(f"/ogc/collections/{t.slug}/tiles/WebMercatorQuad/{OGC_TILE}", {"f": "mvt"})),
+    # Map tiles are a raster's: for the world's vector layers even a caller who may see one gets the
+    # 404 of an unknown collection (rasters: tests/test_ogc_raster_collections.py).
+    Row("ogc-map-tilesets", "GET", "read", "anyone", (404,), lambda c, t: c.get(f"/ogc/collections/{t.slug}/map/tiles")),
+    Row("ogc-map-tileset", "GET", "read", "anyone", (404,),
+        lambda c, t: c.get(f"/ogc/collections/{t.slug}/map/tiles/WebMercatorQuad")),
+    Row("ogc-map-tile", "GET", "read", "anyone", (404,),
+        lambda c, t: c.get(f"/ogc/collections/{t.slug}/map/tiles/WebMercatorQuad/{OGC_TILE}")),
     Row("import-detail", "GET", "read", "owner", (200,), lambda c, t: c.get(f"/api/imports/{t.import_id}/"),
         job=True),
     Row("zone-list", "GET", "read", "anyone", (200,), zones_on(lambda c, t: c.get("/api/zones/"))),
@@ -445,6 +529,9 @@ LAYER_ROWS = [
     Row("zone-detail", "DELETE", "write", "owner", (204,), zones_on(
         lambda c, t: c.delete(f"/api/zones/{t.square_id}/"))),
     Row("layer-export", "GET", "write", "anyone", (202,), _async_export, label="layer-export queued job"),
+    # A bookmark names layers: a hidden one is refused as an unknown one (dashboard.bookmarks).
+    Row("bookmark-list", "POST", "write", "signed-in", (201,), lambda c, t: _json_post(
+        c, "/api/bookmarks/", {"name": "Góc nhìn", "center": [106.41, 10.54], "zoom": 12, "layers": [t.slug]})),
     # History: the owner reads it; a rollback to a version never kept and a restore over a live layer
     # are refused (404, 409) without changing anything (the real ones: tests/test_layer_rollback.py,
     # tests/test_layer_restore.py).
@@ -478,6 +565,16 @@ LAYER_ROWS = [
         lambda c, t: c.post(f"/api/indicators/submissions/{t.submission_id}/discard"), job=True),
     Row("ogc-items", "POST", "write", "anyone", (405,),
         lambda c, t: _json_post(c, f"/ogc/collections/{t.slug}/items", {"type": "Feature"})),
+    # Alerts: a rule is seen by whoever may see everything it names (here: its layer); it is written by
+    # staff who may write that layer; an alert is acknowledged and a rule silenced by staff who see it.
+    Row("alert-rule", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/alerts/rules/{t.rule_id}/")),
+    Row("alert-rule", "PATCH", "write", "owner", (200,),
+        lambda c, t: _json_post(c, f"/api/alerts/rules/{t.rule_id}/", {"threshold": 6}, "patch")),
+    Row("alert-rules", "POST", "write", "owner", (201,), _new_rule, label="alert-rules create"),
+    Row("alert-ack", "POST", "write", "staff", (200,),
+        lambda c, t: _json_post(c, f"/api/alerts/{t.event_id}/ack", {"note": "Đã xem"})),
+    Row("alert-silences", "POST", "write", "staff", (201,), lambda c, t: _json_post(
+        c, "/api/alerts/silences/", {"rule": t.slug, "until": FUTURE, "reason": "Bảo trì"}), label="alert-silences mute"),
 ]
 
 
@@ -514,10 +611,11 @@ OTHER_ROWS = [
         _with_categories(lambda c, t: c.get("/open311/v2/services/moi_truong.json")), layered=False),
     Row("open311-requests", "GET", "read", "anyone", (200,), lambda c, t: c.get("/open311/v2/requests.json"),
         layered=False),
-    # Any signed-in account or app token may report; this world has no communes, so an accepted caller
-    # reaches the report's own checks (400 outside_province), a refused one gets 401.
+    # Any signed-in account or app token may report; the point (Hà Nội) is in no commune of any test
+    # world (some have the monitoring app's Long An units), so an accepted caller reaches the report's
+    # own checks (400 outside_province), a refused one gets 401.
     Row("open311-requests", "POST", "write", "signed-in", (400,), _with_categories(lambda c, t: c.post(
-        "/open311/v2/requests.json", {"service_code": "giao_thong", "lat": "10.54", "long": "106.41",
+        "/open311/v2/requests.json", {"service_code": "giao_thong", "lat": "21.03", "long": "105.85",
                                       "description": "Ổ gà"})), layered=False),
     Row("open311-token", "GET", "read", "anyone", (404,), lambda c, t: c.get("/open311/v2/tokens/no-such.json"),
         layered=False),
@@ -548,8 +646,13 @@ OTHER_ROWS = [
         label="analysis-report html"),
     Row("analysis-report", "POST", "read", "anyone", (200,), lambda c, t: _json_post(
         c, "/api/analysis/report.pdf", {"geometry": AROUND}), layered=False, label="analysis-report pdf"),
+    # The print layout names the layers shown that the caller may see; the others are left out unnamed.
+    Row("dashboard-print", "POST", "read", "anyone", (200,), lambda c, t: _print(c), layered=False),
     Row("analysis-compliance", "POST", "read", "anyone", (200,),
         lambda c, t: _json_post(c, "/api/analysis/compliance/", {"use": "industrial", "geometry": AROUND}), layered=False),
+    # Somebody else's kept check is none of theirs: refused like an unknown one (404).
+    Row("analysis-compliance-detail", "GET", "read", "superuser", (200,), _superusers_check, layered=False, job=True),
+    Row("analysis-zone-file", "POST", "read", "anyone", (200,), _zone_file, layered=False),
     Row("import-list", "GET", "read", "steward", (200,), lambda c, t: c.get("/api/imports/"), layered=False),
     Row("import-page", "GET", "read", "steward", (200,), lambda c, t: c.get("/imports/"), layered=False, page=True),
     Row("catalog", "GET", "read", "anyone", (200,), lambda c, t: c.get("/catalog/"), layered=False, page=True),
@@ -582,12 +685,30 @@ OTHER_ROWS = [
     Row("monitoring-services", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/monitoring/services/"),
         layered=False),
     Row("indicator-list", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/indicators/"), layered=False),
+    Row("dashboard-overview", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/overview/", {"preset": "30d"}),
+        layered=False),
     Row("submission-list", "GET", "read", "signed-in", (200,), lambda c, t: c.get("/api/indicators/submissions/"),
         layered=False, label="submission-list ledger"),
     Row("unit-list", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/units/", {"boundary": "parity"}),
         layered=False),
     Row("unit-profile", "GET", "read", "anyone", (200,), lambda c, t: c.get(f"/api/units/{UNIT_CODE}/profile/"),
         layered=False),
+    Row("alert-list", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/alerts/"), layered=False),
+    Row("alert-events", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/alerts/events/"), layered=False),
+    Row("alert-rules", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/alerts/rules/"), layered=False),
+    Row("alert-silences", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/alerts/silences/"),
+        layered=False),
+    Row("alert-channels", "GET", "read", "signed-in", (200,), lambda c, t: c.get("/api/alerts/channels/"),
+        layered=False),
+    Row("alert-channels", "POST", "write", "staff", (201,), lambda c, t: _json_post(
+        c, "/api/alerts/channels/", {"name": "Trực ban", "url": "http://127.0.0.1:9/hook", "secret": "s3cret-key"}),
+        layered=False),
+    Row("alert-channel-test", "POST", "write", "signed-in", (404,),
+        lambda c, t: c.post(f"/api/alerts/channels/{NO_SUCH_ID}/test"), layered=False),
+    Row("alerts-page", "GET", "read", "signed-in", (200,), lambda c, t: c.get("/alerts/"), layered=False, page=True),
+    Row("alerts-page", "POST", "write", "staff", (404,),
+        lambda c, t: c.post("/alerts/", {"action": "ack", "event": str(NO_SUCH_ID)}), layered=False, page=True,
+        label="alerts-page ack unknown"),
     Row("api-schema", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/schema/"), layered=False),
     Row("ogc-landing", "GET", "read", "anyone", (200,), lambda c, t: c.get("/ogc/"), layered=False),
     Row("ogc-conformance", "GET", "read", "anyone", (200,), lambda c, t: c.get("/ogc/conformance"), layered=False),
@@ -600,6 +721,9 @@ OTHER_ROWS = [
     Row("ogc-tile-matrix-set", "GET", "read", "anyone", (200,),
         lambda c, t: c.get("/ogc/tileMatrixSets/WebMercatorQuad"), layered=False),
     Row("api-docs", "GET", "read", "anyone", (200,), lambda c, t: c.get("/api/docs/"), layered=False, page=True),
+    Row("bookmark-list", "GET", "read", "signed-in", (200,), lambda c, t: c.get("/api/bookmarks/"), layered=False),
+    Row("bookmark-detail", "DELETE", "write", "signed-in", (404,),
+        lambda c, t: c.delete(f"/api/bookmarks/{NO_SUCH_ID}/"), layered=False),
     Row("healthz", "GET", "read", "anyone", (200, 503), lambda c, t: c.get("/healthz"), layered=False),
     Row("set_language", "POST", "write", "anyone", (302,),
         lambda c, t: c.post("/i18n/setlang/", {"language": "en", "next": "/catalog/"}), layered=False, page=True),
@@ -651,6 +775,11 @@ def footprint() -> dict[str, object]:
         "wall": sorted(WallState.objects.values_list("playlist_id", "revision")),
         "submissions": sorted(Submission.objects.values_list("id", "status")),
         "values": sorted(Value.objects.values_list("id", "value")),
+        "alert_rules": sorted(AlertRule.objects.values_list("id", "threshold")),
+        "alert_events": sorted(AlertEvent.objects.values_list("id", "acknowledged_at")),
+        "silences": Silence.objects.count(),
+        "channels": NotificationChannel.objects.count(),
+        "bookmarks": sorted(Bookmark.objects.values_list("id", flat=True)),
     }
 
 

@@ -6,21 +6,26 @@ Registered for every test module by tests/conftest.py."""
 
 import importlib
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
+from shapely import wkt
 
 from feedback.categories import ensure_categories
 from feedback.models import Category, RoutingRule
 from layers.models import Access, Department, DepartmentKind, Layer
 from layers.tokens import create_token
+from monitoring.models import BoundaryVersion, UnitLevel
+from monitoring.units import UnitSpec, load_units
 from tests.conftest import add_features, make_layer
 from tests.departments import make_department
 
 PHUONG_1 = "POLYGON((106.40 10.53, 106.42 10.53, 106.42 10.55, 106.40 10.55, 106.40 10.53))"
 BINH_TAM = "POLYGON((106.42 10.53, 106.44 10.53, 106.44 10.55, 106.42 10.55, 106.42 10.53))"
+MERGED = "POLYGON((106.40 10.53, 106.44 10.53, 106.44 10.55, 106.40 10.55, 106.40 10.53))"
 IN_PHUONG_1 = (106.41, 10.54)
 IN_BINH_TAM = (106.43, 10.54)
 COMMUNE_SCHEMA = [
@@ -85,3 +90,22 @@ def feedback_world(db) -> FeedbackWorld:
         binh_tam_officer=_member(binh_tam, "officer-binh-tam", is_staff=True),
         outsider=User.objects.create_user("staff-outsider", password="pw-staff-outsider", is_staff=True),
     )
+
+
+DISTRICT_794 = "POLYGON((106.38 10.51, 106.46 10.51, 106.46 10.57, 106.38 10.57, 106.38 10.51))"
+
+
+@pytest.fixture
+def monitoring_units(db) -> None:
+    """The monitoring app's two boundary versions over the feedback world: Phường 1 and Bình Tâm in
+    district 794 until 30 June 2025, one ward (Phường Long An, over Phường 1 only) from 1 July 2025."""
+    old = BoundaryVersion.objects.create(code="2022", title_vi="2022", title_en="2022", valid_from=date(2013, 3, 18),
+                                         valid_to=date(2025, 7, 1))
+    new = BoundaryVersion.objects.create(code="2025", title_vi="2025", title_en="2025", valid_from=date(2025, 7, 1))
+    load_units(old, [
+        UnitSpec("794", UnitLevel.DISTRICT, "Thành phố Tân An", "Tân An", wkt.loads(DISTRICT_794)),
+        UnitSpec("27685", UnitLevel.COMMUNE, "Phường 1 (đơn vị)", "Phường 1", wkt.loads(PHUONG_1), parent_code="794"),
+        UnitSpec("27700", UnitLevel.COMMUNE, "Xã Bình Tâm (đơn vị)", "Bình Tâm", wkt.loads(BINH_TAM),
+                 parent_code="794"),
+    ])
+    load_units(new, [UnitSpec("80001", UnitLevel.COMMUNE, "Phường Long An", "Long An", wkt.loads(PHUONG_1))])

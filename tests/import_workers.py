@@ -17,7 +17,9 @@ def kill_broker_url() -> str:
     return test_redis_url(3)
 
 
-def start_worker(log_dir: Path, name: str, *, broker: str, visibility_timeout: int = 900) -> subprocess.Popen:
+def start_worker(log_dir: Path, name: str, *, broker: str, visibility_timeout: int = 900,
+                 env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`env`: settings of the test's own that the tasks must see as well (they run here, not in the test)."""
     db = settings.DATABASES["default"]
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
@@ -27,7 +29,7 @@ def start_worker(log_dir: Path, name: str, *, broker: str, visibility_timeout: i
         "DATABASE_URL": f"postgis://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "LAYERS_IMPORT_DIR": str(settings.LAYERS_IMPORT_DIR),
         "LAYERS_IMPORT_BATCH": "40000",
-    }
+    } | (env or {})
     log = open(log_dir / f"{name}.log", "w")
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "geo_ioc", "worker", "--pool", "solo", "--loglevel", "INFO",

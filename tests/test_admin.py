@@ -54,3 +54,28 @@ def test_a_restricted_layer_without_groups_is_refused_in_the_admin(schools):
     assert "group" in str(form.errors)
     form = LayerForm(data=data | {"style": '{"type": "blob"}', "access": "public"}, instance=schools)
     assert not form.is_valid() and "style" in form.errors
+
+
+def test_a_title_another_layer_of_the_department_holds_is_refused_in_the_admin(schools):
+    import json
+
+    from layers.admin import LayerForm
+    from tests.conftest import make_layer
+    from tests.departments import make_department
+
+    department = make_department("education")
+    schools.owner = department
+    schools.save(update_fields=["owner"])
+    make_layer("kindergartens", title_vi="Trường mầm non", title_en="Kindergartens", owner=department)
+    make_layer("other-kindergartens", title_vi="Trường mầm non", title_en="Kindergartens")  # another department's
+    data = {
+        "slug": "schools", "title_vi": "Trường học", "title_en": "kindergartens", "domain": "education",
+        "kind": "vector", "geometry_type": "Point", "property_schema": json.dumps(schools.property_schema),
+        "style": json.dumps(schools.style), "access": "public", "time_kind": "none", "license": "CC BY 4.0",
+        "owner": department.pk,
+    }
+    form = LayerForm(data=data, instance=schools)
+    assert not form.is_valid() and "“kindergartens”" in str(form.errors["title_vi"])
+    form = LayerForm(data=data | {"title_en": "Schools"}, instance=schools)
+    form.is_valid()
+    assert "title_vi" not in form.errors and "__all__" not in form.errors  # its own title is no duplicate

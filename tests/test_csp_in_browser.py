@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.browser import wait_for_map
 from tests.test_dashboard_in_browser import WAIT_MS, browser
 from tests.test_wall_in_browser import sign_in_display
 from wall.seed import ensure_demo_scenes
@@ -45,8 +46,7 @@ def test_the_dashboard_reports_no_violation(live_server, demo):
     with browser(csp=True) as (page, outside):
         console = watched(page)
         page.goto(live_server.url + "/", timeout=WAIT_MS)
-        page.wait_for_selector("body[data-map-ready], body[data-map-error]", state="attached", timeout=WAIT_MS)
-        assert page.get_attribute("body", "data-map-error") is None
+        wait_for_map(page, timeout=WAIT_MS)
         wait_until(page, "window.geoIoc.map.loaded() && window.geoIoc.map.areTilesLoaded()")
         assert violations(page, console) == [] and outside == []
 

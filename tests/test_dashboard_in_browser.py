@@ -11,10 +11,11 @@ import shutil
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from layers.models import Feature, Layer
-from tests.browser import CHROMIUM, screenshot
+from tests.browser import CHROMIUM, screenshot, wait_for, wait_for_map
 from tests.browser import live_server_page as browser
 from tests.conftest import client_for
 from tests.departments import make_department
@@ -55,10 +56,20 @@ def open_dashboard(page, live_server, fragment: str = "") -> list[str]:
     page.on("request", lambda request: requests.append(request.url))
     page.goto(live_server.url + "/" + fragment, timeout=WAIT_MS)
     # A script error is reported on <body> too: fail with its message rather than wait out the timeout.
-    page.wait_for_selector("body[data-map-ready], body[data-map-error]", state="attached", timeout=WAIT_MS)
-    assert page.get_attribute("body", "data-map-error") is None, page.get_attribute("body", "data-map-error")
+    wait_for_map(page, timeout=WAIT_MS)
     settle(page)
     return requests
+
+
+def switch_language(page, code: str) -> None:
+    """Choose a language in the top bar and wait for the page it reloads into, not the one it leaves:
+    the old page already carries data-map-ready, so a plain wait could match it, and what follows would
+    then run across the navigation."""
+    with page.expect_navigation(timeout=WAIT_MS):
+        page.select_option("#language", code)
+    wait_for(page, f'html[lang="{code}"] body[data-map-ready], body[data-map-error]', timeout=WAIT_MS)
+    assert page.get_attribute("body", "data-map-error") is None, page.get_attribute("body", "data-map-error")
+    settle(page)
 
 
 def settle(page) -> None:
@@ -355,9 +366,7 @@ def test_the_time_slider_moves_the_tiles_and_the_counts(live_server, demo, offic
 def test_the_english_switch_translates_the_interface_and_the_layers(live_server, demo):
     with browser() as (page, outside):
         open_dashboard(page, live_server)
-        page.select_option("#language", "en")
-        page.wait_for_selector("body[data-map-ready]", state="attached", timeout=WAIT_MS)
-        settle(page)
+        switch_language(page, "en")
         assert "Long An operations center" in page.inner_text("header")
         assert page.inner_text("#tab-layers") == "Layers"
         assert "Land-use plan" in page.inner_text("#layer-groups")
@@ -403,11 +412,16 @@ def test_a_shared_link_opens_the_same_view_and_the_map_exports_as_a_png(live_ser
         page.focus("#toggle-land-use-plan")
         page.keyboard.press("Space")
         page.wait_for_function("location.hash.includes('land-use-plan')")
-        with page.expect_download() as download:
-            page.click("#export-png")
+        # The PNG is the composed page (title, legend, scale, sources: dashboard/print.py), not the canvas.
+        page.click("#export-png")
+        page.wait_for_selector("#print-dialog[open]")
+        with page.expect_download(timeout=WAIT_MS) as download:
+            page.click("#print-dialog button[type=submit]")
         png = download.value.path().read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
-        assert download.value.suggested_filename.startswith("geo-ioc-long-an-")
+        assert download.value.suggested_filename.startswith("geo-ioc-A4-landscape-")
+        sheet = Image.open(download.value.path())
+        assert abs(sheet.width - 1754) <= 2 and abs(sheet.height - 1240) <= 2  # A4 landscape at 150 dpi
         assert outside == []
 
 

@@ -15,7 +15,7 @@ from monitoring.layers import refresh_features
 from monitoring.models import Indicator
 from tests.browser import CHROMIUM, screenshot
 from tests.conftest import client_for
-from tests.test_dashboard_in_browser import WAIT_MS, browser, open_dashboard, settle
+from tests.test_dashboard_in_browser import WAIT_MS, browser, open_dashboard, settle, switch_language
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,9 +45,7 @@ def vietnamese(value: float) -> str:
 def open_tab(page, live_server, service: str, *, english: bool = False) -> None:
     open_dashboard(page, live_server, PROVINCE_VIEW)
     if english:
-        page.select_option("#language", "en")
-        page.wait_for_selector("body[data-map-ready]", state="attached", timeout=WAIT_MS)
-        settle(page)
+        switch_language(page, "en")
     page.click("#tab-monitoring")
     page.click(f'details[data-service="{service}"] summary', timeout=WAIT_MS)
     page.wait_for_selector(f'li[data-indicator="{PM25}"] .indicator-value .latest', timeout=WAIT_MS)

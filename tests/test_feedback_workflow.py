@@ -1,14 +1,16 @@
 """A report's life: placed in its commune, routed, stepped through the regulation's states with every
 step kept in an audit trail nobody can edit, and rated by the citizen after closing."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from feedback import workflow
 from feedback.errors import OutsideProvince, RatingNotOpen, TransitionNotAllowed
+from feedback.layer import feedback_layer
 from feedback.models import Action, Report, Status, Transition
 from feedback.overdue import flag_overdue
 from feedback.working_time import ICT
@@ -131,13 +133,47 @@ def test_a_report_turns_overdue_on_the_map_when_its_deadline_passes(feedback_wor
     assert flag_overdue(now=datetime(2026, 3, 3, 8, 32, tzinfo=ICT)) == 0
 
 
+def _quiet(layer_slug: str = "feedback-1022") -> Layer:
+    """The layer as if last published an hour ago: the next report bumps it at once ("now")."""
+    Layer.objects.filter(slug=layer_slug).update(updated_at=timezone.now() - timedelta(hours=1))
+    return Layer.objects.get(slug=layer_slug)
+
+
 def test_a_new_report_grows_the_layers_count_and_extent_as_a_full_recount_would(feedback_world):
     from layers.catalog import publish_changes
 
-    report_at(feedback_world, IN_PHUONG_1)
-    report_at(feedback_world, IN_BINH_TAM)
+    feedback_layer()
+    for where in (IN_PHUONG_1, IN_BINH_TAM):
+        _quiet()
+        report_at(feedback_world, where)
     layer = Layer.objects.get(slug="feedback-1022")
     incremental = (layer.feature_count, layer.extent.extent)
     recounted = publish_changes(layer)
     assert incremental[0] == recounted.feature_count == 2
     assert incremental[1] == pytest.approx(recounted.extent.extent, abs=1e-6)
+
+
+def test_a_burst_of_reports_bumps_the_layer_once_and_leaves_the_rest_to_the_deferred_bump(feedback_world):
+    from layers.catalog import publish_changes
+    from layers.observations import publish_deferred
+
+    feedback_layer()
+    before = _quiet().version
+    first = report_at(feedback_world, IN_PHUONG_1)
+    after_first = Layer.objects.get(slug="feedback-1022")
+    assert after_first.version == before + 1 and after_first.feature_count == 1
+    # Within the coalescing interval: the report and its feature are written, the bump waits. (The
+    # bump's time is the transaction's start, which in a test is the test's: set it to the clock's.)
+    Layer.objects.filter(pk=after_first.pk).update(updated_at=timezone.now())
+    second = report_at(feedback_world, IN_BINH_TAM)
+    # The count grows at once (exports read it); the version waits.
+    waiting = Layer.objects.get(slug="feedback-1022")
+    assert (waiting.version, waiting.feature_count) == (after_first.version, 2)
+    assert Feature.objects.filter(layer=after_first, source_id__in=[first.service_request_id,
+                                                                    second.service_request_id]).count() == 2
+    # The deferred bump (a Celery task, queued once the request commits) publishes both: the count and
+    # extent were grown by the reports themselves, so it only moves the version (no recount).
+    assert publish_deferred(after_first.pk, after_first.version, recount=False)
+    layer = Layer.objects.get(slug="feedback-1022")
+    assert layer.version == after_first.version + 1 and layer.feature_count == 2
+    assert layer.extent.extent == pytest.approx(publish_changes(layer).extent.extent, abs=1e-6)

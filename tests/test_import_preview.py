@@ -48,11 +48,36 @@ def test_publishing_with_a_chosen_colour_loads_the_layer_in_that_style(steward, 
     assert layer.feature_count == 1 and layer.style == style
 
 
-def test_a_bad_style_is_refused_in_words_and_the_job_keeps_waiting(steward, tmp_path):
-    job = held(steward, write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]))
-    response = confirm(steward, job, {"publish": True, "style": {"type": "circle", "color": "tím"}})
-    assert response.status_code == 400 and response.json()["code"] == "bad_style"
-    assert ImportJob.objects.get(pk=job.pk).status == "needs_input"
+@pytest.mark.parametrize("style", [
+    {"type": "circle", "color": "tím"},
+    # Categories whose stop has no colour, graduated classes that fall: what the PATCH of a style refuses.
+    {"type": "circle", "color": "#1f78b4", "categories": {"property": "ten", "stops": [{"value": "A"}]}},
+    {"type": "circle", "color": "#1f78b4", "graduated": {"property": "n", "classes": [
+        {"min": 5, "color": "#1f78b4"}, {"min": 1, "color": "#33a02c"}]}},
+    {"type": "raster"},  # a raster's style for points
+    [{"type": "circle", "color": "#1f78b4"}],
+])
+def test_a_bad_style_is_refused_in_words_and_nothing_is_published(steward, tmp_path, style):
+    job = held(steward, write_geojson(tmp_path, [point_feature("a", 106.4, 10.5, ten="A", n=3)]))
+    response = confirm(steward, job, {"publish": True, "style": style})
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "bad_style" and set(body) >= {"detail", "code"}
+    job = ImportJob.objects.get(pk=job.pk)
+    assert job.status == "needs_input" and job.hold and job.style == {}
+    assert not Layer.objects.filter(slug="tram").exists()
+
+
+def test_publishing_with_categories_saves_them_as_the_layers_style(steward, tmp_path):
+    job = held(steward, write_geojson(tmp_path, [point_feature("a", 106.4, 10.5, loai="A"), point_feature("b", 106.5, 10.6, loai="B")]))
+    style = job.report["choices"]["preview"]["style"] | {"categories": {"property": "loai", "stops": [
+        {"value": "A", "color": "#33a02c", "label_vi": "Loại A", "label_en": "Kind A"},
+        {"value": "B", "color": "#ff7f00", "label_vi": "Loại B", "label_en": "Kind B"}]}}
+    assert confirm(steward, job, {"publish": True, "style": style}).status_code == 202
+    jobs.run(job.pk)
+    layer = Layer.objects.get(slug="tram")
+    assert layer.feature_count == 2 and layer.style == style
+    legend = client_for(steward).get("/api/layers/tram/").json()["style"]
+    assert legend["categories"]["stops"][1]["label_en"] == "Kind B"
 
 
 def test_a_new_layer_takes_a_free_address_and_a_title_unique_in_its_department(steward, tmp_path):
@@ -72,3 +97,15 @@ def test_another_departments_title_is_free_to_use(steward, tmp_path):
     job = held(steward, write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="diem-moi",
                title="Điểm VN-2000", hold=False)
     assert job.status == "succeeded" and Layer.objects.get(slug="diem-moi").title_vi == "Điểm VN-2000"
+
+
+def test_a_title_taken_while_the_import_waited_is_suffixed_when_it_publishes(steward, tmp_path):
+    department = make_department("environment")
+    job = held(steward, write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]), layer="cong-moi",
+               title="Cống đầu mối", department="environment")
+    assert job.new_title == "Cống đầu mối"  # free when it was submitted…
+    make_layer("cong-khac", title_vi="Cống đầu mối", title_en="Main sluices", owner=department)  # …taken since
+    assert confirm(steward, job, {"publish": True}).status_code == 202
+    jobs.run(job.pk)
+    layer = Layer.objects.get(slug="cong-moi")
+    assert (layer.title_vi, layer.title_en) == ("Cống đầu mối (2)", "Cống đầu mối (2)")

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from layers.models import Layer
-from tests.browser import CHROMIUM, screenshot
+from tests.browser import CHROMIUM, screenshot, wait_for_map
 from tests.browser import live_server_page as browser
 from tests.import_files import import_now, write_geojson
 
@@ -44,8 +44,7 @@ def settle(page) -> None:
 
 def open_dashboard(page, live_server, fragment: str) -> None:
     page.goto(live_server.url + "/" + fragment, timeout=WAIT_MS)
-    page.wait_for_selector("body[data-map-ready], body[data-map-error]", state="attached", timeout=WAIT_MS)
-    assert page.get_attribute("body", "data-map-error") is None, page.get_attribute("body", "data-map-error")
+    wait_for_map(page, timeout=WAIT_MS)
     settle(page)
 
 
@@ -131,12 +130,21 @@ def test_the_steward_previews_and_saves_a_new_colour_for_the_points(live_server,
         assert Layer.objects.get(slug="diem-tram").style == layers["diem-tram"].style
         page.select_option("#style-mode-diem-tram", "categories")
         page.select_option("#style-property-diem-tram", "ten")
+        # The category's value is a code: the steward names it in both languages and gives it a colour.
+        page.fill("#style-stop-vi-diem-tram-0", "Trạm bơm Tân An")
+        page.fill("#style-stop-en-diem-tram-0", "Tan An pumping station")
+        page.fill("#style-stop-color-diem-tram-0", "#33a02c")
+        page.wait_for_function("JSON.stringify(window.geoIoc.map.getPaintProperty('L:diem-tram:diem-tram', 'circle-color')).includes('#33a02c')",
+                               timeout=WAIT_MS)
         page.click("#details-diem-tram .style-editor button[type=submit]")
         page.wait_for_selector("#details-diem-tram .style-status:has-text('Đã lưu')", timeout=WAIT_MS)
-        assert page.inner_text("#details-diem-tram .legend") == "diem-tram"
+        assert page.inner_text("#details-diem-tram .legend") == "Trạm bơm Tân An"
+        assert "Trạm bơm Tân An" in page.inner_text("#map-legend")
         screenshot(page, "style-editor-vi-1366x768")
         saved = Layer.objects.get(slug="diem-tram").style
         assert saved["categories"]["property"] == "ten" and saved["color"] == "#6a3d9a"
+        assert saved["categories"]["stops"] == [{"value": "diem-tram", "color": "#33a02c", "label_vi": "Trạm bơm Tân An",
+                                                 "label_en": "Tan An pumping station"}]
         category_color = saved["categories"]["stops"][0]["color"]
         open_dashboard(page, live_server, VIEW)
         assert nearest(pixels_around(page, *POINT), rgb(category_color)) < 40

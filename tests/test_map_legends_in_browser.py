@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from tests.browser import CHROMIUM, screenshot
+from tests.browser import CHROMIUM, screenshot, wait_for_map
 from tests.browser import live_server_page as browser
 
 pytestmark = [
@@ -26,7 +26,7 @@ def legend_titles(page) -> list[str]:
 def test_the_dashboard_map_shows_a_legend_of_the_layers_shown(live_server, demo):
     with browser(viewport=(1920, 1080)) as (page, outside):
         page.goto(live_server.url + "/#map=10.00/10.6/106.3&layers=land-use-plan,health-facilities", timeout=WAIT_MS)
-        page.wait_for_selector("body[data-map-ready]", state="attached", timeout=WAIT_MS)
+        wait_for_map(page, timeout=WAIT_MS)
         page.wait_for_selector("#map-legend:not([hidden])")
         # Points are drawn over polygons: their legend comes first.
         assert legend_titles(page) == ["Cơ sở y tế", "Quy hoạch sử dụng đất"]

@@ -22,8 +22,8 @@ TEXT = "cql2-text"
 def names(client, slug="schools", status=200, **params) -> list[str] | dict:
     # Errors read in English here (the platform speaks Vietnamese first).
     response = client.get(f"/ogc/collections/{slug}/items", params, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == status, response.content
-    doc = json.loads(response.content)
+    assert response.status_code == status, response.getvalue()
+    doc = json.loads(response.getvalue())
     if status != 200:
         return doc
     assert doc["numberMatched"] == doc["numberReturned"]
@@ -118,11 +118,14 @@ def test_values_are_bound_so_sql_in_a_literal_is_only_text(api, schools):
 
 def test_the_next_link_keeps_the_filter(api, schools):
     response = api.get("/ogc/collections/schools/items", {"filter": "pupils > 500", "limit": 1})
-    doc = json.loads(response.content)
+    doc = json.loads(response.getvalue())
     assert doc["numberMatched"] == 3
     following = next(x["href"] for x in doc["links"] if x["rel"] == "next")
-    second = json.loads(api.get(following.replace("http://testserver", "")).content)
-    assert second["numberMatched"] == 3 and second["features"][0]["id"] > doc["features"][0]["id"]
+    second = json.loads(api.get(following.replace("http://testserver", "")).getvalue())
+    assert second["features"][0]["id"] > doc["features"][0]["id"]
+    # numberMatched is optional (exact when given): a filtered selection is counted on the walk's first
+    # page only, not again for every page (ogc.items.number_matched).
+    assert "numberMatched" not in second and second["numberReturned"] == 1
 
 
 # The temporal relations of layers.query, on an interval feature [2022-03-01, 2022-03-31].

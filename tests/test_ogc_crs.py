@@ -26,8 +26,8 @@ def school(db):
 
 def items(client, **params) -> tuple[dict, str]:
     response = client.get("/ogc/collections/truong-tan-an/items", params)
-    assert response.status_code == 200, response.content
-    return json.loads(response.content), response["Content-Crs"]
+    assert response.status_code == 200, response.getvalue()
+    return json.loads(response.getvalue()), response["Content-Crs"]
 
 
 def coordinates_in(client, code: int) -> list[float]:
@@ -80,7 +80,7 @@ def test_one_item_comes_in_the_asked_crs(api, school):
     doc, _ = items(api, limit=1)
     response = api.get(f"/ogc/collections/truong-tan-an/items/{doc['features'][0]['id']}", {"crs": EPSG.format(4326)})
     assert response["Content-Crs"] == f"<{EPSG.format(4326)}>"
-    assert json.loads(response.content)["geometry"]["coordinates"] == [TAN_AN[1], TAN_AN[0]]
+    assert json.loads(response.getvalue())["geometry"]["coordinates"] == [TAN_AN[1], TAN_AN[0]]
 
 
 @pytest.mark.parametrize("parameter", ["crs", "bbox-crs"])
@@ -90,5 +90,5 @@ def test_a_crs_that_is_not_offered_is_a_400(api, school, parameter, value):
     params = {parameter: value} | ({"bbox": "106,10,107,11"} if parameter == "bbox-crs" else {})
     response = api.get("/ogc/collections/truong-tan-an/items", params)
     assert response.status_code == 400
-    body = json.loads(response.content)
+    body = json.loads(response.getvalue())
     assert body["code"] == "invalid_crs" and parameter in body["fields"]

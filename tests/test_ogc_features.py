@@ -22,8 +22,8 @@ def client_for(user) -> Client:
 
 def get_json(client, url, status=200, **params):
     response = client.get(url, params)
-    assert response.status_code == status, response.content
-    return response, json.loads(response.content)
+    assert response.status_code == status, response.getvalue()
+    return response, json.loads(response.getvalue())
 
 
 def link(doc: dict, rel: str, media: str | None = None) -> str:
@@ -43,7 +43,7 @@ def test_the_api_definition_is_openapi_3(api):
     response = api.get("/ogc/api")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.oai.openapi+json;version=3.0"
-    doc = json.loads(response.content)
+    doc = json.loads(response.getvalue())
     assert doc["openapi"].startswith("3.0")
     assert "/collections/{collectionId}/items" in doc["paths"]
 
@@ -62,8 +62,8 @@ def test_a_hidden_collection_answers_exactly_like_an_unknown_one(api, world):
         hidden = api.get(f"/ogc/collections/dengue{suffix}")
         unknown = api.get(f"/ogc/collections/no-such-layer{suffix}")
         assert hidden.status_code == unknown.status_code == 404
-        assert hidden.content == unknown.content
-        assert b"dengue" not in hidden.content
+        assert hidden.getvalue() == unknown.getvalue()
+        assert b"dengue" not in hidden.getvalue()
 
 
 def test_a_collection_has_its_extent_crs_list_and_item_type(official, world):
@@ -92,6 +92,26 @@ def test_items_page_through_next_links_that_keep_every_other_parameter(api, scho
     assert len(set(ids)) == 4
 
 
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5])
+def test_a_page_written_in_several_chunks_is_the_page_written_in_one(api, schools, monkeypatch, limit):
+    """A streamed page is written by PostgreSQL in chunks of STREAM_CHUNK_ROWS features: at two
+    features a chunk, pages that end inside a chunk, on its edge, or with the collection, walked
+    through `next`, give the features of one whole page, each once, in order, with `next` exactly
+    while features remain."""
+    _, whole = get_json(api, "/ogc/collections/schools/items", limit=1000)
+    monkeypatch.setattr("layers.geojson.STREAM_CHUNK_ROWS", 2)
+    pages, doc = [], get_json(api, "/ogc/collections/schools/items", limit=limit)[1]
+    while True:
+        pages.append(doc)
+        assert doc["numberReturned"] == len(doc["features"]) <= limit
+        if not any(x["rel"] == "next" for x in doc["links"]):
+            break
+        doc = get_json(api, link(doc, "next").replace("http://testserver", ""))[1]
+    assert [f for page in pages for f in page["features"]] == whole["features"]
+    assert len(whole["features"]) == whole["numberMatched"] >= 4
+    assert all(page["numberReturned"] == limit for page in pages[:-1]) and pages[-1]["numberReturned"] > 0
+
+
 def test_prev_links_page_back_to_the_start_with_the_same_features(api, schools):
     _, first = get_json(api, "/ogc/collections/schools/items", limit=1, bbox="105,10,107,11")
     assert not [x for x in first["links"] if x["rel"] == "prev"]
@@ -111,7 +131,7 @@ def test_prev_links_page_back_to_the_start_with_the_same_features(api, schools):
 
 
 def test_a_limit_above_the_maximum_is_capped_not_refused(api, schools, settings):
-    settings.LAYERS_PAGE_MAX = 2
+    settings.OGC_PAGE_MAX = 2
     _, doc = get_json(api, "/ogc/collections/schools/items", limit=1_000_000)
     assert doc["numberReturned"] == 2 and doc["numberMatched"] == 4
 
@@ -147,7 +167,7 @@ def test_f_and_accept_choose_the_representation_and_anything_else_is_406(api, sc
     assert api.get("/ogc/collections/schools/items", HTTP_ACCEPT="application/json")["Content-Type"] == \
         "application/geo+json"
     refused = api.get("/ogc/collections", HTTP_ACCEPT="image/png")
-    assert refused.status_code == 406 and json.loads(refused.content)["code"] == "not_acceptable"
+    assert refused.status_code == 406 and json.loads(refused.getvalue())["code"] == "not_acceptable"
     assert api.get("/ogc/collections/schools/items", {"f": "xml"}).status_code == 406
 
 
@@ -169,17 +189,18 @@ def test_queryables_are_a_json_schema_of_the_layer_properties(api, official, wor
 
 
 def test_the_html_pages_show_the_collection_its_features_and_a_map(api, schools):
-    collections = api.get("/ogc/collections", {"f": "html"}).content.decode()
+    collections = api.get("/ogc/collections", {"f": "html"}).getvalue().decode()
     assert "Lớp schools" in collections
-    items = api.get("/ogc/collections/schools/items", {"f": "html"}).content.decode()
+    items = api.get("/ogc/collections/schools/items", {"f": "html"}).getvalue().decode()
     assert "Trường THPT Tân An" in items and 'id="ogc-map"' in items and "maplibre-gl.js" in items
     assert "https://" not in items.split("<body", 1)[1].split("ogc-map-data")[0].replace("http://testserver", "")
 
 
-def test_a_vector_layer_is_a_collection_but_a_raster_is_not(api, db):
+def test_a_vector_layer_is_a_feature_collection_and_a_raster_one_of_map_tiles(api, db):
     make_layer("ndvi-test", kind="raster", geometry_type="", style={"type": "raster"})
     layer = make_layer("points-test")
     add_features(layer, [("p", "POINT(106.4 10.5)", {"name": "a"})])
     _, doc = get_json(api, "/ogc/collections")
-    assert [c["id"] for c in doc["collections"]] == ["points-test"]
+    kinds = {c["id"]: c.get("itemType") or c.get("dataType") for c in doc["collections"]}
+    assert kinds == {"ndvi-test": "map", "points-test": "feature"}  # rasters: test_ogc_raster_collections
     assert api.get("/ogc/collections/ndvi-test/items").status_code == 404

@@ -22,7 +22,7 @@ def ask_in_page(page, mode: str, layer: str, **fields) -> None:
     page.select_option("#proximity-mode", mode)
     page.select_option("#proximity-layer", layer)
     for field, value in fields.items():
-        if field in ("near", "of"):
+        if field in ("near", "of", "op", "property", "boundary"):
             page.select_option(f"#proximity-{field}", value)
         else:
             page.fill(f"#proximity-{field}", str(value))
@@ -55,6 +55,23 @@ def test_coverage_per_unit_fills_the_units(live_server, official, clinics, distr
         kinds = page.evaluate(
             "async () => (await window.geoIoc.map.getSource('proximity-result').getData()).features.map(f => f.geometry.type)")
         assert set(kinds) == {"Polygon"}
+
+
+def test_pupils_are_added_up_per_district_as_a_table_and_a_choropleth(live_server, official, province_schools,
+                                                                      districts, settings):
+    settings.ANALYSIS_UNITS_LAYER = "admin-districts"  # no monitoring units in this world: the layer answers
+    with browser(locale="en-GB") as (page, outside):
+        sign_in(page, live_server, official)
+        open_dashboard(page, live_server)
+        ask_in_page(page, "aggregate", "schools", op="sum", property="pupils")
+        rows = page.locator(".proximity-table tbody tr")
+        assert rows.count() == 3
+        first = rows.nth(0).inner_text().split("\t")
+        assert first[0] == "Thành phố Tân An" and first[-1].replace(",", "").replace(".", "") == "2100"
+        shares = page.evaluate("async () => (await window.geoIoc.map.getSource('proximity-result').getData())"
+                               ".features.map(f => f.properties.share).sort()")
+        assert shares[-1] == 1 and all(0 <= s <= 1 for s in shares)  # coloured against the largest
+        assert outside == []
 
 
 def test_the_html_report_draws_its_map_with_the_apps_own_leaflet(live_server, long_an_rules, land_use, province_schools):

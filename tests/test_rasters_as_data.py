@@ -35,6 +35,8 @@ def cog(settings, tmp_path):
                        transform=from_origin(WEST, NORTH, RES, RES), nodata=-9999, blocksize=128,
                        overview_count=2) as dst:
         dst.write(np.stack([ndvi, seven]))
+        dst.set_band_description(1, "NDVI")  # the second band says nothing of itself
+        dst.set_band_unit(1, "index")
     return path
 
 
@@ -83,14 +85,15 @@ def test_head_gives_the_size_without_the_bytes(ndvi, cog):
     assert response["Content-Length"] == str(cog.stat().st_size)
 
 
-def test_the_point_query_returns_every_band(ndvi):
+def test_the_point_query_returns_every_band_with_its_name_and_unit(ndvi):
     inside = Client().get("/api/layers/ndvi-test/value", {"lon": "106.5005", "lat": "10.6"}).json()
     assert inside["values"][1] == 7 and abs(inside["values"][0] - 200 / 399) < 1e-6
     assert inside["layer"] == "ndvi-test" and inside["version"] == ndvi.version
+    assert inside["bands"] == [{"name": "NDVI", "unit": "index"}, {"name": None, "unit": None}]
     nodata = Client().get("/api/layers/ndvi-test/value", {"lon": "106.6", "lat": "10.4"}).json()
     assert nodata["values"] == [None, None]
     outside = Client().get("/api/layers/ndvi-test/value", {"lon": "105.0", "lat": "10.6"}).json()
-    assert outside["values"] == [None, None]
+    assert outside["values"] == [None, None] and outside["bands"] == inside["bands"]
 
 
 @pytest.mark.parametrize("params,field", [

@@ -20,6 +20,7 @@ from tests.conftest import ROOT, add_features, make_layer, wait_for
 from tests.departments import make_department
 from tests.gunicorn_server import free_port, kill, start_server
 from tests.import_workers import start_worker
+from tests import settings as test_settings
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -76,11 +77,14 @@ def test_an_import_uploaded_while_redis_is_down_runs_once_it_is_back(redis, impo
     add_features(make_layer("truong-redis"), [("s1", "POINT(106.41 10.54)", {"name": "Trường"})])
 
     env = {"REDIS_URL": redis.url(0), "LAYERS_IMPORT_DIR": str(import_dir), "LAYERS_REQUEUE_AFTER_S": "1",
-           "LAYERS_REQUEUE_INTERVAL_S": "1"}
+           "LAYERS_REQUEUE_INTERVAL_S": "1", "GEO_IOC_BEAT_ONLY": "layers-requeue-imports"}
     port = free_port()
     web_log = open(tmp_path / "web.log", "w")
     web = start_server(port, web_log, probe="/api/layers/", env=env)
-    worker = start_worker(tmp_path, "worker-redis", broker=redis.url(15))
+    # The web server and beat run on tests.settings, whose broker is this pytest worker's own database
+    # (gw0: 15, gw1: 11) of REDIS_URL: the worker listens on that same database of this Redis.
+    # The re-sending task runs in the worker: it too must take a job as stale after 1 s, not 60.
+    worker = start_worker(tmp_path, "worker-redis", broker=test_settings.test_redis_url(0, redis.url(0)), env=env)
     beat = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "geo_ioc", "beat", "--loglevel", "INFO",
          "--schedule", str(tmp_path / "beat-schedule")],

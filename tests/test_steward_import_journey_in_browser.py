@@ -1,7 +1,7 @@
 """A data steward imports through the web page as a steward, not a developer: says in words what is
 missing, finds an existing layer by its title without accents or names a new one (its address derived,
-a duplicate title suffixed visibly), sees the first rows and a small map before publishing, picks the
-colour, publishes, and follows the link to the layer drawn on the dashboard; in Vietnamese and English."""
+a duplicate title suffixed visibly), sees the first rows and a small map before publishing, chooses the
+style with the dashboard's style editor (categories of a property, named), publishes, and follows the link to the layer drawn on the dashboard; in Vietnamese and English."""
 
 import json
 import shutil
@@ -11,7 +11,8 @@ from django.conf import settings
 from django.test import Client
 
 from layers.models import ImportJob, Layer
-from tests.browser import CHROMIUM, screenshot
+from tests import test_imported_layers_drawn_in_browser as drawn_map
+from tests.browser import CHROMIUM, screenshot, wait_for_map
 from tests.browser import live_server_page as browser
 from tests.conftest import make_layer
 from tests.departments import make_department
@@ -83,7 +84,13 @@ def test_a_new_layer_is_previewed_coloured_published_and_opened_on_the_map(live_
         table = page.inner_text("#preview-rows")
         assert "Trạm Bến Lức" in table and "so_mau" in table
         assert not Layer.objects.filter(title_vi__startswith="Điểm VN-2000 (").exists()  # nothing published yet
-        page.fill("#preview-color", "#6a3d9a")
+        # The dashboard's style editor, on the preview's properties: one colour per station, named.
+        page.select_option("#style-mode-import", "categories")
+        page.select_option("#style-property-import", "ten")
+        page.wait_for_selector("#style-stop-color-import-2", timeout=WAIT_MS)
+        assert page.inner_text("#preview-style caption") == "Các loại: màu và tên"
+        page.fill("#style-stop-color-import-0", "#6a3d9a")
+        page.fill("#style-stop-en-import-0", "Ben Luc station")
         screenshot(page, "import-preview-vi-1366x768")
         page.click("#job-publish")
         page.wait_for_selector("#job-status.succeeded", timeout=WAIT_MS)
@@ -91,19 +98,25 @@ def test_a_new_layer_is_previewed_coloured_published_and_opened_on_the_map(live_
         assert page.inner_text("#job-link") == "Đã công bố. Mở lớp trên bản đồ"
         layer = Layer.objects.get(title_vi="Điểm VN-2000 (2)")  # the department's titles stay unique, visibly
         assert layer.slug == "diem-vn-2000" and layer.feature_count == 3 and layer.owner == department
-        assert layer.style["type"] == "circle" and layer.style["color"] == "#6a3d9a"
+        stops = {stop["value"]: stop for stop in layer.style["categories"]["stops"]}
+        assert layer.style["type"] == "circle" and layer.style["categories"]["property"] == "ten"
+        assert sorted(stops) == ["Trạm Bến Lức", "Trạm Cần Giuộc", "Trạm Tân An"]
+        assert stops["Trạm Bến Lức"] == {"value": "Trạm Bến Lức", "color": "#6a3d9a", "label_vi": "Trạm Bến Lức",
+                                         "label_en": "Ben Luc station"}
         page.click("#job-link")
-        page.wait_for_selector("body[data-map-ready], body[data-map-error]", state="attached", timeout=WAIT_MS)
-        assert page.get_attribute("body", "data-map-error") is None
+        wait_for_map(page, timeout=WAIT_MS)
         assert page.is_checked("#toggle-diem-vn-2000")
         page.wait_for_function("window.geoIoc.map.areTilesLoaded()", timeout=WAIT_MS)
-        assert page.evaluate("window.geoIoc.map.getPaintProperty('L:diem-vn-2000:diem-vn-2000', 'circle-color')") == "#6a3d9a"
+        assert "#6a3d9a" in json.dumps(page.evaluate("window.geoIoc.map.getPaintProperty('L:diem-vn-2000:diem-vn-2000', 'circle-color')"))
         drawn = page.evaluate("""() => new Promise(done => {
             const map = window.geoIoc.map;
             map.once('idle', () => done(map.queryRenderedFeatures({layers: ['L:diem-vn-2000:diem-vn-2000']}).length));
             map.triggerRepaint();
         })""")
         assert drawn >= 1
+        # Drawn by category: each station in its own stop's colour (pixels, not paint properties).
+        for name, lon, lat, _n in POINTS:
+            assert drawn_map.nearest(drawn_map.pixels_around(page, lon, lat), drawn_map.rgb(stops[name]["color"])) < 40, name
         assert outside == []
 
 

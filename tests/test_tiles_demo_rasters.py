@@ -53,6 +53,8 @@ def test_loading_writes_valid_cogs_and_registers_public_raster_layers(world, set
         validate_cog(path)
         with rasterio.open(path) as src:
             assert src.crs.to_epsg() == 4326 and src.nodata == -9999 and src.dtypes == ("float32",)
+            bands = {"ndvi": (("NDVI",), (None,)), "flood-depth": (("Độ sâu ngập / Flood depth",), ("m",))}
+            assert (src.descriptions, tuple(unit or None for unit in src.units)) == bands[layer.slug]  # a point query says them
         assert layer.kind == "raster" and layer.access == "public" and layer.extent is not None
     assert Layer.objects.get(slug="ndvi").style["colormap"] == "rdylgn"
     versions = {layer.slug: layer.version for layer in layers}

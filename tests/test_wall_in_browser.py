@@ -209,7 +209,8 @@ def after_changes(page, cdp, playlist, changes: int) -> dict[str, int]:
 def test_scene_changes_leave_no_map_element_or_listener_behind(live_server, demo_wall, quick, display):
     """Cycling leaks nothing: after two rounds of the playlist (every scene has a map) and again after
     four more, each time stopped on the same scene with its map drawn and the garbage collected, the
-    page retains the same: one MapLibre map, one WebGL context, the same elements and listeners.
+    page retains the same: one MapLibre map, one WebGL context, the same elements on the page and
+    detached from it, and the same listeners.
     Counts of retained objects, not heap bytes, so nothing depends on timing or on the collector's
     mood; a leak of one object per scene change shows as 16 more."""
     PlaylistEntry.objects.filter(playlist=demo_wall).update(duration_seconds=1)
@@ -236,7 +237,10 @@ def test_scene_changes_leave_no_map_element_or_listener_behind(live_server, demo
     assert late["listeners"] == early["listeners"], (early, late)
     # No old panel is kept: not by the wall, nor by the test (see the locators in after_changes).
     assert late["detached"] == early["detached"], (early, late)
-    assert late["elements"] == early["elements"], (early, late)
+    # The JS wrappers of elements still on the page come and go with what scripts last touched (a
+    # CI run saw 35, then 108, with the same 139 elements on the page): they are no leak, so the
+    # retained elements are only bounded by the page plus the detached ones counted above.
+    assert late["elements"] <= late["attached"] + sum(late["detached"].values()), (early, late)
 
 
 def test_a_new_layer_version_reaches_the_map_without_a_reload(live_server, demo_wall, quick, wall_world):

@@ -41,7 +41,8 @@ def monitoring_wall(demo):
 
 def test_all_fifteen_monitoring_scenes_render_on_the_full_wall(live_server, monitoring_wall, display):
     assert len(monitoring_wall) == 15
-    with browser(viewport=WALL) as (page, outside):
+    # Half density: the wall's layout, a quarter of the pixels for software WebGL and the screenshots.
+    with browser(viewport=WALL, scale=0.5) as (page, outside):
         tiles: list[tuple[str, int]] = []
         page.on("response", lambda response: "/tiles/" in response.url and tiles.append((response.url, response.status)))
         sign_in_display(page, live_server, display, f"&scene={monitoring_wall[0].slug}")

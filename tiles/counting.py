@@ -136,14 +136,73 @@ def _runs(row) -> Iterator[tuple[int, int, int]]:
             first = i
 
 
-def _count(layer_id: int, version: int, ranges: list[tuple[int, Rect]], border: Sql) -> int | None:
+# A run of cells down one column of a level: cx, first cy, last cy.
+Run = tuple[int, int, int]
+
+
+def occupied_cells(layer_id: int, version: int, z: int) -> tuple[list[int], list[int], list[int]] | None:
+    """The cells of zoom z holding features of the layer's `version`, as three lists (cx, cy, n), or
+    None unless the layer is still at that version with all its levels ready (the caller then counts
+    plainly)."""
+    statement = ("SELECT (" + _ready(layer_id, version) + " THEN true END), a.cx, a.cy, a.n FROM (" + Sql(
+        f"SELECT array_agg(c.cx) AS cx, array_agg(c.cy) AS cy, array_agg(c.n) AS n FROM {ClusterCell._meta.db_table}"
+        " AS c WHERE c.layer_id = %s AND c.version = %s AND c.z = %s", [layer_id, version, z]) + ") AS a")
+    with reading_connection().cursor() as cur:
+        cur.execute(statement.text, statement.params)
+        ready, cx, cy, n = cur.fetchone()
+    return (cx or [], cy or [], n or []) if ready else None
+
+
+def count_in_cells(layer_id: int, version: int, z: int, whole: list[Run], probed: list[Run],
+                   condition: Sql, still: Sql) -> int | None:
+    """The features of the cells `whole` (counted from the cells, each wholly meeting the condition)
+    plus those of the cells `probed` that meet `condition` (a test on the feature `f`), in one
+    statement; None unless the layer is still at `version` with its levels ready and `still` holds
+    (what the cells were judged on has not changed). The runs are of zoom z and hold no cell twice."""
+    border = "SELECT count(*) FROM " + features_of_cells(layer_id, z, probed) + " WHERE " + condition
+    return _count(layer_id, version, [(z, (cx, cx, first, last)) for cx, first, last in whole], border, still)
+
+
+def features_of_cells(layer_id: int, z: int, runs: list[Run]) -> Sql:
+    """The features of the layer whose cell of zoom z (tiles.cells, as tiles.generalize computed it)
+    is in one of the runs, as a relation `f` with the columns id, geom and properties: one GiST probe
+    per run (its box reaching STRIP_OVERLAP beyond it), each feature from its own cell's run only."""
+    size = cells.cell_size(z)
+    west = [cells.longitude(cx * size - MERCATOR_HALF) - STRIP_OVERLAP for cx, _a, _b in runs]
+    east = [cells.longitude((cx + 1) * size - MERCATOR_HALF) + STRIP_OVERLAP for cx, _a, _b in runs]
+    north = [cells.latitude(MERCATOR_HALF - first * size) + STRIP_OVERLAP for _cx, first, _b in runs]
+    south = [cells.latitude(MERCATOR_HALF - (last + 1) * size) - STRIP_OVERLAP for _cx, _a, last in runs]
+    cell, cell_params = cells.level_cell_sql(z)
+    return (
+        Sql("unnest(%s::int[], %s::int[], %s::int[], %s::float8[], %s::float8[], %s::float8[], %s::float8[])"
+            " AS r(cx, cy0, cy1, west, south, east, north) CROSS JOIN LATERAL ("
+            f"SELECT k.id, k.geom, k.properties FROM (SELECT {cell}, p.id, p.geom, p.properties FROM (",
+            [[r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs], west, south, east, north, *cell_params])
+        + features.select(Sql("f.id, f.geom, f.properties, " + cells.CENTRE_SQL, cells.CENTRE_PARAMS), features.where([
+            features.in_layer(layer_id), Sql("f.geom && ST_MakeEnvelope(r.west, r.south, r.east, r.north, 4326)")]))
+        + ") AS p) AS k WHERE k.cx = r.cx AND k.cy BETWEEN r.cy0 AND r.cy1) AS f"
+    )
+
+
+def _ready(layer_id: int, version: int) -> Sql:
+    """`CASE WHEN` the layer is at `version` and all its levels of that version are ready (the
+    caller writes THEN … END)."""
+    top, bottom = settings.TILES_CLUSTER_MAX_ZOOM, settings.TILES_MIN_ZOOM
+    return Sql(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM " + Layer._meta.db_table + " WHERE id = %s AND version = %s)"
+        f" AND (SELECT count(*) FROM {ClusterLevel._meta.db_table}"
+        "      WHERE layer_id = %s AND version = %s AND grid = %s AND ready AND z BETWEEN %s AND %s) = %s",
+        [layer_id, version, layer_id, version, cells.grid(), bottom, top, top - bottom + 1])
+
+
+def _count(layer_id: int, version: int, ranges: list[tuple[int, Rect]], border: Sql,
+           still: Sql = features.TRUE) -> int | None:
     """The cells' sum over the ranges plus the border's count, in one statement (one snapshot); None
     unless the layer is still at `version` and all its levels of that version are ready."""
-    top, bottom = settings.TILES_CLUSTER_MAX_ZOOM, settings.TILES_MIN_ZOOM
     # One index scan per rectangle (LATERAL), one descent per column (cx = ANY): an OR of them would
     # scan the whole version's cells, a join with them may be hashed over all of them, and a range of
     # cx reads every cy of those columns.
-    levels, x0, x1, y0, y1 = zip(*((z, *rect) for z, rect in ranges))
+    levels, x0, x1, y0, y1 = zip(*((z, *rect) for z, rect in ranges)) if ranges else ((),) * 5
     cell_sum = Sql(
         "SELECT coalesce(sum(s.n), 0) FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])"
         " AS r(z, x0, x1, y0, y1) CROSS JOIN LATERAL ("
@@ -153,13 +212,7 @@ def _count(layer_id: int, version: int, ranges: list[tuple[int, Rect]], border: 
         " AND c.cy BETWEEN r.y0 AND r.y1) AS s",
         [list(levels), list(x0), list(x1), list(y0), list(y1), layer_id, version],
     )
-    statement = (
-        Sql("SELECT CASE WHEN EXISTS (SELECT 1 FROM " + Layer._meta.db_table + " WHERE id = %s AND version = %s)"
-            f" AND (SELECT count(*) FROM {ClusterLevel._meta.db_table}"
-            "      WHERE layer_id = %s AND version = %s AND grid = %s AND ready AND z BETWEEN %s AND %s) = %s"
-            " THEN (", [layer_id, version, layer_id, version, cells.grid(), bottom, top, top - bottom + 1])
-        + cell_sum + ") + (" + border + ") END"
-    )
+    statement = _ready(layer_id, version) + " AND " + still + " THEN (" + cell_sum + ") + (" + border + ") END"
     # For this statement only (SET LOCAL, one implicit transaction, one round trip), as for tiles
     # (tiles.mvt): no parallel query, whose workers' start costs more here than the scans they share.
     statement = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off; " + statement

@@ -7,7 +7,7 @@ alpha channel). A tile with no data — all nodata, or off the raster altogether
 204 like an empty vector tile (one rule for every tile: tiles.http).
 
 `values_at` answers a point query: every band's value under a WGS 84 point (null where nodata or off
-the raster), read from the full-resolution COG.
+the raster), read from the full-resolution COG, with the bands' names and units where the file has them.
 
 Reading warps the one overview that matches the tile's resolution into the tile's EPSG:3857 grid
 through a WarpedVRT with an explicit target grid. rio-tiler's own Reader.tile would do the same but
@@ -110,16 +110,18 @@ def raster_max_zoom(layer: Layer) -> int:
     return max(0, min(settings.TILES_MAX_ZOOM, int(numpy.ceil(numpy.log2(world / native)))))
 
 
-def values_at(layer: Layer, lon: float, lat: float) -> list[float | int | None]:
-    """Every band's value at a WGS 84 point, from the full-resolution raster; None for a band that
-    is nodata there, and for all bands off the raster."""
+def values_at(layer: Layer, lon: float, lat: float) -> tuple[list[float | int | None], list[dict[str, str | None]]]:
+    """Every band's value at a WGS 84 point, from the full-resolution raster (None for a band that
+    is nodata there, and for all bands off the raster), and each band's {"name", "unit"} as the file
+    describes them (GDAL's band description and unit type; None where the file says nothing)."""
     try:
         with rasterio.Env(**_GDAL_ENV), rasterio.open(raster_file(layer)) as src:
+            bands = [{"name": name or None, "unit": unit or None} for name, unit in zip(src.descriptions, src.units)]
             (x,), (y,) = transform("EPSG:4326", src.crs, [lon], [lat])
             row, col = src.index(x, y)
             if not (0 <= row < src.height and 0 <= col < src.width):
-                return [None] * src.count
+                return [None] * src.count, bands
             pixel = src.read(window=Window(col, row, 1, 1), masked=True)
     except rasterio.errors.RasterioIOError:
         raise RasterUnavailable() from None
-    return [None if numpy.ma.is_masked(v) else v.item() for v in pixel[:, 0, 0]]
+    return [None if numpy.ma.is_masked(v) else v.item() for v in pixel[:, 0, 0]], bands

@@ -70,6 +70,10 @@ PointValues = inline_serializer("PointValues", {
     "lat": serializers.FloatField(),
     "values": serializers.ListField(child=serializers.FloatField(allow_null=True),
                                     help_text="One per band; null where nodata or off the raster."),
+    "bands": serializers.ListField(child=inline_serializer("PointValueBand", {
+        "name": serializers.CharField(allow_null=True, help_text="The band's description in the file; null when it has none"),
+        "unit": serializers.CharField(allow_null=True, help_text="The band's unit in the file (e.g. m); null when it has none"),
+    }), help_text="One per band, in the order of `values`."),
 })
 
 
@@ -108,7 +112,8 @@ class PointValue(APIView):
         etag = make_etag(layer.pk, layer.version, lon, lat, user=request.user, public=layer.access == Access.PUBLIC)
         if request_matches(request, etag):
             return _cached(not_modified(etag), layer)
+        values, bands = values_at(layer, lon, lat)
         response = Response({"layer": layer.slug, "version": layer.version, "lon": lon, "lat": lat,
-                             "values": values_at(layer, lon, lat)})
+                             "values": values, "bands": bands})
         response["ETag"] = etag
         return _cached(response, layer)

@@ -10,16 +10,14 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.access import Caller
 from layers.errors import InvalidParameter, NotFound, PermissionDenied
-from wall import control
+from wall import control, response_shapes
 from wall.models import Playlist, PlaylistEntry
 from wall.panels import data_version, scene_data, scenes_shown, visible_scene
 from wall.playback import now_showing
@@ -44,7 +42,7 @@ class SceneData(APIView):
     """Every panel's numbers, over the layers the caller may see. The ETag is the data version:
     a wall polling with If-None-Match gets a 304 without any metric being computed."""
 
-    @extend_schema(tags=["wall"], responses={200: OpenApiTypes.OBJECT, 304: None},
+    @extend_schema(tags=["wall"], responses={200: response_shapes.SceneData, 304: None},
                    description="The panels of the scene the caller may see, with their numbers; panels "
                                "over other layers are left out, and a scene with nothing of its own for the "
                                "caller answers 404 scene_not_found like an unknown one. ETag = data version.")
@@ -86,7 +84,7 @@ def state_body(playlist: Playlist, user: Caller) -> dict[str, Any]:
 class PlaylistState(APIView):
     """Which scene is on now on the caller's wall; walls poll it every second or so."""
 
-    @extend_schema(tags=["wall"], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(tags=["wall"], responses={200: response_shapes.PlaylistState})
     def get(self, request: Request, slug: str) -> Response:
         return _private(Response(state_body(_playlist(slug), request.user)))
 
@@ -94,9 +92,8 @@ class PlaylistState(APIView):
 class PlaylistControl(APIView):
     """POST {"action": pause|resume|next|previous|goto, "position"?: n}. Staff only."""
 
-    @extend_schema(tags=["wall"], responses={200: OpenApiTypes.OBJECT}, request=inline_serializer(
-        "WallCommand", fields={"action": serializers.ChoiceField(choices=control.ACTIONS),
-                               "position": serializers.IntegerField(required=False)}))
+    @extend_schema(tags=["wall"], responses={200: response_shapes.PlaylistState},
+                   request=response_shapes.WallCommand)
     def post(self, request: Request, slug: str) -> Response:
         if not (request.user.is_authenticated and request.user.is_staff):
             raise PermissionDenied(_("Only operations staff may control the wall."))

@@ -43,7 +43,12 @@ _QUERIES = {
     "kpi": {"type": "object", "required": ["layer"], "additionalProperties": False,
             # `better`: which way of the change is good news ("down" for incidents, "up" for reports
             # resolved); the change is then coloured by meaning, worse in red whatever its direction.
-            "properties": _MEASURE | {"compare": {"type": "boolean"}, "better": {"enum": ["up", "down"]}}},
+            # `bands`: thresholds coloured as an indicator's (monitoring.bands), the way `better` says is
+            # worse: with better "down", at or above `watch_at` is watch; with "up", below it.
+            "properties": _MEASURE | {"compare": {"type": "boolean"}, "better": {"enum": ["up", "down"]},
+                                      "bands": {"type": "object", "additionalProperties": False,
+                                                "properties": {"watch_at": {"type": "number"},
+                                                               "critical_at": {"type": "number"}}}}},
     "chart": {"type": "object", "required": ["layer", "window", "bucket"], "additionalProperties": False,
               "properties": _MEASURE | {"bucket": {"type": "string", "pattern": "^[1-9][0-9]{0,2}[hd]$"}}},
     "table": {"type": "object", "required": ["layer", "group_by"], "additionalProperties": False,
@@ -80,6 +85,13 @@ _QUERIES = {
     "indicator_table": {"type": "object", "required": ["layer"], "additionalProperties": False,
                         "properties": {"layer": _MEASURE["layer"],
                                        "limit": {"type": "integer", "minimum": 1, "maximum": 15}}},
+    # The firing alerts of the rules the reader may see (wall.alerts): a list, and a ticker entry.
+    "alerts": {"type": "object", "additionalProperties": False, "properties": {
+        "limit": {"type": "integer", "minimum": 1, "maximum": 30},
+        "severity": {"type": "array", "minItems": 1, "items": {"enum": ["critical", "warning", "info"]}}}},
+    "alert_ticker": {"type": "object", "additionalProperties": False, "properties": {
+        "limit": {"type": "integer", "minimum": 1, "maximum": 30},
+        "severity": {"type": "array", "minItems": 1, "items": {"enum": ["critical", "warning", "info"]}}}},
     # When the data of these indicators is due and whether it came: fresh, late or stale.
     "freshness": {"type": "object", "required": ["layers"], "additionalProperties": False, "properties": {
         "layers": {"type": "array", "minItems": 1, "maxItems": 12, "items": {

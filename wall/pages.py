@@ -31,6 +31,9 @@ MESSAGES = (
     gettext_noop("Data as of %(time)s"),
     gettext_noop("max"),
     gettext_noop("Legend"),
+    # Alert panels
+    gettext_noop("since %(time)s"),
+    gettext_noop("No alerts firing"),
     # Monitoring scenes
     gettext_noop("Good"),
     gettext_noop("Watch"),

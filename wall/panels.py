@@ -28,7 +28,10 @@ from layers.access import Caller, access_scope, visible_layers
 from layers.errors import SceneNotFound
 from layers.models import Layer
 from layers.styles import effective_style
-from wall import indicators, metrics
+from monitoring.alert_queries import firing_stamp
+from monitoring.bands import band_of
+from monitoring.models import Direction, Indicator
+from wall import alerts, indicators, metrics
 from wall.models import Scene
 from wall.timeframe import duration, reference_time, window_ending
 
@@ -108,6 +111,8 @@ def data_version(scene: Scene, user: Caller, layers: dict[str, Layer] | None = N
     parts = [str(scene.pk), json.dumps(shown, sort_keys=True, ensure_ascii=False), access_scope(user),
              get_language() or "", now.strftime("%Y%m%d%H%M") if live else now.isoformat()]
     parts += sorted(f"{slug}:{layer.version}" for slug, layer in layers.items())
+    if any(panel["kind"] in alerts.PANELS for panel in shown["panels"]):
+        parts.append(firing_stamp(user))  # alerts move without any layer's version changing
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
@@ -121,7 +126,7 @@ def scene_data(scene: Scene, user: Caller, layers: dict[str, Layer] | None = Non
                   "grid": layout["grid"], "screens": layout.get("screens") or layout["grid"],
                   "as_of": now.isoformat(), "live": live},
         "version": data_version(scene, user, layers),
-        "panels": [_panel(panel, layers, now) for panel in shown_panels(layout, layers)],
+        "panels": [_panel(panel, layers, now, user) for panel in shown_panels(layout, layers)],
     }
 
 
@@ -133,16 +138,18 @@ def map_panels(scene: Scene, user: Caller) -> tuple[list[dict[str, Any]], bool]:
     layers = _visible(user, scene.layout)
     if not scene_shown(scene.layout, layers):
         return [], live
-    return [_panel(p, layers, now) for p in shown_panels(scene.layout, layers) if p["kind"] == "map"], live
+    return [_panel(p, layers, now, user) for p in shown_panels(scene.layout, layers) if p["kind"] == "map"], live
 
 
-def _panel(panel: dict[str, Any], layers: dict[str, Layer], now: datetime) -> dict[str, Any]:
+def _panel(panel: dict[str, Any], layers: dict[str, Layer], now: datetime, user: Caller = None) -> dict[str, Any]:
     """A panel the caller is shown (`shown_panels`), with its data."""
     out = {key: panel.get(key, "") for key in ("id", "kind", "title_vi", "title_en")}
     out |= {"row": panel["row"], "col": panel["col"], "rows": panel.get("rows", 1), "cols": panel.get("cols", 1)}
     query = panel.get("query", {})
     if panel["kind"] == "clock":
         return out | {"data": {}}
+    if panel["kind"] in alerts.PANELS:  # over the rules `user` may see, not over a layer of the layout
+        return out | {"data": alerts.PANELS[panel["kind"]](query, user, now)}
     if panel["kind"] == "map":
         kept = [entry for entry in query["layers"] if entry["layer"] in layers]
         if len(kept) < len(query["layers"]):
@@ -176,7 +183,19 @@ def _kpi(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: dat
         previous = metrics.aggregate(before, aggregate=agg, prop=prop)
     change = value - previous if value is not None and previous is not None else None
     return {"value": value, "previous": previous, "change": change, "window": query.get("window"),
-            "better": query.get("better")} | _units(query)
+            "better": query.get("better"), "band": _kpi_band(query, value)} | _units(query)
+
+
+def _kpi_band(query: dict[str, Any], value: int | float | None) -> str | None:
+    """The band of a plain KPI with thresholds, by the indicators' one rule (monitoring.bands); None
+    when its layout sets none."""
+    thresholds = query.get("bands")
+    if not thresholds:
+        return None
+    # An unsaved indicator carries the thresholds and their direction to band_of: no second rule.
+    direction = Direction.HIGHER_IS_BETTER if query.get("better") == "up" else Direction.HIGHER_IS_WORSE
+    rule = Indicator(direction=direction, watch_at=thresholds.get("watch_at"), critical_at=thresholds.get("critical_at"))
+    return band_of(rule, value)
 
 
 def _chart(query: dict[str, Any], layer: Layer, layers: dict[str, Layer], now: datetime) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from django.db import connection, transaction
 from pyproj import CRS
 
 from layers import crs as crs_module
-from layers import encodings, history, storage
+from layers import encodings, history, storage, titles
 from layers.access import can_write, may_create_layer
 from layers.catalog import publish_changes
 from layers.imports import geometry, load, preview, sources, state, vector
@@ -378,6 +378,8 @@ def _publish_next_version(job: ImportJob, layer: Layer, created: bool, table: st
         storage.build_indexes(table)
     replaced = None if created else history.keep_replaced(layer, user_id=job.created_by_id)
     if created:
+        # Another import may have published the same title since this one was submitted.
+        layer.title_vi = layer.title_en = titles.claim_title(layer.title_vi, layer.owner_id)
         layer.save(force_insert=True)
     else:
         layer.save(update_fields=["geometry_type", "property_schema", "style"])

@@ -14,7 +14,7 @@ from pyproj.exceptions import CRSError
 from rasterio.errors import RasterioError
 
 from layers import crs as crs_module
-from layers import history
+from layers import history, titles
 from layers.catalog import bump_version
 from layers.imports import state
 from layers.imports.problems import ImportProblem, unreadable
@@ -79,8 +79,8 @@ def _import_raster(job: ImportJob, source: Source, report: Report, progress: Pro
     with transaction.atomic():
         layer = Layer.objects.select_for_update().filter(slug=job.layer_slug).first()
         if layer is None:
-            layer = Layer.objects.create(slug=job.layer_slug, title_vi=job.new_title or job.layer_slug,
-                                         title_en=job.new_title or job.layer_slug,
+            title = titles.claim_title(job.new_title or job.layer_slug, job.department_id)
+            layer = Layer.objects.create(slug=job.layer_slug, title_vi=title, title_en=title,
                                          domain=job.new_domain or "environment", kind=Kind.RASTER, geometry_type="",
                                          owner_id=job.department_id)
         elif layer.kind != Kind.RASTER:

@@ -15,12 +15,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from layers import crs as crs_module
-from layers import encodings
+from layers import encodings, titles
 from layers.access import Caller, can_write, may_create_layer, stewarded_departments, visible_layers, writable_layers
 from layers.errors import PermissionDenied
 from layers.imports import sources, state
-from layers.models import Department, Domain, ImportJob, ImportMode, JobStatus, Layer
-from layers.schema import validate_style
+from layers.models import Department, Domain, ImportJob, ImportMode, JobStatus, Kind, Layer
+from layers.schema import validate_layer_style
 
 
 class BadOption(ValueError):
@@ -138,19 +138,6 @@ def free_slug(slug: str) -> str:
     return f"{slug[:76]}-{n}"
 
 
-def unique_title(title: str, department: Department | None) -> str:
-    """`title`, or `title (2)`, `title (3)`… : titles are unique among a department's layers, so its
-    panel never lists "Điểm VN-2000" five times; the suffix shows, nothing is silently merged."""
-    owned = Layer.objects.filter(owner=department) if department else Layer.objects.filter(owner__isnull=True)
-    taken = {t.casefold() for pair in owned.values_list("title_vi", "title_en") for t in pair}
-    if title.casefold() not in taken:
-        return title
-    n = 2
-    while f"{title} ({n})".casefold() in taken:
-        n += 1
-    return f"{title} ({n})"
-
-
 def submit(*, user: AbstractBaseUser | None, file_name: str, chunks: Iterable[bytes], options: Options,
            queue: bool = True) -> ImportJob:
     """Save the upload in a new job's directory and queue the job (on commit)."""
@@ -159,7 +146,7 @@ def submit(*, user: AbstractBaseUser | None, file_name: str, chunks: Iterable[by
     existing = check_options(options, user)
     department = check_write(user, options, existing)
     if existing is None:
-        options = replace(options, title=unique_title(options.title.strip(), department))
+        options = replace(options, title=titles.unique_title(options.title.strip(), department.pk if department else None))
     suffix = sources.upload_suffix(file_name)
     with transaction.atomic():
         job = ImportJob.objects.create(
@@ -193,7 +180,8 @@ def confirm(job: ImportJob, *, crs: str = "", encoding: str = "", source_layer: 
     check_choices(crs=crs, encoding=encoding)
     if style:
         try:
-            validate_style(style)
+            # Only a vector import is held for publishing (layers.imports.jobs), so the style is a vector's.
+            validate_layer_style(style, kind=Kind.VECTOR)
         except ValidationError:
             raise BadOption("style", "bad_style") from None
     with transaction.atomic():

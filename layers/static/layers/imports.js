@@ -1,7 +1,10 @@
 // The steward's import page: choose the target (a layer of one's own, found by title, or a new layer by
 // title, its address derived), upload with fetch and hold=true, poll GET /api/imports/{id}/, answer the
-// job's questions, look at the preview (first rows and a small map, drawn in the colour to publish
-// with), publish, and open the layer on the map. No framework, no CDN.
+// job's questions, look at the preview (first rows and a small map), choose the layer's style with the
+// dashboard's style editor (one colour, categories, graduated classes, size by value, from the
+// preview's properties), publish with that style, and open the layer on the map. No framework, no CDN.
+import { StyleEditor } from "../dashboard/js/style-editor.js";
+
 (function () {
   "use strict";
   const labels = JSON.parse(document.getElementById("import-labels").textContent);
@@ -13,6 +16,7 @@
   let timer = null;
   let previewMap = null;
   let proposed = null; // the style the preview proposes (the job's choices.preview.style)
+  let editor = null; // the style editor of the preview, null for a raster
 
   function text(el, value) { el.textContent = value; }
 
@@ -142,8 +146,34 @@
     };
     $("preview-rows").tHead.replaceChildren(row(fields, "th"));
     $("preview-rows").tBodies[0].replaceChildren(...preview.rows.map((r) => row(fields.map((f) => r[f]), "td")));
-    $("preview-color").value = proposed.color || "#1f78b4";
+    showEditor(preview);
     drawMap(preview);
+  }
+
+  // The preview's properties as the layer will describe them (their type read from the first features'
+  // values), for the editor's choice of a property to draw by.
+  function propertiesOf(preview) {
+    const features = preview.features.features;
+    return preview.fields.map((name) => {
+      const values = features.map((f) => f.properties[name]).filter((v) => v !== null && v !== undefined && v !== "");
+      const type = !values.length ? "string" : values.some((v) => typeof v === "object") ? "json"
+        : values.every((v) => typeof v === "number") ? (values.every(Number.isInteger) ? "integer" : "number") : "string";
+      return { name, type };
+    });
+  }
+
+  function showEditor(preview) {
+    const box = $("preview-style");
+    box.hidden = proposed.type === "raster";
+    box.querySelector("form")?.remove();
+    editor = null;
+    if (box.hidden) return;
+    const title = target() === "new" ? $("import-title").value.trim() : $("target-layer").selectedOptions[0]?.text || "";
+    editor = new StyleEditor({ slug: "import", title_vi: title, title_en: title, style: proposed, properties: propertiesOf(preview) }, {
+      preview: (_slug, style) => recolour(style.color),
+      values: async (property) => preview.features.features.map((f) => f.properties[property]),
+    });
+    box.append(editor.root);
   }
 
   async function drawMap(preview) {
@@ -152,7 +182,7 @@
     delete basemap.center; delete basemap.zoom;
     await document.fonts.load('16px "Noto Sans"', "Tân An");
     previewMap?.remove();
-    const color = $("preview-color").value;
+    const color = proposed.color || "#1f78b4";
     const map = previewMap = new maplibregl.Map({ container: "preview-map", style: basemap, attributionControl: false,
       canvasContextAttributes: { preserveDrawingBuffer: true }, bounds: preview.bbox || undefined,
       fitBoundsOptions: { padding: 30, maxZoom: 15 } });
@@ -165,14 +195,14 @@
     });
   }
 
-  const recolour = (event) => {
+  // The small map follows the style's base colour; categories and classes are shown by the editor's
+  // table and drawn by the dashboard once published (tiles.styles builds their MapLibre expressions).
+  const recolour = (color) => {
     if (!previewMap?.getLayer("preview-points")) return;
     for (const [id, prop] of [["preview-fill", "fill-color"], ["preview-line", "line-color"], ["preview-points", "circle-color"]]) {
-      previewMap.setPaintProperty(id, prop, event.target.value);
+      previewMap.setPaintProperty(id, prop, color);
     }
   };
-  $("preview-color").addEventListener("input", recolour);
-  $("preview-color").addEventListener("change", recolour);
 
   async function drawDone(job) {
     const done = $("job-done");
@@ -242,10 +272,10 @@
     const choice = $("job-choice");
     confirm({ [choice.dataset.need]: choice.value });
   });
-  $("job-publish").addEventListener("click", () => {
-    const color = $("preview-color").value;
-    const style = { ...proposed, color };
-    if (proposed.outline_color === proposed.color) style.outline_color = color; // a fill's outline follows it
+  $("job-publish").addEventListener("click", async () => {
+    if (!editor) { confirm({ publish: true }); return; }
+    const style = await editor.draft();
+    if (proposed.outline_color === proposed.color) style.outline_color = style.color; // a fill's outline follows it
     confirm({ publish: true, style });
   });
   showTarget();

@@ -77,6 +77,9 @@ function frame(panel) {
 
 function fillKpi(body, d) {
   const u = unit(d);
+  // A tile with thresholds is coloured by its band, as an indicator's is.
+  if (d.band) body.closest(".panel").dataset.band = d.band;
+  else delete body.closest(".panel").dataset.band;
   const value = el("div", { class: "kpi-value", dataset: { value: d.value === null ? "" : String(d.value) } },
     number(d.value, d.decimals), u && el("span", { class: "kpi-unit" }, " " + u));
   body.replaceChildren(value);
@@ -158,7 +161,9 @@ function fillIndicatorKpi(body, d) {
       number(d.value, d.decimals), u && el("span", { class: "kpi-unit" }, " " + u)));
   if (d.change !== null && d.change !== undefined) {
     const up = d.change > 0, down = d.change < 0;
-    body.append(el("div", { class: `kpi-change ${up ? "up" : down ? "down" : "same"}` },
+    // Worse is red whichever way it went: the indicator's direction says which way is better.
+    const trend = !up && !down ? "neutral" : (up === (d.direction === "higher_better") ? "better" : "worse");
+    body.append(el("div", { class: `kpi-change ${up ? "up" : down ? "down" : "same"} ${trend}`, dataset: { trend } },
       `${up ? "▲ +" : down ? "▼ " : "● "}${number(d.change, d.decimals)} `,
       t("(previous period: %(value)s)", { value: number(d.previous, d.decimals) })));
   }
@@ -214,8 +219,23 @@ function fillFreshness(body, d) {
       el("span", { class: "latest" }, i.latest_period || "—")))));
 }
 
+// ---- alerts: the firing alerts of the rules this display may see, newest first ---------------------
+function fillAlerts(body, d) {
+  body.closest(".panel").dataset.count = d.alerts.length;
+  const list = el("ol", { class: "alerts" }, d.alerts.map((a) => el("li", {
+    class: `alert level-${a.severity}${a.acknowledged ? " acknowledged" : ""}`, dataset: { rule: a.rule, severity: a.severity } },
+  el("span", { class: `severity severity-${a.severity}` }, a.severity_label),
+  el("span", { class: "alert-title" }, title(a)),
+  el("span", { class: "alert-area" }, a.area),
+  el("span", { class: "alert-value" }, `${number(a.value, a.value % 1 ? 2 : 0)} / ${number(a.threshold, a.threshold % 1 ? 2 : 0)}`),
+  el("time", { class: "alert-since", datetime: a.since }, t("since %(time)s", { time: shortFormat.format(new Date(a.since)) })))));
+  if (!d.alerts.length) list.append(el("li", { class: "empty" }, t("No alerts firing")));
+  body.replaceChildren(list);
+}
+
 const FILL = { kpi: fillKpi, chart: fillChart, table: fillTable, ticker: fillTicker, indicator_kpi: fillIndicatorKpi,
-  indicator_chart: fillIndicatorChart, indicator_table: fillIndicatorTable, freshness: fillFreshness };
+  indicator_chart: fillIndicatorChart, indicator_table: fillIndicatorTable, freshness: fillFreshness,
+  alerts: fillAlerts, alert_ticker: fillTicker };
 function fill(box, panel, scene) {
   const body = box.querySelector(".panel-body");
   if (panel.kind === "clock") fillClock(body, scene);

@@ -1,8 +1,9 @@
 // The page's language, its translated strings (rendered by Django into the page's config: the
-// dashboard's #dashboard-config, the wall's #wall-config) and number/date formats in that language.
+// dashboard's #dashboard-config, the wall's #wall-config, the import page's #import-config) and
+// number/date formats in that language.
 // Strings are looked up by their English msgid, so a missing one shows English.
 
-const PAGE_CONFIGS = ["dashboard-config", "wall-config"];
+const PAGE_CONFIGS = ["dashboard-config", "wall-config", "import-config"];
 export const config = JSON.parse(PAGE_CONFIGS.map((id) => document.getElementById(id)).find(Boolean).textContent);
 export const lang = config.lang === "en" ? "en" : "vi";
 export const locale = lang === "en" ? "en-GB" : "vi-VN";

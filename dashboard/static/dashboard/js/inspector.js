@@ -50,7 +50,11 @@ export class Inspector {
 
   pick(point, lngLat) {
     const feature = this.topFeature(point);
-    if (!feature) return;
+    if (!feature) {
+      // No drawn feature: a visible raster's values (identify.js) may still be there.
+      if (!this.suspended) this.handlers.identifyHere?.(lngLat);
+      return;
+    }
     const slug = this.overlays.slugOf(feature.layer.id);
     if (feature.properties.cluster_count) {
       // A generalized tile: this circle stands for many features; zoom in to see them.
@@ -58,7 +62,11 @@ export class Inspector {
       return;
     }
     if (feature.id === undefined || feature.id === null) return;
-    this.open(slug, feature.id, lngLat);
+    // Under the top feature's popup: everything else under the click (identify.js), when asked for.
+    this.open(slug, feature.id, lngLat).then((found) => {
+      const holder = found && this.popup?.getElement().querySelector(".feature");
+      if (holder) this.handlers.identify?.(point, lngLat, holder);
+    });
   }
 
   close() {
@@ -85,6 +93,16 @@ export class Inspector {
     this.popup.on("close", () => this.overlays.highlight("selected", null, null));
     this.keepInView();
     return feature;
+  }
+
+  // A popup of what identify found where no drawn feature was clicked.
+  show(lngLat, node) {
+    this.close();
+    this.popup = new maplibregl.Popup({ maxWidth: "min(26rem, 90vw)", focusAfterOpen: true, className: "feature-popup" })
+      .setLngLat(lngLat)
+      .setDOMContent(el("article", { class: "feature identify-only" }, node))
+      .addTo(this.map);
+    this.keepInView();
   }
 
   // MapLibre leaves a popup where its anchor puts it, even cut by the map's edge or under the map's

@@ -2,6 +2,7 @@
 // toggle, opacity, legend, feature count (in the map view and time window) and last update.
 import { clear, el } from "./dom.js";
 import { config, formatDateTime, formatNumber, locale, pick, t } from "./i18n.js";
+import { filterBuilder } from "./filter-builder.js";
 import { legend } from "./legend.js";
 import { StyleEditor } from "./style-editor.js";
 
@@ -31,7 +32,8 @@ export class LayerPanel {
   constructor(root, catalog, handlers) {
     this.root = root;
     this.catalog = catalog;
-    this.handlers = handlers; // {toggle(slug, on), opacity(slug, value), zoom(slug), table(slug)}
+    // {toggle(slug, on), opacity(slug, value), zoom(slug), table(slug), filters: FilterStore, …}
+    this.handlers = handlers;
     this.rows = new Map();
     this.render();
   }
@@ -128,10 +130,16 @@ export class LayerPanel {
     const legendBox = el("div", { class: "legend-box" }, legend(layer));
     const writable = layer.kind === "vector" && (config.writable_layers || []).includes(layer.slug);
     const editorBox = el("div", { class: "style-editor-box" });
+    // The layer's attribute filters, written as the API's property filters: the map, the table and
+    // the link follow them (the builder is made when the details first open).
+    const filterBox = layer.kind === "vector" && this.handlers.filters
+      ? el("div", { class: "layer-filter-box", "aria-label": t("Filters of %(title)s", { title }) }) : null;
+    const filterBadge = el("span", { class: "badge badge-filter", hidden: true });
     const editStyle = writable ? el("button", { type: "button", class: "edit-style", "aria-expanded": "false",
       onclick: () => this.toggleEditor(layer.slug) }, t("Edit style")) : null;
     const details = el("div", { class: "layer-details", id: detailsId, hidden: true },
       legendBox,
+      filterBox,
       el("div", { class: "opacity" }, el("label", { for: opacity.id }, t("Opacity")), opacity),
       el("dl", { class: "meta" },
         el("dt", {}, t("Features")), el("dd", {}, formatNumber(layer.feature_count)),
@@ -147,6 +155,7 @@ export class LayerPanel {
     more.addEventListener("click", () => {
       const open = details.hidden;
       details.hidden = !open;
+      if (open) this.showFilters(layer.slug);
       more.setAttribute("aria-expanded", String(open));
       more.textContent = open ? "▴" : "▾";
     });
@@ -154,9 +163,9 @@ export class LayerPanel {
     if (layer.time_kind !== "none") badges.push(el("span", { class: "badge badge-time", title: t("This layer has time: it follows the time slider") }, t("time")));
     if (layer.access !== "public") badges.push(el("span", { class: `badge badge-${layer.access}`, title: accessLabel(layer.access) }, accessLabel(layer.access)));
     const li = el("li", { class: "layer", dataset: { slug: layer.slug } },
-      el("div", { class: "layer-row" }, checkbox, el("label", { for: toggleId }, title), ...badges, count, more),
+      el("div", { class: "layer-row" }, checkbox, el("label", { for: toggleId }, title), ...badges, filterBadge, count, more),
       details);
-    this.rows.set(layer.slug, { li, checkbox, count, opacity, legendBox, editorBox, editStyle, more, details });
+    this.rows.set(layer.slug, { li, checkbox, count, opacity, legendBox, editorBox, editStyle, more, details, filterBox, filterBadge });
     return li;
   }
 
@@ -177,6 +186,21 @@ export class LayerPanel {
     row.editorBox.append(editor.root);
     editor.mode.focus();
     if (!row.checkbox.checked) this.handlers.toggle(slug, true);
+  }
+
+  // The row says when a layer is filtered (the map shows only part of it), and its open details show
+  // the filters in force with a row to add one.
+  showFilters(slug) {
+    const row = this.rows.get(slug);
+    if (!row?.filterBox) return;
+    const n = Object.keys(this.handlers.filters.of(slug)).length;
+    row.filterBadge.hidden = n === 0;
+    row.filterBadge.textContent = t("filtered");
+    row.filterBadge.title = t("%(n)s attribute filters: the map and the table show only the matching features", { n: formatNumber(n) });
+    if (!row.details.hidden) {
+      const layer = this.catalog.find((l) => l.slug === slug);
+      row.filterBox.replaceChildren(el("h4", {}, t("Filter")), filterBuilder(layer, this.handlers.filters));
+    }
   }
 
   setLegend(slug) {

@@ -1,6 +1,12 @@
 // The dashboard: wires the map, the panels and the API together. Every piece of data comes from the
 // public API and the tiles endpoints, exactly as another app would read them.
 import { getJSON, sendJSON, url } from "./api.js";
+import { BasemapSwitcher } from "./basemaps.js";
+import { Bookmarks } from "./bookmarks.js";
+import { CoordinateReadout } from "./coordinates.js";
+import { FilterStore } from "./filter-builder.js";
+import { Identify } from "./identify.js";
+import { MeasureTool } from "./measure.js";
 import { debounce, el } from "./dom.js";
 import { PolygonTool } from "./draw.js";
 import { config, formatNumber, t } from "./i18n.js";
@@ -10,12 +16,14 @@ import { createMap, loadLabelFont, whenLoaded } from "./map.js";
 import { MapLegend } from "./legend.js";
 import { MonitoringPanel } from "./monitoring.js";
 import { Overlays, fetchLayerStyle, rank } from "./overlays.js";
+import { PrintDialog } from "./print.js";
 import { ProximityTool } from "./proximity.js";
 import { UI_SCALE } from "./scale.js";
 import { Search } from "./search.js";
 import { readState, writeState } from "./state.js";
 import { FeatureTable, geometryBounds } from "./table.js";
 import { Timeline } from "./timeline.js";
+import { TodayPanel, mountTodayTab } from "./today.js";
 import { ZonesPanel } from "./zones.js";
 
 const statusLine = document.getElementById("status");
@@ -62,24 +70,17 @@ function setupLanguageForm() {
   });
 }
 
-function exportPng(map) {
-  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");
-  map.once("render", () => {
-    map.getCanvas().toBlob((blob) => {
-      const link = el("a", { href: URL.createObjectURL(blob), download: `geo-ioc-long-an-${stamp}.png` });
-      document.body.append(link);
-      link.click();
-      setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
-    }, "image/png");
-  });
-  map.triggerRepaint();
-}
-
 async function main() {
   const view = readState();
   // The Monitoring tab loads its services the first time it is opened.
   let monitoring = null;
-  const selectTab = setupTabs((id) => { if (id === "tab-monitoring") monitoring?.load(); });
+  // Signed-in staff open on the "today" overview (the page says so by giving its URL).
+  const todayRoot = config.overview ? mountTodayTab() : null;
+  let today = null;
+  const selectTab = setupTabs((id) => {
+    if (id === "tab-monitoring") monitoring?.load();
+    if (id === "tab-today" && today && !today.loaded) today.load();
+  });
   setupLanguageForm();
   const [catalogBody, timelineBody, basemap] = await Promise.all([
     getJSON(config.urls.layers), getJSON(config.urls.timeline), getJSON(config.urls.basemap), loadLabelFont(),
@@ -94,7 +95,11 @@ async function main() {
   const opacity = {};
   let timeParam = null;
 
-  const saveView = () => writeState({ map, layers: overlays.visibleSlugs(), opacity, time: timeline.param() ? { kind: timeline.kind, start: timeline.window().start.toISOString() } : null });
+  const saveView = () => writeState({ map, layers: overlays.visibleSlugs(), opacity, filters: filters.all(),
+    time: timeline.param() ? { kind: timeline.kind, start: timeline.window().start.toISOString() } : null });
+  // Attribute filters (the API's property filters) shared by the map's tiles, the layer panel, the
+  // table and the link.
+  const filters = new FilterStore();
 
   const bbox = () => {
     const b = map.getBounds();
@@ -107,8 +112,17 @@ async function main() {
     countsRequest?.abort();
     const request = countsRequest = new AbortController();
     try {
-      const body = await getJSON(config.urls.counts, { bbox: bbox().map((v) => v.toFixed(5)).join(","), datetime: timeParam },
-        { signal: request.signal });
+      const box = bbox().map((v) => v.toFixed(5)).join(",");
+      const body = await getJSON(config.urls.counts, { bbox: box, datetime: timeParam }, { signal: request.signal });
+      // A filtered layer counts what the map shows of it: its features matching the filters, asked of
+      // the features API with the same bbox and window (the counts endpoint knows no filters).
+      const filtered = Object.entries(filters.all()).filter(([slug]) => slug in body.counts && overlays.isVisible(slug));
+      await Promise.all(filtered.map(async ([slug, values]) => {
+        const layer = bySlug.get(slug);
+        const params = { ...values, bbox: box, limit: 1 };
+        if (timeParam && layer.time_kind !== "none") params.datetime = timeParam;
+        body.counts[slug] = (await getJSON(url(config.urls.features, { slug }), params, { signal: request.signal })).numberMatched;
+      }));
       if (request === countsRequest) panel.setCounts(body.counts);
     } catch (error) {
       if (error.name !== "AbortError") status(error.message);
@@ -129,7 +143,7 @@ async function main() {
     }
     timeline.setActive(overlays.visibleSlugs().filter((s) => bySlug.get(s)?.time_kind !== "none"));
     updateLegend();
-    if (table.isOpen) table.refresh();
+    if (table.isOpen) table.restart();
     saveView();
   }
 
@@ -139,6 +153,7 @@ async function main() {
 
   const panel = new LayerPanel(document.getElementById("layer-groups"), catalog, {
     toggle,
+    filters,
     opacity: (slug, value) => { opacity[slug] = value; overlays.setOpacity(slug, value); saveView(); },
     zoom: (slug) => {
       const b = bySlug.get(slug).bbox;
@@ -169,7 +184,7 @@ async function main() {
     monitoring?.setWindow(span, timeline.kind);
     overlays.setWindow(param);
     updateCounts();
-    if (table.isOpen) table.refresh();
+    if (table.isOpen) table.restart();
     zones.refreshSummary();
     saveView();
   });
@@ -178,8 +193,17 @@ async function main() {
     summarize: (slug, id, name) => { selectTab("tab-zones"); zones.choosePlace({ layer: slug, id, name }); },
     timeWindow: () => timeline.window(),
     status,
+    identify: (point, lngLat, holder) => identify.attach(point, lngLat, holder),
+    identifyHere: (lngLat) => identify.here(lngLat),
   });
   inspector.attach();
+  const identify = new Identify(map, catalog, {
+    visibleSlugs: () => overlays.visibleSlugs(),
+    datetime: () => timeParam,
+    open: (slug, id, lngLat) => inspector.open(slug, id, lngLat),
+    keepInView: () => inspector.keepInView(),
+    show: (lngLat, node) => inspector.show(lngLat, node),
+  });
 
   // Choosing an indicator shows its layer in place of the previous indicator's, with the slider on
   // its latest period.
@@ -215,8 +239,10 @@ async function main() {
   zones.load();
   new ProximityTool(document.getElementById("proximity"), { map, catalog, status, datetime: () => timeParam });
 
+  filters.onChange((slug, values) => { overlays.setFilters(slug, values); panel.showFilters(slug); saveView(); updateCounts(); });
   const tableToggle = document.getElementById("table-toggle");
   const table = new FeatureTable(document.getElementById("table-drawer"), catalog, {
+    filters,
     visibleSlugs: () => overlays.visibleSlugs(),
     bbox,
     datetime: () => timeParam,
@@ -264,7 +290,14 @@ async function main() {
     },
   });
 
-  document.getElementById("export-png").addEventListener("click", () => exportPng(map));
+  // The print layout's legend lists the layers as the map legend does: top of the drawing first.
+  const printDialog = new PrintDialog(map, {
+    status,
+    view: () => ({ layers: overlays.visibleSlugs().map((s) => bySlug.get(s)).sort((a, b) => rank(b) - rank(a)).map((l) => l.slug),
+      datetime: timeParam, filters: filters.all() }),
+  });
+  document.getElementById("print-map").addEventListener("click", () => printDialog.open());
+  document.getElementById("export-png").addEventListener("click", () => printDialog.open({ format: "png" }));
   document.getElementById("share").addEventListener("click", async () => {
     saveView();
     try {
@@ -280,6 +313,11 @@ async function main() {
     if (shared.center) map.jumpTo({ center: shared.center, zoom: shared.zoom });
     const wanted = (shared.layers || config.default_layers).filter((slug) => bySlug.has(slug));
     for (const slug of overlays.visibleSlugs()) if (!wanted.includes(slug)) await toggle(slug, false);
+    // A link's filters replace those in force (a link without any shows its layers unfiltered).
+    const linked = shared.filters || {};
+    for (const slug of new Set([...Object.keys(filters.all()), ...Object.keys(linked)])) {
+      if (bySlug.has(slug)) filters.replace(slug, linked[slug]);
+    }
     for (const [slug, value] of Object.entries(shared.opacity)) {
       if (bySlug.has(slug)) { opacity[slug] = value; panel.setOpacity(slug, value); }
     }
@@ -291,10 +329,51 @@ async function main() {
     overlays.setWindow(timeParam);
   }
   await applyView(view);
+  // A shared link is a view of its own: it opens on its layers and its window, the overview a tab away.
+  const shared = Boolean(view.layers || view.center || view.time);
+  if (todayRoot) {
+    today = new TodayPanel(todayRoot, {
+      status,
+      flyTo: async (item) => {
+        if (item.layer && bySlug.has(item.layer) && !overlays.isVisible(item.layer)) await toggle(item.layer, true);
+        map.flyTo({ center: item.at, zoom: Math.max(map.getZoom(), 13) });
+      },
+      // The map's layers with time follow the overview's window (not every report of the demo years),
+      // unless a shared link brought a view of its own and nobody chose a preset since.
+      setWindow: (start, end, { chosen }) => {
+        if ((shared && !chosen) || !config.default_layers.length) return;
+        timeParam = `${new Date(start).toISOString()}/${new Date(end).toISOString()}`;
+        overlays.setWindow(timeParam);
+        timeline.showWindow(new Date(start), new Date(end));
+        updateCounts();
+        if (table.isOpen) table.refresh();
+      },
+    });
+    if (!shared) selectTab("tab-today");
+  }
   // A link pasted into this tab changes only the fragment: follow it without a reload.
   window.addEventListener("hashchange", () => applyView(readState()).then(() => { updateCounts(); saveView(); }));
   map.on("moveend", () => { updateCounts(); saveView(); if (table.isOpen) debouncedTable(); });
-  const debouncedTable = debounce(() => table.refresh(), 400);
+  const debouncedTable = debounce(() => table.viewChanged(), 400);
+
+  // The toolbox (issue 19, point 8): measure, basemap, bookmarks, and the coordinate readout.
+  const toolbox = document.getElementById("map-toolbox");
+  const measure = new MeasureTool(map, toolbox, { suspend: (on) => { inspector.suspended = on; } });
+  const basemaps = new BasemapSwitcher(map, toolbox);
+  new CoordinateReadout(map, document.querySelector(".mapwrap"));
+  if (config.user.signed_in) {
+    new Bookmarks(toolbox, {
+      current: () => {
+        const layers = overlays.visibleSlugs();
+        const kept = Object.fromEntries(Object.entries(filters.all()).filter(([slug]) => layers.includes(slug)));
+        return { center: [map.getCenter().lng, map.getCenter().lat], zoom: map.getZoom(), layers, filters: kept };
+      },
+      // A bookmark's filters replace those in force, as a link's do.
+      apply: (bookmark) => applyView({ center: bookmark.center, zoom: bookmark.zoom, layers: bookmark.layers, opacity: {}, time: null, filters: bookmark.filters || {} })
+        .then(() => { updateCounts(); saveView(); }),
+      status,
+    });
+  }
   updateCounts();
   saveView();
   // The map may already be idle by now, and would stay so: say so at once if everything is drawn,
@@ -304,7 +383,7 @@ async function main() {
   else map.once("idle", ready);
   map.triggerRepaint();
   // For people debugging in the console, and for the browser tests that read pixels.
-  window.geoIoc = { map, overlays, timeline, zones, tool, inspector, panel, monitoring };
+  window.geoIoc = { map, overlays, timeline, zones, tool, inspector, panel, monitoring, today, table, filters, identify, measure, basemaps };
 }
 
 main().catch((error) => {

@@ -45,6 +45,7 @@ export class Overlays {
     this.catalog = new Map(catalog.map((layer) => [layer.slug, layer]));
     this.entries = new Map(); // slug → {ids, base, sources, opacity, visible, timed}
     this.window = null; // the datetime filter of time layers, "start/end" or null
+    this.filters = new Map(); // slug → {property: value}, the attribute filters of the map and table
   }
 
   id(slug, id) {
@@ -80,7 +81,7 @@ export class Overlays {
       return;
     }
     const layer = this.catalog.get(slug);
-    const entry = { ids: [], base: new Map(), sources: {}, opacity: 1, visible: true, timed: layer.time_kind !== "none", loading: true };
+    const entry = { slug, ids: [], base: new Map(), sources: {}, opacity: 1, visible: true, timed: layer.time_kind !== "none", loading: true };
     this.entries.set(slug, entry);
     let style;
     try {
@@ -128,8 +129,23 @@ export class Overlays {
   }
 
   tileUrls(tilejson, entry) {
-    if (!entry.timed || !this.window) return tilejson.tiles;
-    return tilejson.tiles.map((tile) => `${tile}${tile.includes("?") ? "&" : "?"}datetime=${encodeURIComponent(this.window)}`);
+    // The time window (time layers only) and the layer's attribute filters (filter-builder.js), as
+    // the tiles endpoint takes them: the API's own query parameters.
+    const params = new URLSearchParams(this.filters.get(entry.slug) || {});
+    if (entry.timed && this.window) params.set("datetime", this.window);
+    const query = params.toString();
+    if (!query) return tilejson.tiles;
+    return tilejson.tiles.map((tile) => `${tile}${tile.includes("?") ? "&" : "?"}${query}`);
+  }
+
+  // `filters` is {property: value} (the API's property filters); {} shows every feature again.
+  setFilters(slug, filters) {
+    this.filters.set(slug, filters);
+    const entry = this.entries.get(slug);
+    if (!entry || entry.loading) return;
+    for (const [name, tilejson] of Object.entries(entry.sources)) {
+      this.map.getSource(this.id(slug, name))?.setTiles(this.tileUrls(tilejson, entry));
+    }
   }
 
   insertionPoint(layer) {

@@ -1,6 +1,8 @@
 // The "proximity" tool beside the zones: features of a layer within a distance of another layer's,
-// the nearest N to each feature of a layer, or coverage per administrative unit — asked of
-// POST /api/analysis/proximity/ as any app would, shown as a temporary layer on the map and a table.
+// the nearest N to each feature of a layer, coverage per administrative unit — asked of
+// POST /api/analysis/proximity/ — or a layer counted, added up or averaged per administrative unit of
+// the 2022 or 2025 set (POST /api/analysis/aggregate/), as any app would ask; shown as a temporary
+// layer on the map (units as a choropleth) and a table.
 // Self-contained: main.js only creates it with the map and the catalog.
 import { sendJSON } from "./api.js";
 import { clear, el } from "./dom.js";
@@ -12,7 +14,11 @@ const MODES = () => [
   ["within", t("Within a distance of a layer")],
   ["nearest", t("Nearest to each feature of a layer")],
   ["coverage", t("Coverage per administrative unit")],
+  ["aggregate", t("Count or add up per administrative unit")],
 ];
+const OPS = () => [["count", t("Number of features")], ["sum", t("Sum of")], ["avg", t("Average of")]];
+const BOUNDARIES = () => [["", t("Units valid in the time window")], ["2022", t("2022 units (before 1 July 2025)")],
+  ["2025", t("2025 units (from 1 July 2025)")]];
 
 export class ProximityTool {
   constructor(root, { map, catalog, status, datetime }) {
@@ -51,21 +57,37 @@ export class ProximityTool {
     const [layerLabel, layer] = this.layerSelect("proximity-layer", t("Features of"));
     const [nearLabel, near] = this.layerSelect("proximity-near", t("Near the features of"));
     const [ofLabel, of] = this.layerSelect("proximity-of", t("Share of"), { optional: true });
+    const op = el("select", { id: "proximity-op" }, OPS().map(([value, label]) => el("option", { value }, label)));
+    const property = el("select", { id: "proximity-property" });
+    const boundary = el("select", { id: "proximity-boundary" }, BOUNDARIES().map(([value, label]) => el("option", { value }, label)));
     const rows = {
       distance: [el("label", { for: "proximity-distance" }, t("Distance (m)")), distance],
       n: [el("label", { for: "proximity-n" }, t("How many")), n],
       near: [nearLabel, near],
       of: [ofLabel, of],
+      op: [el("label", { for: "proximity-op" }, t("Measure")), op],
+      property: [el("label", { for: "proximity-property" }, t("Property")), property],
+      boundary: [el("label", { for: "proximity-boundary" }, t("Administrative units")), boundary],
     };
+    // The numeric properties of the chosen layer, for a sum or an average.
+    const fillProperties = () => {
+      const chosen = this.vectors.find((l) => l.slug === layer.value);
+      const numeric = (chosen?.properties || []).filter((p) => ["integer", "number"].includes(p.type));
+      clear(property).append(...numeric.map((p) => el("option", { value: p.name }, pick(p.label_vi, p.label_en) || p.name)));
+    };
+    layer.addEventListener("change", fillProperties);
+    fillProperties();
     const form = el("form", { class: "zone-form proximity-form" },
       el("label", { for: "proximity-mode" }, t("Question")), mode, layerLabel, layer,
       Object.values(rows), el("button", { type: "submit" }, t("Find")));
     const show = () => {
-      const wanted = { within: ["distance", "near"], nearest: ["n", "near"], coverage: ["distance", "of"] }[mode.value];
+      const wanted = { within: ["distance", "near"], nearest: ["n", "near"], coverage: ["distance", "of", "boundary"],
+        aggregate: ["op", "boundary", ...(op.value === "count" ? [] : ["property"])] }[mode.value];
       for (const [key, nodes] of Object.entries(rows)) nodes.forEach((node) => { node.hidden = !wanted.includes(key); });
       layerLabel.textContent = mode.value === "coverage" ? t("Within reach of") : t("Features of");
     };
     mode.addEventListener("change", show);
+    op.addEventListener("change", show);
     show();
     this.results = el("div", { class: "proximity-results", "aria-live": "polite" });
     form.addEventListener("submit", (event) => {
@@ -73,21 +95,49 @@ export class ProximityTool {
       const body = { mode: mode.value, layer: layer.value, datetime: this.datetime() || undefined };
       if (mode.value === "within") Object.assign(body, { distance_m: Number(distance.value), near: { layer: near.value } });
       if (mode.value === "nearest") Object.assign(body, { n: Number(n.value), from: { layer: near.value } });
-      if (mode.value === "coverage") Object.assign(body, { distance_m: Number(distance.value), of: of.value || undefined });
+      if (mode.value === "coverage") Object.assign(body, { distance_m: Number(distance.value), of: of.value || undefined, boundary: boundary.value || undefined });
+      if (mode.value === "aggregate") {
+        delete body.mode;
+        Object.assign(body, { op: op.value, property: op.value === "count" ? undefined : property.value, boundary: boundary.value || undefined });
+        this.ask(body, config.urls.aggregate);
+        return;
+      }
       this.ask(body);
     });
     this.root.append(el("h3", {}, t("Proximity")), form, this.results);
   }
 
-  async ask(body) {
+  async ask(body, path = config.urls.proximity) {
     clear(this.results).append(el("p", {}, t("Measuring…")));
     try {
-      const answer = await sendJSON("POST", config.urls.proximity, body);
-      this.show(answer);
+      const answer = await sendJSON("POST", path, body);
+      if (path === config.urls.aggregate) this.showAggregate(answer);
+      else this.show(answer);
     } catch (error) {
       clear(this.results).append(el("p", { class: "error" }, error.message));
       this.status(error.message);
     }
+  }
+
+  // Units coloured by their value over the largest (the fill reads `share`), and a table, largest first.
+  showAggregate(answer) {
+    const units = answer.units.features;
+    const top = Math.max(0, ...units.map((u) => u.properties.value ?? 0));
+    for (const unit of units) unit.properties.share = top > 0 && unit.properties.value !== null ? unit.properties.value / top : 0;
+    this.map.getSource(SOURCE).setData(answer.units);
+    const ranked = [...units].sort((a, b) => (b.properties.value ?? -Infinity) - (a.properties.value ?? -Infinity));
+    const digits = answer.op === "avg" ? 2 : 0;
+    clear(this.results).append(
+      el("p", { class: "panel-note" }, answer.by.boundary
+        ? t("%(n)s units of the %(boundary)s set", { n: formatNumber(units.length), boundary: answer.by.boundary })
+        : t("%(n)s units", { n: formatNumber(units.length) })),
+      el("table", { class: "proximity-table aggregate-table" },
+        el("thead", {}, el("tr", {}, el("th", {}, t("Unit")), el("th", {}, t("Features")), el("th", {}, t("Value")))),
+        el("tbody", {}, ranked.map((unit) => {
+          const p = unit.properties;
+          return el("tr", {}, el("td", {}, p.name ?? "—"), el("td", { class: "num" }, formatNumber(p.count)),
+            el("td", { class: "num" }, p.value === null ? "—" : formatNumber(p.value, digits)));
+        }))));
   }
 
   show(answer) {

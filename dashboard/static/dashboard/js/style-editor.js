@@ -1,7 +1,12 @@
 // A steward's style editor for one layer: a single colour, categories from a property (named by the
-// property's choices), graduated classes of a number, or circles sized by a number. Every change is
+// property's choices, and each category's name and colour editable by the steward, so an imported
+// layer's codes read as words in the legend and popups), graduated classes of a number, or circles
+// sized by a number. Every change is
 // previewed on the map at once (the tiles app turns the draft into MapLibre layers, as it will the
 // saved style); "Save" stores it as the layer's style for the dashboard, the wall and printed maps.
+// The import page (layers/static/layers/imports.js) offers the same editor before publishing, on the
+// preview's features: it gives `values` (a property's values, instead of the layer's features) and no
+// `save`, and publishes `draft()` with the job.
 import { getJSON, url } from "./api.js";
 import { debounce, el } from "./dom.js";
 import { config, formatNumber, pick, t } from "./i18n.js";
@@ -25,11 +30,17 @@ function modeOf(style) {
 }
 
 export class StyleEditor {
-  // handlers: {preview(slug, style), save(slug, style) → Promise, cancel(slug)}
+  // handlers: {preview(slug, style), save(slug, style) → Promise, cancel(slug), values?(property) → Promise<[]>}
   constructor(layer, handlers) {
     this.layer = layer;
     this.handlers = handlers;
     this.samples = new Map(); // property → values of the first SAMPLE features
+    // The steward's own names and colours of categories, by property and value (the saved style's
+    // to begin with): {color, label_vi, label_en}.
+    this.edits = new Map();
+    const saved = layer.style?.categories;
+    for (const stop of saved?.stops || []) this.edits.set(`${saved.property}\u0000${stop.value}`, { ...stop });
+    this.shownStops = "";
     this.root = this.render();
   }
 
@@ -50,15 +61,16 @@ export class StyleEditor {
     this.status = el("p", { class: "style-status", role: "status", "aria-live": "polite" });
     const field = (input, label, extra = {}) => el("div", { class: "style-field", ...extra }, el("label", { for: input.id }, label), input);
     this.propertyField = field(this.property, t("Property"));
+    this.stopsBox = el("div", { class: "style-categories", hidden: true });
     this.classesField = field(this.classes, t("Classes"));
     this.fillProperties(style);
     this.preview = debounce(() => this.sendPreview(), 250);
     return el("form", { class: "style-editor", "aria-label": t("Style of %(title)s", { title: pick(this.layer.title_vi, this.layer.title_en) }),
-      onsubmit: (event) => { event.preventDefault(); this.save(); } },
-      field(this.mode, t("Draw")), field(this.color, t("Colour")), this.propertyField, this.classesField,
-      el("div", { class: "style-actions" },
+      onsubmit: (event) => { event.preventDefault(); if (this.handlers.save) this.save(); } },
+      field(this.mode, t("Draw")), field(this.color, t("Colour")), this.propertyField, this.classesField, this.stopsBox,
+      this.handlers.save ? el("div", { class: "style-actions" },
         el("button", { type: "submit" }, t("Save style")),
-        el("button", { type: "button", onclick: () => this.handlers.cancel(slug) }, t("Cancel"))),
+        el("button", { type: "button", onclick: () => this.handlers.cancel(slug) }, t("Cancel"))) : null,
       this.status);
   }
 
@@ -70,6 +82,7 @@ export class StyleEditor {
     this.property.replaceChildren(...properties.map((p) => el("option", { value: p.name, selected: p.name === current }, pick(p.label_vi, p.label_en) || p.name)));
     this.propertyField.hidden = mode === "single";
     this.classesField.hidden = mode !== "graduated";
+    this.stopsBox.hidden = mode !== "categories";
     if (mode !== "single" && !properties.length) this.status.textContent = numeric ? t("This layer has no number to draw by.") : t("This layer has no property to draw by.");
     else this.status.textContent = "";
   }
@@ -80,7 +93,9 @@ export class StyleEditor {
   }
 
   async values(property) {
-    if (!this.samples.has(property)) {
+    if (!this.samples.has(property) && this.handlers.values) {
+      this.samples.set(property, (await this.handlers.values(property)).filter((v) => v !== null && v !== undefined && v !== ""));
+    } else if (!this.samples.has(property)) {
       const body = await getJSON(url(config.urls.features, { slug: this.layer.slug }), { properties: property, limit: SAMPLE });
       this.samples.set(property, body.features.map((f) => f.properties[property]).filter((v) => v !== null && v !== undefined && v !== ""));
     }
@@ -103,8 +118,10 @@ export class StyleEditor {
       const palette = config.palette;
       style.categories = { property, stops: values.slice(0, MAX_CATEGORIES).map((value, i) => {
         const choice = choices.find((c) => c.value === value) || {};
-        return { value, color: palette[i % palette.length], label_vi: choice.label_vi || String(value), label_en: choice.label_en || String(value) };
+        const made = { value, color: palette[i % palette.length], label_vi: choice.label_vi || String(value), label_en: choice.label_en || String(value) };
+        return { ...made, ...this.edits.get(`${property}\u0000${value}`), value };
       }) };
+      this.showStops(property, style.categories.stops);
       return style;
     }
     const numbers = (await this.values(property)).map(Number).filter(Number.isFinite);
@@ -123,6 +140,32 @@ export class StyleEditor {
       return { min, color: mix(this.color.value, 0.25 + 0.75 * (i / (n - 1))), label_vi: label, label_en: label };
     }) };
     return style;
+  }
+
+  // One row per category: its colour and its names in both languages, each change previewed. Built
+  // again only when the categories themselves change, so typing a name keeps the focus.
+  showStops(property, stops) {
+    const key = JSON.stringify([property, stops.map((s) => s.value)]);
+    if (key === this.shownStops) return;
+    this.shownStops = key;
+    const slug = this.layer.slug;
+    const edit = (value, change) => {
+      const id = `${property}\u0000${value}`;
+      this.edits.set(id, { ...this.edits.get(id), ...change });
+      this.preview();
+    };
+    this.stopsBox.replaceChildren(el("table", {},
+      el("caption", {}, t("Categories: colour and name")),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("Value")), el("th", { scope: "col" }, t("Colour")),
+        el("th", { scope: "col" }, t("Name (Vietnamese)")), el("th", { scope: "col" }, t("Name (English)")))),
+      el("tbody", {}, stops.map((stop, i) => el("tr", { dataset: { value: String(stop.value) } },
+        el("th", { scope: "row" }, String(stop.value)),
+        el("td", {}, el("input", { type: "color", id: `style-stop-color-${slug}-${i}`, value: stop.color, "aria-label": t("Colour of %(value)s", { value: String(stop.value) }),
+          oninput: (e) => edit(stop.value, { color: e.target.value }) })),
+        el("td", {}, el("input", { type: "text", id: `style-stop-vi-${slug}-${i}`, value: stop.label_vi, maxlength: "120", lang: "vi",
+          "aria-label": t("Vietnamese name of %(value)s", { value: String(stop.value) }), oninput: (e) => edit(stop.value, { label_vi: e.target.value.trim() || String(stop.value) }) })),
+        el("td", {}, el("input", { type: "text", id: `style-stop-en-${slug}-${i}`, value: stop.label_en, maxlength: "120", lang: "en",
+          "aria-label": t("English name of %(value)s", { value: String(stop.value) }), oninput: (e) => edit(stop.value, { label_en: e.target.value.trim() || String(stop.value) }) })))))));
   }
 
   async sendPreview() {

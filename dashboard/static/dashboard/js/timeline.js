@@ -1,7 +1,7 @@
 // The time slider: a window (hour, day, week, month, or all time) moved through the span of the
 // visible layers with time; it plays. Windows are aligned to the province's calendar (UTC+7).
 import { clear, el } from "./dom.js";
-import { formatDate, formatDateTime, t } from "./i18n.js";
+import { config, formatDate, formatDateTime, t } from "./i18n.js";
 
 const ICT_OFFSET_MS = 7 * 3600 * 1000;
 const HOUR = 3600 * 1000;
@@ -81,7 +81,10 @@ export class Timeline {
     if (span && this.kind !== "all") {
       for (let at = floor(this.kind, span.start); at <= span.end; at = next(this.kind, at)) this.starts.push(at);
     }
-    let index = this.starts.length ? this.starts.length - 1 : 0;
+    // A new window lands on the one holding the platform's now (config.now), not on the span's end.
+    const now = Date.parse(config.now);
+    const current = Number.isNaN(now) ? -1 : this.starts.findLastIndex((s) => s <= now);
+    let index = current >= 0 ? current : Math.max(0, this.starts.length - 1);
     if (keepMoment && moment !== undefined) {
       const found = this.starts.findLastIndex((s) => s <= moment);
       if (found >= 0) index = found;
@@ -140,6 +143,12 @@ export class Timeline {
     } else {
       this.label.textContent = `${formatDate(window.start)} – ${formatDate(window.end)}`;
     }
+    this.slider.setAttribute("aria-valuetext", this.label.textContent);
+  }
+
+  // Say which window the map shows when another view (the "today" overview) chose it.
+  showWindow(start, end) {
+    this.label.textContent = `${formatDateTime(start)} – ${formatDateTime(end)}`;
     this.slider.setAttribute("aria-valuetext", this.label.textContent);
   }
 

@@ -2,12 +2,16 @@
 // administrative unit) and see what is inside, over the layers they may see; planners also save it
 // as a zone of the zones layer, rename it, reshape it and delete it.
 import { ApiError, getJSON, sendJSON, url } from "./api.js";
+import { complianceBox } from "./compliance.js";
 import { clear, el } from "./dom.js";
 import { config, formatNumber, t } from "./i18n.js";
 import { summaryUnavailable, summaryView } from "./summary-view.js";
 import { geometryBounds } from "./table.js";
 
 const UPLOAD_MAX_BYTES = 5 * 1024 * 1024;
+// GeoJSON is read here; other files (zipped shapefile, GeoPackage, KML) by the server's import readers.
+const ZONE_FILE_MAX_BYTES = 20 * 1024 * 1024;
+const ZONE_FILES = ".geojson,.json,.zip,.gpkg,.kml,.kmz,application/geo+json,application/json";
 
 export class ZonesPanel {
   constructor(root, { map, tool, catalog, inspector, overlays, datetime, onZonesChanged, status }) {
@@ -65,11 +69,11 @@ export class ZonesPanel {
       return;
     }
     if (s.kind === "idle") {
-      const upload = el("input", { type: "file", id: "zone-upload", accept: ".geojson,.json,application/geo+json,application/json", class: "visually-hidden",
+      const upload = el("input", { type: "file", id: "zone-upload", accept: ZONE_FILES, class: "visually-hidden",
         onchange: (event) => this.upload(event.target.files[0]) });
       this.root.append(el("div", { class: "actions" },
         el("button", { type: "button", id: "draw-zone", onclick: () => this.startDrawing() }, t("Draw an area")),
-        el("label", { for: "zone-upload", class: "button", tabindex: "0", onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); upload.click(); } } }, t("Upload GeoJSON")), upload,
+        el("label", { for: "zone-upload", class: "button", tabindex: "0", onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); upload.click(); } } }, t("Upload a zone file")), upload,
         el("button", { type: "button", id: "pick-unit", onclick: () => this.startPicking() }, t("Pick an administrative unit"))));
       if (!this.canEdit) {
         this.root.append(el("p", { class: "panel-note" }, config.user.signed_in
@@ -97,7 +101,18 @@ export class ZonesPanel {
     this.summaryBox = el("div", { class: "summary-box" });
     box.append(this.summaryBox);
     this.fillSummary();
+    if (s.kind !== "edit") {
+      box.append(complianceBox({ area: () => this.area(), status: this.status,
+        title: () => (s.kind === "zone" ? s.zone.properties.name : s.title) || "" }));
+    }
     return box;
+  }
+
+  // The area as the analysis API takes it: a saved zone by id, else the shape itself.
+  area() {
+    const s = this.state;
+    if (s.kind === "zone" && !s.edited) return { zone: s.zone.id };
+    return { geometry: s.polygon || s.doc };
   }
 
   // The summary is redrawn on its own, so a name being typed in the form is never disturbed.
@@ -215,6 +230,10 @@ export class ZonesPanel {
 
   async upload(file) {
     if (!file) return;
+    if (!/\.(geo)?json$/i.test(file.name)) {
+      this.uploadFile(file);
+      return;
+    }
     if (file.size > UPLOAD_MAX_BYTES) {
       this.status(t("The file is larger than 5 MB."));
       return;
@@ -228,6 +247,28 @@ export class ZonesPanel {
     }
     // The server checks the polygon (and reprojects a VN-2000 file); the summary answer says whether it is usable.
     this.candidate(null, doc, file.name.replace(/\.(geo)?json$/i, ""));
+  }
+
+  // A shapefile (zipped), GeoPackage or KML: the server reads it as an import would and answers the
+  // polygon it outlines, which is then analysed like a drawn one.
+  async uploadFile(file) {
+    if (file.size > ZONE_FILE_MAX_BYTES) {
+      this.status(t("The file is larger than 20 MB."));
+      return;
+    }
+    const form = new FormData();
+    form.append("file", file);
+    try {
+      const response = await fetch(config.urls.zone_file, {
+        method: "POST", body: form, credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": config.csrf_token },
+      });
+      const body = await response.json();
+      if (!response.ok) throw new ApiError(response.status, body);
+      this.candidate(body.geometry, null, body.properties.name);
+    } catch (error) {
+      this.status(error.message);
+    }
   }
 
   async pickAt(lngLat) {

@@ -1,0 +1,50 @@
+"""The interface strings of the map toolbox, identify and the attribute table (issue 19, points 7
+and 8): added to dashboard.messages.MESSAGES, looked up by their English msgid like the rest."""
+
+from django.utils.translation import gettext_noop
+
+TOOL_MESSAGES = (
+    gettext_noop("%(from)s–%(to)s of %(matched)s features"),
+    gettext_noop("%(n)s features downloaded."),
+    gettext_noop("%(n)s records"),
+    gettext_noop("Add filter"),
+    gettext_noop("Administrative units only"),
+    gettext_noop("Area: %(value)s, perimeter %(length)s"),
+    gettext_noop("Basemap"),
+    gettext_noop("Bookmarks"),
+    gettext_noop("Click points along the way; double-click to finish."),
+    gettext_noop("Click the corners of the area; double-click to finish."),
+    gettext_noop("Coordinates under the pointer"),
+    gettext_noop("Dark (wall)"),
+    gettext_noop("Delete the bookmark “%(name)s”"),
+    gettext_noop("Distance: %(value)s"),
+    gettext_noop("Download CSV"),
+    gettext_noop("Download GeoJSON"),
+    gettext_noop("Everything here"),
+    gettext_noop("Band %(n)s"),
+    gettext_noop("no data"),
+    gettext_noop("Values here"),
+    gettext_noop("Filters"),
+    gettext_noop("Here: %(n)s features in %(layers)s layers"),
+    gettext_noop("Light"),
+    gettext_noop("Measure area"),
+    gettext_noop("Measure distance"),
+    gettext_noop("More features here: zoom in to see them all."),
+    gettext_noop("Name of this view"),
+    gettext_noop("Next page"),
+    gettext_noop("No basemap"),
+    gettext_noop("No bookmarks yet."),
+    gettext_noop("No filter"),
+    gettext_noop("Only in the map view"),
+    gettext_noop("Preparing the download…"),
+    gettext_noop("Previous page"),
+    gettext_noop("Remove the filter %(name)s"),
+    gettext_noop("Save this view"),
+    gettext_noop("View “%(name)s” saved."),
+    # The layer panel's filters (issue 19, point 8: a filter builder per layer).
+    gettext_noop("Filter"),
+    gettext_noop("Filters of %(title)s"),
+    gettext_noop("filtered"),
+    gettext_noop("%(n)s attribute filters: the map and the table show only the matching features"),
+    # The style editor's categories (issue 19, point 1: categories with names).
+)
