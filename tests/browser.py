@@ -123,12 +123,20 @@ class _Trace:
         lines = [f"  {now - started:6.1f} s  {request.method} {request.url}"
                  for request, started in sorted(self.pending.items(), key=lambda item: item[1])]
         try:
-            state = page.evaluate("""() => {
+            # Whether the page still gets animation frames (MapLibre draws, and fires "idle", only in
+            # one), and whether the map waits for one: a frame asked for and never given is a browser
+            # that stopped drawing the page, not a map still loading.
+            state = page.evaluate("""async () => {
                 const map = window.geoIoc && window.geoIoc.map;
+                const frame = await Promise.race([new Promise((done) => requestAnimationFrame(() => done("given"))),
+                                                  new Promise((done) => setTimeout(() => done("none in 3 s"), 3000))]);
                 return {body: Object.fromEntries([...document.body.attributes].map((a) => [a.name, a.value.slice(0, 200)])),
                         status: document.getElementById("status")?.textContent || null,
+                        visibility: document.visibilityState, animationFrame: frame,
                         map: map ? {loaded: map.loaded(), tilesLoaded: map.areTilesLoaded(), styleLoaded: map.isStyleLoaded(),
-                                    moving: map.isMoving(), contextLost: map.painter?.context?.gl?.isContextLost?.()} : null};
+                                    moving: map.isMoving(), contextLost: map.painter?.context?.gl?.isContextLost?.(),
+                                    frameAskedFor: Boolean(map._frameRequest), placementDirty: Boolean(map._placementDirty),
+                                    sourcesDirty: Boolean(map._sourcesDirty), styleDirty: Boolean(map._styleDirty)} : null};
             }""")
         except PlaywrightError as error:  # the page itself may be what hangs: say so, don't hide the trace
             state = f"(the page did not answer: {error})"

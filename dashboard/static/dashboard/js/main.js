@@ -12,7 +12,7 @@ import { PolygonTool } from "./draw.js";
 import { config, formatNumber, t } from "./i18n.js";
 import { Inspector } from "./inspector.js";
 import { LayerPanel } from "./layer-panel.js";
-import { createMap, loadLabelFont, whenLoaded } from "./map.js";
+import { createMap, loadLabelFont, whenLoaded, whenSettled } from "./map.js";
 import { MapLegend } from "./legend.js";
 import { MonitoringPanel } from "./monitoring.js";
 import { Overlays, fetchLayerStyle, rank } from "./overlays.js";
@@ -376,12 +376,8 @@ async function main() {
   }
   updateCounts();
   saveView();
-  // The map may already be idle by now, and would stay so: say so at once if everything is drawn,
-  // else wait for "idle", and ask for one more frame so that it comes.
-  const ready = () => document.body.setAttribute("data-map-ready", "true");
-  if (map.loaded() && map.areTilesLoaded()) ready();
-  else map.once("idle", ready);
-  map.triggerRepaint();
+  // body[data-map-ready]: the first view is drawn, what the tests' and a watcher's waits look for.
+  whenSettled(map).then(() => document.body.setAttribute("data-map-ready", "true"));
   // For people debugging in the console, and for the browser tests that read pixels.
   window.geoIoc = { map, overlays, timeline, zones, tool, inspector, panel, monitoring, today, table, filters, identify, measure, basemaps };
 }

@@ -62,8 +62,23 @@ export function whenLoaded(map) {
   return map.loaded() ? Promise.resolve() : new Promise((resolve) => map.once("load", resolve));
 }
 
-export function whenIdle(map) {
-  return new Promise((resolve) => map.once("idle", resolve));
+// Resolves once every source of the view has loaded and the map is still. Checked on "idle" and on a
+// timer too: MapLibre fires "idle" only at the end of a drawn frame, and a browser gives no frames to
+// a page it is not showing (a background tab; headless Chromium under load was seen to stop giving
+// them with every tile loaded), so a wait for "idle" alone could last for ever.
+export function whenSettled(map) {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!(map.loaded() && map.areTilesLoaded() && !map.isMoving())) return;
+      map.off("idle", check);
+      clearInterval(poll);
+      resolve();
+    };
+    const poll = setInterval(check, 250);
+    map.on("idle", check);
+    check();
+    map.triggerRepaint();
+  });
 }
 
 // The first basemap label layer: overlays go under it, so place names stay readable on top.
