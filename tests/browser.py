@@ -168,6 +168,22 @@ def wait_for_map(page, *, timeout: float) -> None:
     assert page.get_attribute("body", "data-map-error") is None, page.get_attribute("body", "data-map-error")
 
 
+def wait_for_drawn(page, *, timeout: float) -> None:
+    """The dashboard's map has loaded every tile of its view and drawn a frame since, so what a test
+    reads off the canvas, or from the rendered features, is that view. MapLibre says so with "idle",
+    which comes only at the end of a drawn frame: if the browser stops giving frames, this fails with
+    what the page was doing instead of waiting for ever (page.evaluate has no timeout of its own)."""
+    drawn = page.evaluate("""(timeout) => new Promise((done) => {
+        const map = window.geoIoc.map, timer = setTimeout(() => done(false), timeout);
+        map.once("idle", () => { clearTimeout(timer); done(true); });
+        map.triggerRepaint();
+    })""", timeout)
+    if not drawn:
+        trace = _traces.get(page)
+        detail = trace.report(page) if trace else "(no trace: the page was not opened by offline_page)"
+        raise AssertionError(f"the map drew no settled frame in {timeout / 1000:.0f} s\n{detail}")
+
+
 @contextmanager
 def live_server_page(**options):
     """offline_page, closing the database connections opened inside it: Django keeps connections per

@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from layers.models import Feature, Layer
-from tests.browser import CHROMIUM, screenshot, wait_for, wait_for_map
+from tests.browser import CHROMIUM, screenshot, wait_for, wait_for_drawn, wait_for_map
 from tests.browser import live_server_page as browser
 from tests.conftest import client_for
 from tests.departments import make_department
@@ -73,9 +73,7 @@ def switch_language(page, code: str) -> None:
 
 
 def settle(page) -> None:
-    page.wait_for_function("window.geoIoc && window.geoIoc.map.loaded() && window.geoIoc.map.areTilesLoaded()",
-                           timeout=WAIT_MS)
-    page.evaluate("() => new Promise(done => { const map = window.geoIoc.map; map.once('idle', done); map.triggerRepaint(); })")
+    wait_for_drawn(page, timeout=WAIT_MS)
 
 
 def map_pixels(page) -> list[tuple[int, int, int]]:

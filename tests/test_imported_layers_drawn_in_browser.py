@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from layers.models import Layer
-from tests.browser import CHROMIUM, screenshot, wait_for_map
+from tests.browser import CHROMIUM, screenshot, wait_for_drawn, wait_for_map
 from tests.browser import live_server_page as browser
 from tests.import_files import import_now, write_geojson
 
@@ -36,16 +36,10 @@ def sign_in(page, live_server, user) -> None:
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
-def settle(page) -> None:
-    page.wait_for_function("window.geoIoc && window.geoIoc.map.loaded() && window.geoIoc.map.areTilesLoaded()",
-                           timeout=WAIT_MS)
-    page.evaluate("() => new Promise(done => { const map = window.geoIoc.map; map.once('idle', done); map.triggerRepaint(); })")
-
-
 def open_dashboard(page, live_server, fragment: str) -> None:
     page.goto(live_server.url + "/" + fragment, timeout=WAIT_MS)
     wait_for_map(page, timeout=WAIT_MS)
-    settle(page)
+    wait_for_drawn(page, timeout=WAIT_MS)
 
 
 def pixels_around(page, lon: float, lat: float, half: int = 4) -> list[tuple[int, int, int]]:
@@ -104,7 +98,7 @@ def test_imported_points_lines_and_polygons_are_drawn_in_their_default_colours(l
         screenshot(page, "imported-layers-drawn-vi-1366x768")
         for slug in layers:
             page.uncheck(f"#toggle-{slug}")
-        settle(page)
+        wait_for_drawn(page, timeout=WAIT_MS)
         bare_square = pixels_around(page, 106.455, 10.535)
         assert nearest(pixels_around(page, *POINT), rgb(layers["diem-tram"].style["color"])) > 60
         assert outside == []
@@ -125,7 +119,7 @@ def test_the_steward_previews_and_saves_a_new_colour_for_the_points(live_server,
         page.fill("#style-color-diem-tram", "#6a3d9a")
         page.wait_for_function("window.geoIoc.map.getPaintProperty('L:diem-tram:diem-tram', 'circle-color') === '#6a3d9a'",
                                timeout=WAIT_MS)
-        settle(page)
+        wait_for_drawn(page, timeout=WAIT_MS)
         assert nearest(pixels_around(page, *POINT), PURPLE) < 40  # the draft, drawn before it is saved
         assert Layer.objects.get(slug="diem-tram").style == layers["diem-tram"].style
         page.select_option("#style-mode-diem-tram", "categories")

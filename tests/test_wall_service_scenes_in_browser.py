@@ -41,8 +41,10 @@ def monitoring_wall(demo):
 
 def test_all_fifteen_monitoring_scenes_render_on_the_full_wall(live_server, monitoring_wall, display):
     assert len(monitoring_wall) == 15
-    # Half density: the wall's layout, a quarter of the pixels for software WebGL and the screenshots.
-    with browser(viewport=WALL, scale=0.5) as (page, outside):
+    # Quarter density: the wall's layout in CSS pixels, a sixteenth of its device pixels for software
+    # WebGL and the screenshots (2400 × 1350: the whole wall at a glance; text sizes are
+    # test_wall_legibility_in_browser's).
+    with browser(viewport=WALL, scale=0.25) as (page, outside):
         tiles: list[tuple[str, int]] = []
         page.on("response", lambda response: "/tiles/" in response.url and tiles.append((response.url, response.status)))
         sign_in_display(page, live_server, display, f"&scene={monitoring_wall[0].slug}")
