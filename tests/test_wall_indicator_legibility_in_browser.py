@@ -44,7 +44,8 @@ def service_scene(demo) -> str:
 
 
 def test_every_text_of_an_indicator_scene_is_big_enough_and_changes_read_by_meaning(live_server, service_scene, display):
-    with browser(viewport=WALL) as (page, outside):
+    # Half density: sizes are CSS pixels whatever the density, and software WebGL fills a quarter of the pixels.
+    with browser(viewport=WALL, scale=0.5) as (page, outside):
         sign_in_display(page, live_server, display, f"&scene={service_scene}")
         page.wait_for_selector(f"#wall[data-scene={service_scene}] .panel-indicator_kpi .kpi-value", timeout=WAIT_MS)
         page.wait_for_selector(".panel-freshness .freshness", timeout=WAIT_MS)
