@@ -1,11 +1,13 @@
 """HTTP edges of imports: POST /api/imports/, GET /api/imports/{id}/, POST /api/imports/{id}/confirm/,
-and the steward's page /imports/. Parse, call layers.imports.submit, shape the answer."""
+GET /api/imports/{id}/style/ (the preview in a draft style), and the steward's page /imports/. Parse, call layers.imports.submit, shape the answer."""
 
+import json
 import unicodedata
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.middleware.csrf import get_token
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
@@ -26,9 +28,11 @@ from layers.error_codes import CODES
 from layers.errors import ApiError, NotFound, PermissionDenied
 from layers.imports.problems import ImportProblem, render as render_message
 from layers.imports.submit import BadOption, Options, UploadTooLarge, confirm, may_import, submit, visible_jobs
-from layers.models import Department, Domain, ImportJob, ImportMode
+from layers.models import Department, Domain, ImportJob, ImportMode, Kind
+from layers.schema import validate_layer_style
 from layers.style_messages import translated_style_messages
 from layers.styles import PALETTE
+from tiles.styles import draft_style
 
 
 class ImportRefused(ApiError):
@@ -199,6 +203,32 @@ class ImportConfirm(APIView):
         return Response(job_json(job, request), status=202)
 
 
+class ImportStyle(APIView):
+    primary_only = True
+
+    @extend_schema(
+        parameters=[OpenApiParameter("style", str, required=True,
+                                     description="The draft style (JSON), as the style editor gives it: checked like "
+                                                 "a published one (400 bad_style).")],
+        responses={200: OpenApiResponse({"$ref": "#/components/schemas/MapLibreStyle"},
+                                        description="A MapLibre style drawing the preview's features (source "
+                                                    "`preview`) in the draft style")},
+        summary="A held import's preview drawn in a draft style, as the layer will be once published",
+    )
+    def get(self, request: Request, job_id: int) -> Response:
+        _require_steward(request.user)
+        job = _job(request.user, job_id)
+        preview = (job.report or {}).get("choices", {}).get("preview") if job.status == "needs_input" else None
+        if not preview:
+            raise ImportRefused(_message("not_waiting"), code="not_waiting")
+        try:
+            style = json.loads(request.query_params.get("style") or "")
+            validate_layer_style(style, kind=Kind.VECTOR)
+        except (ValueError, ValidationError):  # JSONDecodeError is a ValueError
+            raise _bad_option(BadOption("style", "bad_style")) from None
+        return Response(draft_style(style, preview["features"]))
+
+
 def _job(user, job_id: int) -> ImportJob:
     """The job if `user` may act on it (layers.imports.submit.visible_jobs); NotFound otherwise, for
     an unknown job and another department's alike."""
@@ -224,7 +254,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
         "departments": Department.objects.all() if request.user.is_superuser else stewarded_departments(request.user),
         "recent": [(job, STATUS_LABELS[job.status]) for job in visible_jobs(request.user)[:10]],
         "labels": _page_labels(), "targets": targets, "english": english,
-        "urls": {"basemap": reverse("tiles-basemap"), "layer": "/api/layers/{slug}/", "dashboard": reverse("dashboard")},
+        "urls": {"basemap": reverse("tiles-basemap"), "layer": "/api/layers/{slug}/", "dashboard": reverse("dashboard"),
+                 "import_style": "/api/imports/{id}/style/"},
         # What the dashboard's style editor (its i18n.js) reads from the page, so the steward chooses the
         # new layer's style with the same editor before publishing.
         "config": {"lang": get_language(), "messages": translated_style_messages(), "palette": list(PALETTE),

@@ -151,8 +151,12 @@ def _export_job(layer: Layer, directory: Path) -> ExportJob:
 
 
 def _import_job(layer: Layer) -> ImportJob:
+    # Waiting, with a preview (what GET /api/imports/{id}/style/ draws) and a question (what the confirm answers).
+    preview = {"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.41, 10.54]}, "properties": {}}]},
+        "style": {"type": "circle", "color": "#1f78b4"}}
     return ImportJob.objects.create(layer_slug=layer.slug, file_name=f"{NAMES[layer.access]['note']}.geojson",
-                                    status=JobStatus.NEEDS_INPUT, report={"needs": ["crs"]})
+                                    status=JobStatus.NEEDS_INPUT, report={"needs": ["crs"], "choices": {"preview": preview}})
 
 
 def _group(name: str, world_created: list) -> Group:
@@ -516,6 +520,8 @@ LAYER_ROWS = [
         lambda c, t: c.get(f"/ogc/collections/{t.slug}/map/tiles/WebMercatorQuad/{OGC_TILE}")),
     Row("import-detail", "GET", "read", "owner", (200,), lambda c, t: c.get(f"/api/imports/{t.import_id}/"),
         job=True),
+    Row("import-style", "GET", "read", "owner", (200,), lambda c, t: c.get(
+        f"/api/imports/{t.import_id}/style/", {"style": '{"type": "circle", "color": "#6a3d9a"}'}), job=True),
     Row("zone-list", "GET", "read", "anyone", (200,), zones_on(lambda c, t: c.get("/api/zones/"))),
     Row("zone-detail", "GET", "read", "anyone", (200,), zones_on(lambda c, t: c.get(f"/api/zones/{t.square_id}/"))),
     # Writes.

@@ -1,7 +1,11 @@
 """A held import shows its steward the first rows as they will be stored before anything is published,
 and publishes with the style chosen; a new layer never lands on an existing one's address or title."""
 
+import json
+
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 
 from layers.imports import jobs
 from layers.imports.submit import Options, submit
@@ -109,3 +113,63 @@ def test_a_title_taken_while_the_import_waited_is_suffixed_when_it_publishes(ste
     jobs.run(job.pk)
     layer = Layer.objects.get(slug="cong-moi")
     assert (layer.title_vi, layer.title_en) == ("Cống đầu mối (2)", "Cống đầu mối (2)")
+
+
+def draft(user, job: ImportJob, style):
+    return client_for(user).get(f"/api/imports/{job.pk}/style/", {"style": json.dumps(style, ensure_ascii=False)})
+
+
+def drawn(layers: list[dict]) -> list[dict]:
+    """A style's layers as they draw, whatever their source: type, filter, paint, layout."""
+    return [{key: layer.get(key) for key in ("type", "filter", "paint", "layout")} for layer in layers]
+
+
+def test_the_preview_is_drawn_in_the_draft_style_exactly_as_the_published_layer(steward, tmp_path):
+    job = held(steward, write_geojson(tmp_path, [point_feature("a", 106.4, 10.5, loai="A", ten="Trạm A"),
+                                                 point_feature("b", 106.5, 10.6, loai="B", ten="Trạm B")]))
+    style = job.report["choices"]["preview"]["style"] | {
+        "label": {"property": "ten"},
+        "categories": {"property": "loai", "stops": [
+            {"value": "A", "color": "#33a02c", "label_vi": "Loại A", "label_en": "Kind A"},
+            {"value": "B", "color": "#ff7f00", "label_vi": "Loại B", "label_en": "Kind B"}]}}
+    response = draft(steward, job, style)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    # A style MapLibre draws as it is: the preview's own features in a GeoJSON source.
+    assert body["version"] == 8 and body["sources"]["preview"]["type"] == "geojson"
+    assert [f["properties"]["loai"] for f in body["sources"]["preview"]["data"]["features"]] == ["A", "B"]
+    assert all(layer["source"] == "preview" and "source-layer" not in layer for layer in body["layers"])
+    assert body["layers"][0]["paint"]["circle-color"] == ["match", ["to-string", ["get", "loai"]], "A", "#33a02c",
+                                                          "B", "#ff7f00", style["color"]]
+    # Published with that style, the layer's own style draws the same (less the tiles' grid clusters).
+    assert confirm(steward, job, {"publish": True, "style": style}).status_code == 202
+    jobs.run(job.pk)
+    browser = Client()  # the tiles are plain Django views: a session, as the dashboard has
+    browser.force_login(steward)
+    published = browser.get("/tiles/styles/tram.json").json()["layers"]
+    assert drawn(body["layers"]) == drawn([layer for layer in published if layer["id"].startswith("tram")
+                                           and "cluster" not in layer["id"]])
+
+
+@pytest.mark.parametrize("raw", ["", "{", "null", json.dumps({"type": "circle", "color": "tím"}),
+                                 json.dumps({"type": "raster"}), json.dumps([{"type": "circle", "color": "#1f78b4"}])])
+def test_a_bad_draft_is_refused_in_words(steward, tmp_path, raw):
+    job = held(steward, write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]))
+    response = client_for(steward).get(f"/api/imports/{job.pk}/style/", {"style": raw})
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "bad_style" and "style" in body["fields"]
+
+
+def test_only_the_jobs_own_stewards_see_its_preview_drawn_and_only_while_it_waits(steward, outsider, tmp_path):
+    job = held(steward, write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]))
+    style = job.report["choices"]["preview"]["style"]
+    other = User.objects.create_user("health-steward", is_staff=True)
+    make_department("health", stewards=(other,))
+    unknown = draft(other, ImportJob(pk=job.pk + 1000), style)
+    assert draft(other, job, style).json() == unknown.json() and unknown.status_code == 404
+    assert draft(outsider, job, style).status_code == 403
+    assert draft(None, job, style).status_code in (401, 403)
+    confirm(steward, job, {"publish": True, "style": style})
+    jobs.run(job.pk)
+    done = draft(steward, job, style)
+    assert done.status_code == 400 and done.json()["code"] == "not_waiting"

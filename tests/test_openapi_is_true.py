@@ -100,10 +100,16 @@ def api_world(schools, incidents, zones, demo_wall, monitoring_world, superuser,
     Bookmark.objects.create(user=superuser, name="Tân An", lon=106.41, lat=10.54, zoom=12, layers=["schools"])
     waiting = ImportJob.objects.create(layer_slug="schools", file_name="truong.geojson", status=JobStatus.NEEDS_INPUT,
                                        report={"needs": ["crs"], "counts": {"read": 3}})
+    # Held for publishing, with its preview: what GET /api/imports/{id}/style/ draws.
+    station = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.41, 10.54]}, "properties": {"ten": "A"}}
+    held = ImportJob.objects.create(layer_slug="tram", file_name="tram.geojson", status=JobStatus.NEEDS_INPUT,
+                                    report={"needs": ["publish"], "counts": {"read": 1}, "choices": {"preview": {
+                                        "features": {"type": "FeatureCollection", "features": [station]},
+                                        "style": {"type": "circle", "color": "#1f78b4"}}}})
     rule = alert_with_history(incidents)
     return {"feature": Feature.objects.filter(layer=schools).order_by("id").first().pk, "export": job.pk,
             "rule": rule.pk,
-            "import": waiting.pk,
+            "import": waiting.pk, "held_import": held.pk,
             "zone": zone.pk if zone else 1, "scene": Scene.objects.order_by("slug").first().slug,
             "playlist": Playlist.objects.order_by("slug").first().slug,
             "indicator": Indicator.objects.order_by("slug").first().slug,
@@ -246,6 +252,7 @@ def test_a_generated_client_calls_every_get_and_parses_its_answer(api_world, sup
         "indicators_values_retrieve": {"slug": api_world["indicator"]},
         "units_profile_retrieve": {"code": api_world["unit"]},
         "indicators_submissions_retrieve_2": {"submission_id": api_world["submission"]},
+        "imports_style_retrieve": {"job_id": api_world["held_import"], "style": '{"type": "circle", "color": "#6a3d9a"}'},
     }
     # The only GET that may not answer 200 here: /healthz, without a Celery worker.
     expected = {"healthz": {200, 503}}
@@ -258,7 +265,7 @@ def test_a_generated_client_calls_every_get_and_parses_its_answer(api_world, sup
     # walk is mostly anonymous: a layer's history or an import is only read signed in).
     checked = validate_json_answers(schemathesis.openapi.from_dict(schema), answers)
     assert {"/api/layers/{slug}/history/", "/api/monitoring/services/", "/api/indicators/{slug}/values/",
-            "/api/zones/", "/api/imports/{job_id}/", "/api/wall/scenes/{slug}/data"} <= checked
+            "/api/zones/", "/api/imports/{job_id}/", "/api/imports/{job_id}/style/", "/api/wall/scenes/{slug}/data"} <= checked
 
 
 def validate_json_answers(schema, answers: list[httpx.Response]) -> set[str]:

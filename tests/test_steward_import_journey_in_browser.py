@@ -91,6 +91,19 @@ def test_a_new_layer_is_previewed_coloured_published_and_opened_on_the_map(live_
         assert page.inner_text("#preview-style caption") == "Các loại: màu và tên"
         page.fill("#style-stop-color-import-0", "#6a3d9a")
         page.fill("#style-stop-en-import-0", "Ben Luc station")
+        # The small map draws the draft as the dashboard will: Bến Lức in the colour just chosen, the
+        # other stations in their own categories' colours (not the one base colour of every point).
+        page.wait_for_function("JSON.stringify(window.geoIoc.map.getPaintProperty('preview', 'circle-color') || '')"
+                               ".includes('#6a3d9a')", timeout=WAIT_MS)
+        wait_for_drawn(page, timeout=WAIT_MS)
+        page.wait_for_selector("#preview-map[data-ready]", timeout=WAIT_MS)
+        chosen = {page.input_value(f"#style-stop-color-import-{i}") for i in range(3)}
+        for name, lon, lat, _n in POINTS:
+            seen = drawn_map.pixels_around(page, lon, lat)
+            colour = "#6a3d9a" if name == "Trạm Bến Lức" else min(
+                chosen - {"#6a3d9a"}, key=lambda c: drawn_map.nearest(seen, drawn_map.rgb(c)))
+            assert drawn_map.nearest(seen, drawn_map.rgb(colour)) < 40, name
+        assert len(chosen) == 3
         screenshot(page, "import-preview-vi-1366x768")
         page.click("#job-publish")
         page.wait_for_selector("#job-status.succeeded", timeout=WAIT_MS)

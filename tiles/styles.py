@@ -86,8 +86,9 @@ def _cluster_layers(layer_id: str, source: str, source_layer: str, color: str) -
     ]
 
 
-def style_layers(layer: Layer, source: str, *, source_layer: str | None = None) -> list[dict]:
-    """MapLibre layers drawing one of our layers from `source` (its MVT layer is the slug)."""
+def style_layers(layer: Layer, source: str, *, source_layer: str | None = None, tiled: bool = True) -> list[dict]:
+    """MapLibre layers drawing one of our layers from `source` (its MVT layer is the slug). Not
+    `tiled`: `source` is GeoJSON (no source-layer, no grid clusters, labels on the features)."""
     style = effective_style(layer)
     kind = style.get("type")
     lid = layer.slug
@@ -95,7 +96,7 @@ def style_layers(layer: Layer, source: str, *, source_layer: str | None = None) 
     if layer.kind == Kind.RASTER or kind == "raster":
         paint = {"raster-opacity": 1.0 if opacity is None else opacity, "raster-resampling": "nearest"}
         return [{"id": lid, "type": "raster", "source": source, "paint": paint}]
-    src = {"source": source, "source-layer": source_layer or layer.slug}
+    src = {"source": source, "source-layer": source_layer or layer.slug} if tiled else {"source": source}
     color = _color(style)
     layers: list[dict] = []
     if kind == "circle":
@@ -130,12 +131,14 @@ def style_layers(layer: Layer, source: str, *, source_layer: str | None = None) 
                 "paint": {"circle-color": color, "circle-radius": _radius(style),
                           "circle-stroke-color": "#ffffff", "circle-stroke-width": 1},
             })
-    layers += _cluster_layers(lid, source, src["source-layer"], style.get("color", "#3388ff"))
+    if tiled:
+        layers += _cluster_layers(lid, source, src["source-layer"], style.get("color", "#3388ff"))
     label = style.get("label")
     if label:
         placement = "line" if kind == "line" else "point"
         # Polygons are labelled from their label points (one per polygon, not one per tile).
-        label_src = {"source": source, "source-layer": f"{src['source-layer']}-labels"} if label_property(layer) else src
+        label_src = {"source": source, "source-layer": f"{src['source-layer']}-labels"} \
+            if tiled and label_property(layer) else src
         layers.append({
             "id": f"{lid}-labels", "type": "symbol", **label_src, "filter": NOT_CLUSTER,
             "minzoom": label.get("min_zoom", 0),
@@ -147,6 +150,16 @@ def style_layers(layer: Layer, source: str, *, source_layer: str | None = None) 
             "paint": {"text-color": "#222222", "text-halo-color": LABEL_HALO, "text-halo-width": 1.5},
         })
     return layers
+
+
+def draft_style(style: dict, features: dict) -> dict:
+    """A MapLibre style drawing GeoJSON `features` (an import's preview, before its layer exists) in
+    the draft `style` (checked by layers.schema.validate_layer_style): the same conversion as a
+    layer's, so what the steward sees before publishing is what the dashboard draws after. Features
+    of any geometry are drawn (a file may mix them)."""
+    draft = Layer(slug="preview", kind=Kind.VECTOR, geometry_type="Geometry", style=style)
+    return _style("preview", {"preview": {"type": "geojson", "data": features}},
+                  style_layers(draft, "preview", tiled=False))
 
 
 def _source_url(request: HttpRequest, slugs: str) -> str:

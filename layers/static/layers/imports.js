@@ -3,6 +3,7 @@
 // job's questions, look at the preview (first rows and a small map), choose the layer's style with the
 // dashboard's style editor (one colour, categories, graduated classes, size by value, from the
 // preview's properties), publish with that style, and open the layer on the map. No framework, no CDN.
+import { whenSettled } from "../dashboard/js/map.js";
 import { StyleEditor } from "../dashboard/js/style-editor.js";
 
 (function () {
@@ -170,10 +171,38 @@ import { StyleEditor } from "../dashboard/js/style-editor.js";
     if (box.hidden) return;
     const title = target() === "new" ? $("import-title").value.trim() : $("target-layer").selectedOptions[0]?.text || "";
     editor = new StyleEditor({ slug: "import", title_vi: title, title_en: title, style: proposed, properties: propertiesOf(preview) }, {
-      preview: (_slug, style) => recolour(style.color),
+      preview: (_slug, style) => restyle(withOutline(style)),
       values: async (property) => preview.features.features.map((f) => f.properties[property]),
     });
     box.append(editor.root);
+  }
+
+  // The small map draws the preview as the dashboard will draw the published layer: the server turns
+  // the draft style into MapLibre layers (GET /api/imports/{id}/style/, the tiles' own conversion), so
+  // categories, classes, sizes and labels show here before publishing, not only the base colour.
+  let drawnIds = [];
+  let asked = 0;
+
+  // A fill's outline follows its colour when the proposal had them alike (as publishing does).
+  function withOutline(style) {
+    if (proposed.outline_color === proposed.color) style.outline_color = style.color;
+    return style;
+  }
+
+  async function restyle(style) {
+    const map = previewMap, job = form.dataset.job, mine = ++asked;
+    if (!map || !job) return;
+    $("preview-map").removeAttribute("data-ready"); // set again once this draft is drawn
+    const response = await fetch(urls.import_style.replace("{id}", job) + "?style=" + encodeURIComponent(JSON.stringify(style)),
+      { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    // A refused draft keeps the last drawing: the editor says what is wrong, and publishing checks again.
+    if (!response.ok || mine !== asked || map !== previewMap) return;
+    const { layers } = await response.json();
+    if (mine !== asked || map !== previewMap || !map.getSource("preview")) return;
+    for (const id of drawnIds) if (map.getLayer(id)) map.removeLayer(id);
+    drawnIds = layers.map((layer) => layer.id);
+    for (const layer of layers) map.addLayer(layer);
+    whenSettled(map).then(() => { if (mine === asked) $("preview-map").setAttribute("data-ready", "true"); });
   }
 
   async function drawMap(preview) {
@@ -182,27 +211,17 @@ import { StyleEditor } from "../dashboard/js/style-editor.js";
     delete basemap.center; delete basemap.zoom;
     await document.fonts.load('16px "Noto Sans"', "Tân An");
     previewMap?.remove();
-    const color = proposed.color || "#1f78b4";
+    drawnIds = [];
     const map = previewMap = new maplibregl.Map({ container: "preview-map", style: basemap, attributionControl: false,
       canvasContextAttributes: { preserveDrawingBuffer: true }, bounds: preview.bbox || undefined,
       fitBoundsOptions: { padding: 30, maxZoom: 15 } });
+    // For people debugging in the console, and for the browser tests that read pixels (as on the dashboard).
+    window.geoIoc = { map };
     map.on("load", () => {
       map.addSource("preview", { type: "geojson", data: preview.features });
-      map.addLayer({ id: "preview-fill", type: "fill", source: "preview", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": color, "fill-opacity": 0.45, "fill-outline-color": color } });
-      map.addLayer({ id: "preview-line", type: "line", source: "preview", filter: ["!=", ["geometry-type"], "Point"], paint: { "line-color": color, "line-width": 2 } });
-      map.addLayer({ id: "preview-points", type: "circle", source: "preview", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-color": color, "circle-radius": 6, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 } });
-      map.once("idle", () => $("preview-map").setAttribute("data-ready", "true"));
+      if (editor) editor.draft().then((style) => restyle(withOutline(style)));
     });
   }
-
-  // The small map follows the style's base colour; categories and classes are shown by the editor's
-  // table and drawn by the dashboard once published (tiles.styles builds their MapLibre expressions).
-  const recolour = (color) => {
-    if (!previewMap?.getLayer("preview-points")) return;
-    for (const [id, prop] of [["preview-fill", "fill-color"], ["preview-line", "line-color"], ["preview-points", "circle-color"]]) {
-      previewMap.setPaintProperty(id, prop, color);
-    }
-  };
 
   async function drawDone(job) {
     const done = $("job-done");
@@ -274,9 +293,7 @@ import { StyleEditor } from "../dashboard/js/style-editor.js";
   });
   $("job-publish").addEventListener("click", async () => {
     if (!editor) { confirm({ publish: true }); return; }
-    const style = await editor.draft();
-    if (proposed.outline_color === proposed.color) style.outline_color = style.color; // a fill's outline follows it
-    confirm({ publish: true, style });
+    confirm({ publish: true, style: withOutline(await editor.draft()) });
   });
   showTarget();
 })();
