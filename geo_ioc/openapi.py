@@ -175,6 +175,9 @@ STYLE: Schema = {
     "type": "object",
     "description": "A MapLibre style document (version 8).",
     "properties": {"version": {"type": "integer", "enum": [8]}, "name": {"type": "string"},
+                   "center": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
+                              "description": "Where a map opens: [longitude, latitude] (the province's centre)."},
+                   "zoom": {"type": "number", "description": "The zoom a map opens at."},
                    "sources": {"type": "object", "additionalProperties": True,
                                "description": "MapLibre sources by id (the style specification's)."},
                    "layers": {"type": "array", "items": {

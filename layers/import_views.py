@@ -1,7 +1,6 @@
 """HTTP edges of imports: POST /api/imports/, GET /api/imports/{id}/, POST /api/imports/{id}/confirm/,
-GET /api/imports/{id}/style/ (the preview in a draft style), and the steward's page /imports/. Parse, call layers.imports.submit, shape the answer."""
+POST /api/imports/{id}/style/ (the preview in a draft style), and the steward's page /imports/. Parse, call layers.imports.submit, shape the answer."""
 
-import json
 import unicodedata
 from typing import Any
 
@@ -15,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
@@ -204,27 +203,30 @@ class ImportConfirm(APIView):
 
 
 class ImportStyle(APIView):
+    """A POST that changes nothing: a draft with its categories' names in both languages is longer than
+    an address may be (REQUEST_MAX_URL_LENGTH), so it travels in the body."""
     primary_only = True
 
     @extend_schema(
-        parameters=[OpenApiParameter("style", str, required=True,
-                                     description="The draft style (JSON), as the style editor gives it: checked like "
-                                                 "a published one (400 bad_style).")],
+        request=inline_serializer("ImportStyleDraft", {
+            "style": serializers.JSONField(help_text="The draft style, as the style editor gives it: checked like a "
+                                                     "published one (400 bad_style)."),
+        }),
         responses={200: OpenApiResponse({"$ref": "#/components/schemas/MapLibreStyle"},
                                         description="A MapLibre style drawing the preview's features (source "
-                                                    "`preview`) in the draft style")},
+                                                    "`preview`) in the draft style; nothing is stored")},
         summary="A held import's preview drawn in a draft style, as the layer will be once published",
     )
-    def get(self, request: Request, job_id: int) -> Response:
+    def post(self, request: Request, job_id: int) -> Response:
         _require_steward(request.user)
         job = _job(request.user, job_id)
         preview = (job.report or {}).get("choices", {}).get("preview") if job.status == "needs_input" else None
         if not preview:
             raise ImportRefused(_message("not_waiting"), code="not_waiting")
+        style = request.data.get("style") if isinstance(request.data, dict) else None
         try:
-            style = json.loads(request.query_params.get("style") or "")
             validate_layer_style(style, kind=Kind.VECTOR)
-        except (ValueError, ValidationError):  # JSONDecodeError is a ValueError
+        except ValidationError:
             raise _bad_option(BadOption("style", "bad_style")) from None
         return Response(draft_style(style, preview["features"]))
 

@@ -520,12 +520,13 @@ LAYER_ROWS = [
         lambda c, t: c.get(f"/ogc/collections/{t.slug}/map/tiles/WebMercatorQuad/{OGC_TILE}")),
     Row("import-detail", "GET", "read", "owner", (200,), lambda c, t: c.get(f"/api/imports/{t.import_id}/"),
         job=True),
-    Row("import-style", "GET", "read", "owner", (200,), lambda c, t: c.get(
-        f"/api/imports/{t.import_id}/style/", {"style": '{"type": "circle", "color": "#6a3d9a"}'}), job=True),
     Row("zone-list", "GET", "read", "anyone", (200,), zones_on(lambda c, t: c.get("/api/zones/"))),
     Row("zone-detail", "GET", "read", "anyone", (200,), zones_on(lambda c, t: c.get(f"/api/zones/{t.square_id}/"))),
     # Writes.
     Row("import-list", "POST", "write", "owner", (202,), _upload),
+    # A POST that stores nothing: the preview drawn in a draft style.
+    Row("import-style", "POST", "write", "owner", (200,), lambda c, t: _json_post(
+        c, f"/api/imports/{t.import_id}/style/", {"style": {"type": "circle", "color": "#6a3d9a"}}), job=True),
     Row("import-confirm", "POST", "write", "owner", (202,),
         lambda c, t: _json_post(c, f"/api/imports/{t.import_id}/confirm/", {"crs": "EPSG:4326"}), job=True),
     Row("zone-list", "POST", "write", "owner", (201,), zones_on(

@@ -116,7 +116,7 @@ def test_a_title_taken_while_the_import_waited_is_suffixed_when_it_publishes(ste
 
 
 def draft(user, job: ImportJob, style):
-    return client_for(user).get(f"/api/imports/{job.pk}/style/", {"style": json.dumps(style, ensure_ascii=False)})
+    return client_for(user).post(f"/api/imports/{job.pk}/style/", {"style": style}, format="json")
 
 
 def drawn(layers: list[dict]) -> list[dict]:
@@ -151,13 +151,35 @@ def test_the_preview_is_drawn_in_the_draft_style_exactly_as_the_published_layer(
                                            and "cluster" not in layer["id"]])
 
 
-@pytest.mark.parametrize("raw", ["", "{", "null", json.dumps({"type": "circle", "color": "tím"}),
-                                 json.dumps({"type": "raster"}), json.dumps([{"type": "circle", "color": "#1f78b4"}])])
-def test_a_bad_draft_is_refused_in_words(steward, tmp_path, raw):
+@pytest.mark.parametrize("body", [
+    b"", b"{", b"null", b"[]", b'{"style": null}', json.dumps({"style": {"type": "circle", "color": "tím"}}).encode(),
+    json.dumps({"style": {"type": "raster"}}).encode(), json.dumps({"style": [{"type": "circle", "color": "#1f78b4"}]}).encode(),
+    b'{"style": ' + b"[" * 5000 + b"]" * 5000 + b"}", b'{"style": {"type": "circle", "color": "#1f78b4\\u0000"}}',
+    b'{"style": {"type": "circle", "color": "#1f78b4", "opacity": 1e999}}',
+], ids=["empty", "cut", "null", "list", "no-style", "named-colour", "raster", "style-list", "nested-5000", "nul",
+        "infinite-opacity"])
+def test_a_bad_draft_is_refused_in_words(steward, tmp_path, body):
     job = held(steward, write_geojson(tmp_path, [point_feature("a", 106.4, 10.5)]))
-    response = client_for(steward).get(f"/api/imports/{job.pk}/style/", {"style": raw})
-    body = response.json()
-    assert response.status_code == 400 and body["code"] == "bad_style" and "style" in body["fields"]
+    response = client_for(steward).generic("POST", f"/api/imports/{job.pk}/style/", body,
+                                           content_type="application/json")
+    answer = response.json()
+    assert response.status_code == 400 and set(answer) >= {"detail", "code"}, answer
+    # Refused by the body's parser (not JSON, a control character) or by the style's check.
+    assert answer["code"] in ("bad_style", "invalid_json", "parse_error", "invalid_text"), answer
+    assert ImportJob.objects.get(pk=job.pk).status == "needs_input"
+
+
+def test_a_draft_with_many_named_categories_is_drawn(steward, tmp_path):
+    """Forty stations named in both languages: a draft far longer than an address may be."""
+    stations = [point_feature(f"s{i}", 106.2 + i / 100, 10.5, ten=f"Trạm quan trắc số {i} Đức Hòa") for i in range(40)]
+    job = held(steward, write_geojson(tmp_path, stations))
+    stops = [{"value": f"Trạm quan trắc số {i} Đức Hòa", "color": "#1f78b4", "label_vi": f"Trạm quan trắc số {i} Đức Hòa",
+              "label_en": f"Monitoring station no. {i}, Duc Hoa"} for i in range(40)]
+    style = job.report["choices"]["preview"]["style"] | {"categories": {"property": "ten", "stops": stops}}
+    assert len(json.dumps(style)) > 4096
+    response = draft(steward, job, style)
+    assert response.status_code == 200, response.content
+    assert len(response.json()["layers"][0]["paint"]["circle-color"]) == 2 + 2 * 40 + 1
 
 
 def test_only_the_jobs_own_stewards_see_its_preview_drawn_and_only_while_it_waits(steward, outsider, tmp_path):

@@ -178,7 +178,7 @@ import { StyleEditor } from "../dashboard/js/style-editor.js";
   }
 
   // The small map draws the preview as the dashboard will draw the published layer: the server turns
-  // the draft style into MapLibre layers (GET /api/imports/{id}/style/, the tiles' own conversion), so
+  // the draft style into MapLibre layers (POST /api/imports/{id}/style/, the tiles' own conversion), so
   // categories, classes, sizes and labels show here before publishing, not only the base colour.
   let drawnIds = [];
   let asked = 0;
@@ -193,8 +193,10 @@ import { StyleEditor } from "../dashboard/js/style-editor.js";
     const map = previewMap, job = form.dataset.job, mine = ++asked;
     if (!map || !job) return;
     $("preview-map").removeAttribute("data-ready"); // set again once this draft is drawn
-    const response = await fetch(urls.import_style.replace("{id}", job) + "?style=" + encodeURIComponent(JSON.stringify(style)),
-      { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    // POSTed, though nothing is stored: categories named in two languages outgrow an address.
+    const response = await fetch(urls.import_style.replace("{id}", job), { method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ style }) });
     // A refused draft keeps the last drawing: the editor says what is wrong, and publishing checks again.
     if (!response.ok || mine !== asked || map !== previewMap) return;
     const { layers } = await response.json();
