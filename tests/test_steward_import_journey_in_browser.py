@@ -89,14 +89,16 @@ def test_a_new_layer_is_previewed_coloured_published_and_opened_on_the_map(live_
         page.select_option("#style-property-import", "ten")
         page.wait_for_selector("#style-stop-color-import-2", timeout=WAIT_MS)
         assert page.inner_text("#preview-style caption") == "Các loại: màu và tên"
-        page.fill("#style-stop-color-import-0", "#6a3d9a")
+        # The colour last: only the editor's last preview has it, so the map waited for below is the
+        # final one (each change is previewed, and a later one redraws the layers).
         page.fill("#style-stop-en-import-0", "Ben Luc station")
+        page.fill("#style-stop-color-import-0", "#6a3d9a")
         # The small map draws the draft as the dashboard will: Bến Lức in the colour just chosen, the
         # other stations in their own categories' colours (not the one base colour of every point).
         page.wait_for_function("JSON.stringify(window.geoIoc.map.getPaintProperty('preview', 'circle-color') || '')"
                                ".includes('#6a3d9a')", timeout=WAIT_MS)
-        wait_for_drawn(page, timeout=WAIT_MS)
         page.wait_for_selector("#preview-map[data-ready]", timeout=WAIT_MS)
+        wait_for_drawn(page, timeout=WAIT_MS)
         chosen = {page.input_value(f"#style-stop-color-import-{i}") for i in range(3)}
         for name, lon, lat, _n in POINTS:
             seen = drawn_map.pixels_around(page, lon, lat)
