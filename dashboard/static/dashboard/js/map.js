@@ -66,16 +66,22 @@ export function whenLoaded(map) {
 // timer too: MapLibre fires "idle" only at the end of a drawn frame, and a browser gives no frames to
 // a page it is not showing (a background tab; headless Chromium under load was seen to stop giving
 // them with every tile loaded), so a wait for "idle" alone could last for ever.
+// A map removed first never settles: its timer stops with it (the import page replaces its map).
 export function whenSettled(map) {
   return new Promise((resolve) => {
+    const stop = () => {
+      map.off("idle", check);
+      map.off("remove", stop);
+      clearInterval(poll);
+    };
     const check = () => {
       if (!(map.loaded() && map.areTilesLoaded() && !map.isMoving())) return;
-      map.off("idle", check);
-      clearInterval(poll);
+      stop();
       resolve();
     };
     const poll = setInterval(check, 250);
     map.on("idle", check);
+    map.on("remove", stop);
     check();
     map.triggerRepaint();
   });
