@@ -1,5 +1,6 @@
 """HTTP edges of imports: POST /api/imports/, GET /api/imports/{id}/, POST /api/imports/{id}/confirm/,
-POST /api/imports/{id}/style/ (the preview in a draft style), and the steward's page /imports/. Parse, call layers.imports.submit, shape the answer."""
+POST /api/imports/{id}/style/ (the preview in a draft style), and the steward's page /imports/.
+Parse, call layers.imports.submit, shape the answer."""
 
 import unicodedata
 from typing import Any
